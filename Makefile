@@ -1,0 +1,113 @@
+# mpmscope — build, test and demo.
+#   make          build build/mpmscope
+#   make demo     install what is missing, build, compare the three MPMs (seed baseline)
+#   make test     install what is missing, build, run every test
+#   make vmlinux  regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
+CPPFLAGS += -I$(BUILD) -Ibpf -Iuser -D_GNU_SOURCE -DMPMSCOPE_VERSION='"$(VERSION)"' \
+	-DMPMSCOPE_PREFIX='"$(PREFIX)"'
+LDLIBS += -lbpf -lelf -lz -lhttp_parser -lpthread -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
+	-Wall -Wno-unused-function -mcpu=v3
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TEST_TOOLS_SRCS := $(wildcard tests/tools/*.c)
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TEST_TOOLS_SRCS))
+
+.PHONY: all deps demo test unit-test test-tools vmlinux clean install uninstall
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/mpmscope
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	@mkdir -p $@
+
+# --- BPF: CO-RE objects against the vendored vmlinux.h, then skeletons -------
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(BPFTOOL) gen object $@ $@.tmp
+	@rm -f $@.tmp
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# --- user space ----------------------------------------------------------------
+# Only the tracer includes the skeletons: the rest builds without clang/bpftool.
+$(BUILD)/user/tracer.o: $(SKELS)
+$(BUILD)/user/%.o: user/%.c user/*.h bpf/mpmscope.h | $(BUILD)/user
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/mpmscope: $(USER_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# --- tests ---------------------------------------------------------------------
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/tools/%.c | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -lpthread -o $@
+
+unit-test: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+test-tools: $(TEST_TOOLS)
+
+test: deps all $(UNIT_BINS) $(TEST_TOOLS)
+	@tests/run.sh
+
+demo: deps all
+	$(BUILD)/mpmscope compare -s baseline
+
+# Debian 12 packages: what building and running need, and what the tests add.
+DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev \
+	apache2-bin iproute2 procps
+TEST_PKGS := jq apache2-utils
+
+deps:
+	@missing=; for p in $(DEB_PKGS) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PKGS)); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: need root to install:$$missing" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	fi
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h.tmp
+	mv vmlinux/$(ARCH)/vmlinux.h.tmp vmlinux/$(ARCH)/vmlinux.h
+
+install: all
+	install -D -m 0755 $(BUILD)/mpmscope $(DESTDIR)$(PREFIX)/bin/mpmscope
+	install -d $(DESTDIR)$(PREFIX)/share/mpmscope/scenarios
+	install -m 0644 scenarios/*.scn $(DESTDIR)$(PREFIX)/share/mpmscope/scenarios/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mpmscope
+	rm -rf $(DESTDIR)$(PREFIX)/share/mpmscope
+
+clean:
+	rm -rf $(BUILD)

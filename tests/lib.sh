@@ -1,0 +1,81 @@
+# shellcheck shell=bash
+# Shared helpers for mpmscope's integration tests. Each test file sources this,
+# calls check/check_eq..., and ends with `finish`, which prints
+# "N passed, N failed" (tests/run.sh adds these up).
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MPMSCOPE="$ROOT/build/mpmscope"
+export MPMSCOPE_SCENARIOS="$ROOT/scenarios"
+TMP=$(mktemp -d /tmp/mpmscope-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+_pass=0
+_fail=0
+
+pass() { _pass=$((_pass + 1)); echo "ok - $*"; }
+fail() { _fail=$((_fail + 1)); echo "FAIL - $*"; }
+
+# check DESC CMD...: passes when CMD succeeds
+check() {
+	local desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# check_eq DESC GOT WANT
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+# check_ge DESC GOT MIN / check_le DESC GOT MAX (integers)
+check_ge() {
+	if [ -n "$2" ] && [ "$2" -ge "$3" ] 2>/dev/null; then pass "$1 ($2 >= $3)"; else fail "$1: got '$2', want >= $3"; fi
+}
+check_le() {
+	if [ -n "$2" ] && [ "$2" -le "$3" ] 2>/dev/null; then pass "$1 ($2 <= $3)"; else fail "$1: got '$2', want <= $3"; fi
+}
+
+# jqr FILE FILTER: one raw value
+jqr() { jq -r "$2" "$1"; }
+
+# Programs of ours still loaded (names start with ms_), Apache processes
+# started from an mpmscope runtime dir, and runtime dirs left behind.
+leftover_progs() { bpftool prog show 2>/dev/null | grep -cE ' name ms_' || true; }
+leftover_httpd() { pgrep -f '/tmp/mpmscope\.[A-Za-z0-9]{6}/' | wc -l; }
+leftover_dirs() { find /tmp -maxdepth 1 -name 'mpmscope.??????' -type d | wc -l; }
+
+# check_clean DESC: nothing of mpmscope's is left behind
+check_clean() {
+	local p h d i
+	# the kernel frees a closed program asynchronously: give it a moment
+	for i in $(seq 30); do
+		p=$(leftover_progs)
+		h=$(leftover_httpd)
+		d=$(leftover_dirs)
+		[ "$p$h$d" = 000 ] && break
+		sleep 0.1
+	done
+	if [ "$p" = 0 ] && [ "$h" = 0 ] && [ "$d" = 0 ]; then
+		pass "$1: nothing left behind"
+	else
+		fail "$1: left behind: $p BPF programs, $h httpd processes, $d runtime dirs"
+	fi
+}
+
+# expect_error DESC PATTERN CMD...: non-zero exit, exactly one stderr line matching PATTERN
+expect_error() {
+	local desc=$1 pat=$2 rc lines
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null
+	rc=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$rc" -ne 0 ] && [ "$lines" -eq 1 ] && grep -qE -e "$pat" "$TMP/err"; then
+		pass "$desc: exit $rc, '$(cat "$TMP/err")'"
+	else
+		fail "$desc: exit $rc, $lines stderr lines: $(head -c 600 "$TMP/err")"
+	fi
+}
+
+finish() {
+	echo "$(basename "$0"): $_pass passed, $_fail failed"
+	[ "$_fail" -eq 0 ]
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* Subcommand entry points: each parses its own options (getopt_long) and
+ * returns the process exit code: 0 ok, 1 measured but a failure, 2 bad usage
+ * or an error that stopped the run. */
+#ifndef MPMSCOPE_CMDS_H
+#define MPMSCOPE_CMDS_H
+
+int cmd_compare(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_scenarios(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: MIT
+/*
+ * compare / run: for each MPM in turn, a private Apache with the tracer
+ * attached from its first instruction, the scenario's load, then the facts
+ * of both sides joined into one run model and rendered.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apache.h"
+#include "cmds.h"
+#include "loadgen.h"
+#include "model.h"
+#include "report.h"
+#include "scenario.h"
+#include "tracer.h"
+#include "util.h"
+
+struct compare_opts {
+	bool mpms[MPM__MAX];
+	const char *scenario;
+	const char *json;
+	const char *httpd;
+	uint16_t port;
+	struct tracer_opts tracer;
+	/* overrides of the scenario's load */
+	uint64_t requests;
+	unsigned concurrency;
+	int keepalive; /* -1 keep the scenario's */
+	bool quiet;
+};
+
+static void usage(FILE *f, const char *cmd)
+{
+	bool run = !strcmp(cmd, "run");
+
+	fprintf(f,
+		"usage: mpmscope %s %s[-s SCENARIO] [--json FILE] [options]\n\n"
+		"%s\n\n"
+		"  -m, --mpm LIST         %s\n"
+		"  -s, --scenario NAME    scenario name (see 'mpmscope scenarios') or a .scn path (default baseline)\n"
+		"      --json FILE        write every fact as JSON (written to a temporary file, then renamed)\n"
+		"  -n, --requests N       override the scenario's request count\n"
+		"  -c, --concurrency N    override the scenario's concurrency\n"
+		"  -k, --keepalive        force keep-alive on (--no-keepalive: off)\n"
+		"      --httpd PATH       Apache binary (default: apache2 or httpd found on this system)\n"
+		"      --port N           listen port on 127.0.0.1 (default: a free one)\n"
+		"      --no-btf-tracepoints  use raw_tp programs instead of tp_btf\n"
+		"      --btf PATH         kernel BTF file (default /sys/kernel/btf/vmlinux)\n"
+		"  -q, --quiet            no progress lines on stderr\n"
+		"  -v, --verbose          show libbpf's messages\n"
+		"  -h, --help             this help\n",
+		cmd, run ? "-m MPM " : "[-m prefork,worker,event] ",
+		run ? "Run a scenario on one MPM with the tracer attached."
+		    : "Run a scenario on each MPM in turn with the tracer attached; one row per MPM.",
+		run ? "the MPM: prefork, worker or event" : "MPMs to compare, comma-separated (default all three)");
+}
+
+static int parse_mpms(const char *list, bool *mpms, struct errbuf *e)
+{
+	char buf[256], *save = NULL;
+	int n = 0;
+
+	if (strlen(list) >= sizeof(buf)) {
+		err_set(e, "-m: list too long");
+		return -1;
+	}
+	strcpy(buf, list);
+	memset(mpms, 0, sizeof(bool) * MPM__MAX);
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		enum mpm m;
+
+		if (mpm_parse(tok, &m)) {
+			err_set(e, "unknown MPM '%s' (expected prefork, worker or event)", tok);
+			return -1;
+		}
+		mpms[m] = true;
+		n++;
+	}
+	if (!n) {
+		err_set(e, "-m: no MPM given (expected prefork, worker or event)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Fail before any run if the report cannot be written where asked. */
+static int check_output_path(const char *path, struct errbuf *e)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir)) {
+		err_set(e, "%s: path too long", path);
+		return -1;
+	}
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+	if (access(dir, W_OK) < 0) {
+		err_set(e, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void progress(const struct compare_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const struct compare_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->quiet || !isatty(2))
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "mpmscope: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+}
+
+static void load_config(const struct scenario *sc, const struct compare_opts *o, const struct apache *a,
+			struct lg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->host, sizeof(cfg->host), "%s", a->addr);
+	cfg->port = a->port;
+	snprintf(cfg->path, sizeof(cfg->path), "%s", sc->url_path);
+	snprintf(cfg->host_header, sizeof(cfg->host_header), "%s:%u", a->addr, a->port);
+	cfg->requests = o->requests ? o->requests : sc->requests;
+	cfg->connections = o->concurrency ? o->concurrency : sc->concurrency;
+	cfg->keepalive = o->keepalive >= 0 ? o->keepalive : sc->keepalive;
+	cfg->duration_s = sc->duration_s;
+	cfg->rate = sc->rate;
+	cfg->hold = sc->hold;
+	cfg->ramp_s = sc->ramp_s;
+	cfg->timeout_s = sc->timeout_s;
+	cfg->threads = sc->threads;
+	cfg->record_conns = true;
+}
+
+/*
+ * One MPM. Returns 0 when the load ran (r->ran), 1 when the server could not
+ * serve (it died during start-up: a result, e.g. under a memory limit), -1
+ * with e set when the run could not happen at all (bad config, no BPF...).
+ * Whatever happens, Apache is stopped, the probes are detached and the
+ * runtime directory is removed before returning.
+ */
+static int run_one(const struct scenario *sc, const struct compare_opts *o, const struct apache *proto,
+		   enum mpm m, struct run_model *r, struct errbuf *e)
+{
+	struct apache a = *proto;
+	struct tracer *t = NULL;
+	struct tracer_counts counts;
+	const struct ms_event *ev;
+	size_t nev;
+	bool spawned = false;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->mpm = m;
+	a.mpm = m;
+	a.sc = sc;
+
+	progress(o, "%s: %s: starting Apache", sc->name, mpm_name(m));
+	if (apache_prepare(&a, e) || tracer_open(&t, &o->tracer, e))
+		goto out;
+	if (apache_spawn(&a, e))
+		goto out;
+	/* The server is followed from its first instruction: its pid goes in the
+	 * map while it still waits on the gate, before exec. */
+	if (tracer_track(t, a.pid, e) || apache_release(&a, e))
+		goto out;
+	spawned = true;
+	r->httpd_pid = a.pid;
+	r->port = a.port;
+	if (apache_wait_ready(&a, 15.0, e)) {
+		if (ms_interrupted) {
+			r->interrupted = true;
+			err_set(e, "interrupted during start-up");
+		} else {
+			rc = 1; /* the server's own failure: recorded, the comparison goes on */
+		}
+		goto out;
+	}
+	r->t_ready = now_ns();
+
+	load_config(sc, o, &a, &r->load_cfg);
+	if (lg_validate(&r->load_cfg, e))
+		goto out;
+	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
+		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
+	if (lg_run(&r->load_cfg, &r->load, e))
+		goto out;
+	r->ran = true;
+	r->interrupted = r->load.interrupted;
+	r->t_load_start = r->load.t_start;
+	r->t_load_end = r->load.t_end;
+	if (!r->interrupted)
+		usleep(200 * 1000); /* let the last connections close: part of the "after" phase */
+	rc = 0;
+out:
+	apache_stop(&a, 10.0);
+	r->t_stopped = now_ns();
+	if (t) {
+		tracer_stop(t);
+		if (spawned) {
+			tracer_read_counts(t, &counts);
+			ev = tracer_events(t, &nev);
+			r->k.attach_mode = tracer_attach_mode(t);
+			model_build_kernel(r, &counts, ev, nev, a.probe_ports,
+					   a.probe_conns < APACHE_MAX_PROBES ? a.probe_conns : APACHE_MAX_PROBES);
+		}
+		tracer_close(t);
+	}
+	apache_errlog_tail(&a, r->errlog_tail, sizeof(r->errlog_tail), 10);
+	apache_cleanup(&a);
+	if (rc)
+		snprintf(r->error, sizeof(r->error), "%s", e->msg);
+	return rc;
+}
+
+static int compare_main(const char *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mpm", required_argument, NULL, 'm' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "json", required_argument, NULL, 'J' },
+		{ "requests", required_argument, NULL, 'n' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "keepalive", no_argument, NULL, 'k' },
+		{ "no-keepalive", no_argument, NULL, 'K' },
+		{ "httpd", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "no-btf-tracepoints", no_argument, NULL, 'R' },
+		{ "btf", required_argument, NULL, 'B' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct compare_opts o = { .scenario = "baseline", .keepalive = -1 };
+	struct scenario sc;
+	struct apache proto;
+	struct report rep = { 0 };
+	struct run_model runs[MPM__MAX];
+	struct errbuf e = { { 0 } };
+	bool run = !strcmp(cmd, "run"), mpm_given = false;
+	uint64_t v;
+	int opt, rc = 0, nruns = 0, not_served = 0;
+
+	for (int m = 0; m < MPM__MAX; m++)
+		o.mpms[m] = true;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":m:s:n:c:kqvh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			if (parse_mpms(optarg, o.mpms, &e))
+				goto usage_err;
+			mpm_given = true;
+			break;
+		case 's': o.scenario = optarg; break;
+		case 'J': o.json = optarg; break;
+		case 'n':
+			if (parse_u64(optarg, &o.requests, "-n", &e))
+				goto usage_err;
+			if (!o.requests) {
+				err_set(&e, "-n: must be at least 1");
+				goto usage_err;
+			}
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v, "-c", &e))
+				goto usage_err;
+			if (!v || v > 1000000) {
+				err_set(&e, "-c: must be between 1 and 1000000");
+				goto usage_err;
+			}
+			o.concurrency = (unsigned)v;
+			break;
+		case 'k': o.keepalive = 1; break;
+		case 'K': o.keepalive = 0; break;
+		case 'H': o.httpd = optarg; break;
+		case 'P':
+			if (parse_u64(optarg, &v, "--port", &e))
+				goto usage_err;
+			if (!v || v > 65535) {
+				err_set(&e, "--port: '%s' is not a port (1-65535)", optarg);
+				goto usage_err;
+			}
+			o.port = (uint16_t)v;
+			break;
+		case 'R': o.tracer.raw_tp = true; break;
+		case 'B': o.tracer.btf_path = optarg; break;
+		case 'q': o.quiet = true; break;
+		case 'v': o.tracer.verbose = true; break;
+		case 'h': usage(stdout, cmd); return 0;
+		case ':': err_set(&e, "option %s needs a value", argv[optind - 1]); goto usage_err;
+		default: err_set(&e, "unknown option '%s' (see 'mpmscope %s --help')", argv[optind - 1], cmd); goto usage_err;
+		}
+	}
+	if (optind < argc) {
+		err_set(&e, "unexpected argument '%s' (see 'mpmscope %s --help')", argv[optind], cmd);
+		goto usage_err;
+	}
+	if (run && !mpm_given) {
+		err_set(&e, "run: -m MPM is required (prefork, worker or event)");
+		goto usage_err;
+	}
+	if (run) {
+		int n = 0;
+
+		for (int m = 0; m < MPM__MAX; m++)
+			n += o.mpms[m];
+		if (n != 1) {
+			err_set(&e, "run: give exactly one MPM (use compare for several)");
+			goto usage_err;
+		}
+	}
+	if (o.json && check_output_path(o.json, &e))
+		goto usage_err;
+	if (tracer_preflight(&o.tracer, &e))
+		goto usage_err;
+	if (scenario_load(&sc, o.scenario, &e))
+		goto usage_err;
+	apache_sweep_stale();
+	apache_init(&proto);
+	if (apache_find(&proto, o.httpd, &e)) {
+		scenario_free(&sc);
+		goto usage_err;
+	}
+	snprintf(proto.addr, sizeof(proto.addr), "127.0.0.1");
+	proto.port = o.port;
+
+	for (int m = 0; m < MPM__MAX && !ms_interrupted; m++) {
+		if (!o.mpms[m])
+			continue;
+		int r = run_one(&sc, &o, &proto, (enum mpm)m, &runs[nruns], &e);
+
+		if (r > 0) {
+			fprintf(stderr, "mpmscope: %s: %s\n", mpm_name((enum mpm)m), e.msg);
+			not_served++;
+		} else if (r < 0) {
+			if (runs[nruns].interrupted || ms_interrupted) {
+				nruns++;
+				break;
+			}
+			fprintf(stderr, "mpmscope: %s: %s\n", mpm_name((enum mpm)m), e.msg);
+			for (int i = 0; i < nruns; i++)
+				model_free(&runs[i]);
+			model_free(&runs[nruns]);
+			scenario_free(&sc);
+			return 2;
+		}
+		nruns++;
+	}
+
+	rep.sc = &sc;
+	rep.httpd = proto.httpd;
+	rep.httpd_version = proto.version;
+	rep.runs = runs;
+	rep.nruns = nruns;
+	rep.interrupted = ms_interrupted;
+	report_table(&rep, stdout);
+	if (o.json && report_json(&rep, o.json, &e)) {
+		fprintf(stderr, "mpmscope: %s\n", e.msg);
+		rc = 2;
+	}
+	if (ms_interrupted && !rc)
+		rc = 130;
+	else if (not_served && !rc)
+		rc = 1;
+	for (int i = 0; i < nruns; i++)
+		model_free(&runs[i]);
+	scenario_free(&sc);
+	return rc;
+
+usage_err:
+	fprintf(stderr, "mpmscope: %s\n", e.msg);
+	return 2;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	return compare_main("compare", argc, argv);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	return compare_main("run", argc, argv);
+}
+
+int cmd_scenarios(int argc, char **argv)
+{
+	struct errbuf e;
+	char **names = NULL;
+	int n;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("usage: mpmscope scenarios\n\nList the scenario files in %s.\n", scenario_dir());
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "mpmscope: scenarios takes no argument\n");
+		return 2;
+	}
+	n = scenario_list(&names, &e);
+	if (n < 0) {
+		fprintf(stderr, "mpmscope: %s\n", e.msg);
+		return 2;
+	}
+	for (int i = 0; i < n; i++) {
+		struct scenario sc;
+
+		if (scenario_load(&sc, names[i], &e)) {
+			printf("%-20s (invalid: %s)\n", names[i], e.msg);
+		} else {
+			printf("%-20s %s\n", names[i], sc.description);
+			scenario_free(&sc);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}

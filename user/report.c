@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+#include "report.h"
+
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "json.h"
+
+static double fail_pct(const struct lg_result *l)
+{
+	uint64_t n = l->completed + l->failed;
+
+	return n ? 100.0 * (double)l->failed / (double)n : 0;
+}
+
+static uint64_t pct(const struct hist *h, double p)
+{
+	return h ? hist_percentile(h, p) : 0;
+}
+
+/* Name of an errno slot (see MS_ERRNO_SLOTS). */
+static const char *errno_slot_name(int slot)
+{
+	static const char *const restart[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD",
+					       "ERESTART_RESTARTBLOCK", "EPROBE_DEFER", "EOPENSTALE", "ENOPARAM" };
+	const char *n;
+
+	if (slot >= MS_ERRNO_RESTART_BASE && slot < MS_ERRNO_SLOTS)
+		return restart[slot - MS_ERRNO_RESTART_BASE];
+	n = slot ? strerrorname_np(slot) : NULL;
+	return n ? n : "other";
+}
+
+static void describe_exit(char *buf, size_t n, int32_t code)
+{
+	if (code & 0x7f)
+		snprintf(buf, n, "signal %d", code & 0x7f);
+	else
+		snprintf(buf, n, "status %d", (code >> 8) & 0xff);
+}
+
+void report_table(const struct report *rep, FILE *out)
+{
+	const struct scenario *sc = rep->sc;
+	char b[8][32];
+
+	fprintf(out, "\nscenario %s: %s\n", sc->name, sc->description);
+	fprintf(out, "load: %s -n %llu -c %u%s%s   httpd: %s\n", sc->url_path, (unsigned long long)sc->requests,
+		sc->concurrency, sc->keepalive ? " -k" : "", sc->hold ? " (with held connections)" : "",
+		rep->httpd_version ? rep->httpd_version : "?");
+	fprintf(out, "\n%-8s %8s %9s %7s %7s %8s %8s %8s %8s | %6s %7s %6s %7s %7s %5s\n", "MPM", "time(s)", "req/s",
+		"failed", "fail%", "p50", "p90", "p99", "max", "procs", "threads", "exits", "accepts", "acc.err",
+		"lost");
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct lg_result *l = &r->load;
+		const struct kernel_facts *k = &r->k;
+
+		if (!r->ran) {
+			fprintf(out, "%-8s  not run: %s\n", mpm_name(r->mpm), r->error);
+			continue;
+		}
+		fprintf(out, "%-8s %8.3f %9.1f %7llu %6.2f%% %8s %8s %8s %8s | %6llu %7llu %6llu %7llu %7llu %5llu%s\n",
+			mpm_name(r->mpm), l->duration_s, l->rps, (unsigned long long)l->failed, fail_pct(l),
+			fmt_duration_us(b[0], sizeof(b[0]), (double)pct(l->latency, 50)),
+			fmt_duration_us(b[1], sizeof(b[1]), (double)pct(l->latency, 90)),
+			fmt_duration_us(b[2], sizeof(b[2]), (double)pct(l->latency, 99)),
+			fmt_duration_us(b[3], sizeof(b[3]), (double)pct(l->latency, 100)),
+			(unsigned long long)k->processes_created, (unsigned long long)k->threads_created,
+			(unsigned long long)(k->process_exits + k->thread_exits), (unsigned long long)k->accepts,
+			(unsigned long long)k->accept_errors, (unsigned long long)k->events_lost,
+			r->interrupted ? "  (interrupted)" : "");
+	}
+
+	/* Notes: what the columns do not say on their own. */
+	fprintf(out, "\n");
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct lg_result *l = &r->load;
+		const struct kernel_facts *k = &r->k;
+		uint32_t maxthr = 0;
+		size_t children = 0, signalled = 0;
+
+		if (!r->ran)
+			continue;
+		for (size_t p = 0; p < k->nprocs; p++) {
+			if (k->procs[p].is_root)
+				continue;
+			children++;
+			if (k->procs[p].max_threads > maxthr)
+				maxthr = k->procs[p].max_threads;
+			if (k->procs[p].exited && (k->procs[p].exit_code & 0x7f) &&
+			    (k->procs[p].exit_code & 0x7f) != SIGTERM)
+				signalled++;
+		}
+		fprintf(out, "%-8s %zu server processes (%llu at start-up, %llu under load, %llu after), "
+			     "at most %u threads in one; %llu connections opened, %llu accepted by the kernel",
+			mpm_name(r->mpm), children,
+			(unsigned long long)k->spawn_by_phase[PHASE_STARTUP][0],
+			(unsigned long long)k->spawn_by_phase[PHASE_LOAD][0],
+			(unsigned long long)k->spawn_by_phase[PHASE_AFTER][0], maxthr,
+			(unsigned long long)l->connections, (unsigned long long)k->accepts);
+		if (k->accepts_internal)
+			fprintf(out, ", %llu internal dummy connections apart", (unsigned long long)k->accepts_internal);
+		if (k->accepts_other)
+			fprintf(out, ", %llu from other clients", (unsigned long long)k->accepts_other);
+		fprintf(out, "\n");
+		if (l->failed) {
+			fprintf(out, "%-8s failed:", "");
+			for (int f = 0; f < LG_FAIL__MAX; f++)
+				if (l->failed_by[f])
+					fprintf(out, " %s %llu", lg_fail_name((enum lg_fail)f),
+						(unsigned long long)l->failed_by[f]);
+			fprintf(out, "\n");
+		}
+		if (k->accept_errors) {
+			fprintf(out, "%-8s accept errors:", "");
+			for (int e = 0; e < MS_ERRNO_SLOTS; e++)
+				if (k->accept_errno[e])
+					fprintf(out, " %s %llu", errno_slot_name(e), (unsigned long long)k->accept_errno[e]);
+			fprintf(out, "\n");
+		}
+		if (signalled)
+			fprintf(out, "%-8s %zu server processes ended by a signal\n", "", signalled);
+		if (k->events_lost)
+			fprintf(out, "%-8s WARNING: %llu kernel records lost (ring buffer full)\n", "",
+				(unsigned long long)k->events_lost);
+	}
+	if (rep->interrupted)
+		fprintf(out, "interrupted: figures cover the run up to Ctrl-C\n");
+}
+
+static void json_latency(struct json *j, const char *key, const struct hist *h)
+{
+	json_key(j, key);
+	if (!h) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_ku64(j, "p50", pct(h, 50));
+	json_ku64(j, "p90", pct(h, 90));
+	json_ku64(j, "p99", pct(h, 99));
+	json_ku64(j, "p999", pct(h, 99.9));
+	json_ku64(j, "max", pct(h, 100));
+	json_kdouble(j, "mean", hist_mean(h));
+	json_kdouble(j, "stdev", hist_stdev(h));
+	json_obj_end(j);
+}
+
+static void json_errno(struct json *j, const char *key, const uint64_t *slots)
+{
+	json_key(j, key);
+	json_obj_begin(j);
+	for (int e = 0; e < MS_ERRNO_SLOTS; e++)
+		if (slots[e])
+			json_ku64(j, errno_slot_name(e), slots[e]);
+	json_obj_end(j);
+}
+
+static void json_load(struct json *j, const struct run_model *r)
+{
+	const struct lg_result *l = &r->load;
+
+	json_key(j, "load");
+	json_obj_begin(j);
+	json_ku64(j, "requests", l->requested);
+	json_ku64(j, "completed", l->completed);
+	json_ku64(j, "failed", l->failed);
+	json_key(j, "failed_by_class");
+	json_obj_begin(j);
+	for (int f = 0; f < LG_FAIL__MAX; f++)
+		json_ku64(j, lg_fail_name((enum lg_fail)f), l->failed_by[f]);
+	json_obj_end(j);
+	json_key(j, "ab_would_report");
+	json_obj_begin(j);
+	json_ku64(j, "connect", l->ab_connect);
+	json_ku64(j, "receive", l->ab_receive);
+	json_ku64(j, "length", l->ab_length);
+	json_ku64(j, "exceptions", l->ab_exceptions);
+	json_obj_end(j);
+	json_ku64(j, "retried_idle_close", l->retried_idle_close);
+	json_ku64(j, "keepalive_reused", l->keepalive_reused);
+	json_ku64(j, "connections", l->connections);
+	json_ku64(j, "bytes_read", l->bytes_read);
+	json_kdouble(j, "duration_s", l->duration_s);
+	json_kdouble(j, "rps", l->rps);
+	json_kdouble(j, "failure_rate", fail_pct(l) / 100.0);
+	json_latency(j, "latency_us", l->latency);
+	json_ku64(j, "t_start_ns", l->t_start);
+	json_ku64(j, "t_end_ns", l->t_end);
+	json_kbool(j, "interrupted", l->interrupted);
+	json_key(j, "timeline");
+	json_arr_begin(j);
+	for (unsigned t = 0; t < l->nticks; t++) {
+		json_obj_begin(j);
+		json_ku64(j, "second", t);
+		json_ku64(j, "completed", l->ticks[t].completed);
+		json_ku64(j, "failed", l->ticks[t].failed);
+		json_ku64(j, "open_conns", l->ticks[t].open_conns);
+		json_ku64(j, "p99_us", l->ticks[t].p99_us);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_kernel(struct json *j, const struct run_model *r)
+{
+	const struct kernel_facts *k = &r->k;
+	char buf[32];
+
+	json_key(j, "kernel");
+	json_obj_begin(j);
+	json_kstr(j, "attach_mode", k->attach_mode ? k->attach_mode : "");
+	json_ku64(j, "processes_created", k->processes_created);
+	json_ku64(j, "threads_created", k->threads_created);
+	json_ku64(j, "exits", k->process_exits + k->thread_exits);
+	json_ku64(j, "process_exits", k->process_exits);
+	json_ku64(j, "thread_exits", k->thread_exits);
+	json_ku64(j, "accepts", k->accepts);
+	json_ku64(j, "accepts_total", k->accepts_total);
+	json_ku64(j, "accepts_internal", k->accepts_internal);
+	json_ku64(j, "accepts_probe", k->accepts_probe);
+	json_ku64(j, "accepts_other", k->accepts_other);
+	json_ku64(j, "accept_errors", k->accept_errors);
+	json_errno(j, "accept_errors_by_errno", k->accept_errno);
+	json_ku64(j, "load_conns_unaccepted", k->load_conns_unaccepted);
+	json_ku64(j, "internal_connects", k->internal_connects);
+	json_ku64(j, "create_failed", k->create_failed);
+	json_errno(j, "create_failed_by_errno", k->create_errno);
+	json_ku64(j, "server_procs_max_threads", k->server_procs_max_threads);
+	json_key(j, "spawn_by_phase");
+	json_obj_begin(j);
+	for (int p = 0; p < PHASE__MAX; p++) {
+		json_key(j, phase_name((enum phase)p));
+		json_obj_begin(j);
+		json_ku64(j, "processes", k->spawn_by_phase[p][0]);
+		json_ku64(j, "threads", k->spawn_by_phase[p][1]);
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+	json_key(j, "procs");
+	json_arr_begin(j);
+	for (size_t i = 0; i < k->nprocs; i++) {
+		const struct proc_fact *p = &k->procs[i];
+
+		json_obj_begin(j);
+		json_ki64(j, "pid", p->pid);
+		json_ki64(j, "parent", p->parent);
+		json_kstr(j, "role", p->is_root ? "parent" : "child");
+		json_ku64(j, "threads_created", p->threads_created);
+		json_ku64(j, "max_threads", p->max_threads);
+		json_ku64(j, "t_created_ns", p->t_created);
+		json_key(j, "exit");
+		if (p->exited) {
+			describe_exit(buf, sizeof(buf), p->exit_code);
+			json_str(j, buf);
+		} else {
+			json_null(j);
+		}
+		json_ku64(j, "t_exit_ns", p->t_exit);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+int report_json(const struct report *rep, const char *path, struct errbuf *e)
+{
+	struct json j;
+	int rc;
+
+	json_init(&j);
+	json_obj_begin(&j);
+	json_kstr(&j, "tool", "mpmscope " MPMSCOPE_VERSION);
+	json_kstr(&j, "scenario", rep->sc->name);
+	json_kstr(&j, "description", rep->sc->description);
+	json_kstr(&j, "httpd", rep->httpd ? rep->httpd : "");
+	json_kstr(&j, "httpd_version", rep->httpd_version ? rep->httpd_version : "");
+	json_kbool(&j, "interrupted", rep->interrupted);
+	json_key(&j, "runs");
+	json_arr_begin(&j);
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+
+		json_obj_begin(&j);
+		json_kstr(&j, "mpm", mpm_name(r->mpm));
+		json_kbool(&j, "ran", r->ran);
+		if (!r->ran) {
+			json_kstr(&j, "error", r->error);
+			json_obj_end(&j);
+			continue;
+		}
+		json_kbool(&j, "interrupted", r->interrupted);
+		json_ki64(&j, "httpd_pid", r->httpd_pid);
+		json_ku64(&j, "port", r->port);
+		json_load(&j, r);
+		json_kernel(&j, r);
+		json_ku64(&j, "events_lost", r->k.events_lost);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	if (j.len == 0 || j.buf[j.len - 1] != '\n') {
+		/* a trailing newline makes the file friendlier to cat and diff */
+		size_t n = j.len;
+
+		j.buf = xrealloc(j.buf, n + 2);
+		j.buf[n] = '\n';
+		j.buf[n + 1] = 0;
+		j.len = n + 1;
+	}
+	rc = write_file_atomic(path, j.buf, j.len, e);
+	json_free(&j);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Renderers: they only read the run model. */
+#ifndef MPMSCOPE_REPORT_H
+#define MPMSCOPE_REPORT_H
+
+#include <stdio.h>
+
+#include "model.h"
+#include "scenario.h"
+
+struct report {
+	const struct scenario *sc;
+	const char *httpd;
+	const char *httpd_version;
+	struct run_model *runs;
+	int nruns;
+	bool interrupted;
+};
+
+/* The seed's table (time taken, req/s, failure rate) extended with kernel facts. */
+void report_table(const struct report *rep, FILE *out);
+/* Every fact as JSON, written atomically. */
+int report_json(const struct report *rep, const char *path, struct errbuf *e);
+
+#endif

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+#include "tracer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mpmscope.skel.h"
+
+struct tracer {
+	struct mpmscope_bpf *skel;
+	struct ring_buffer *rb;
+	pthread_t thread;
+	bool thread_running;
+	volatile bool stop;
+	bool stopped;
+	bool raw_tp;
+	struct vec events; /* struct ms_event */
+	int ncpus;
+};
+
+/* libbpf's own messages are kept, not printed: the last warning becomes the
+ * detail of our one-line error, and --verbose prints them all. */
+static bool libbpf_verbose;
+static char libbpf_last[256];
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (level == LIBBPF_DEBUG && !libbpf_verbose)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = 0;
+	if (level != LIBBPF_DEBUG && n)
+		snprintf(libbpf_last, sizeof(libbpf_last), "%s", line);
+	if (libbpf_verbose)
+		fprintf(stderr, "libbpf: %s\n", line);
+	return 0;
+}
+
+/* CAP_BPF is 39, CAP_PERFMON 38, CAP_SYS_ADMIN 21 (kernel >= 5.8 splits BPF
+ * rights out of CAP_SYS_ADMIN; either set is enough to load and attach). */
+static int check_caps(struct errbuf *e)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long eff = 0;
+
+	if (!f)
+		return 0; /* cannot tell: let the kernel decide */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	if ((eff & (1ULL << 21)) || ((eff & (1ULL << 39)) && (eff & (1ULL << 38))))
+		return 0;
+	err_set(e, "tracing needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
+	return -1;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+
+	if (len < sizeof(struct ms_event))
+		return 0;
+	memcpy(vec_push(&t->events), data, sizeof(struct ms_event));
+	return 0;
+}
+
+static void *drain_thread(void *arg)
+{
+	struct tracer *t = arg;
+
+	while (!t->stop) {
+		int r = ring_buffer__poll(t->rb, 100);
+
+		if (r < 0 && r != -EINTR)
+			break;
+	}
+	return NULL;
+}
+
+static void set_twins(struct mpmscope_bpf *s, bool raw)
+{
+	bpf_program__set_autoload(s->progs.ms_newtask, !raw);
+	bpf_program__set_autoload(s->progs.ms_proc_exit, !raw);
+	bpf_program__set_autoload(s->progs.ms_sys_exit, !raw);
+	bpf_program__set_autoload(s->progs.ms_newtask_raw, raw);
+	bpf_program__set_autoload(s->progs.ms_proc_exit_raw, raw);
+	bpf_program__set_autoload(s->progs.ms_sys_exit_raw, raw);
+	bpf_program__set_autoload(s->progs.ms_sys_enter, !raw);
+	bpf_program__set_autoload(s->progs.ms_sys_enter_raw, raw);
+	bpf_program__set_autoload(s->progs.ms_wakeup_new, !raw);
+	bpf_program__set_autoload(s->progs.ms_wakeup_new_raw, raw);
+	bpf_program__set_autoload(s->progs.ms_switch, !raw);
+	bpf_program__set_autoload(s->progs.ms_switch_raw, raw);
+}
+
+static struct mpmscope_bpf *open_load(const struct tracer_opts *o, bool raw, struct errbuf *e)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+	struct mpmscope_bpf *s;
+	int err;
+
+	s = mpmscope_bpf__open_opts(&oo);
+	if (!s) {
+		err_set(e, "cannot open the BPF object: %s", libbpf_last[0] ? libbpf_last : strerror(errno));
+		return NULL;
+	}
+	set_twins(s, raw);
+	err = mpmscope_bpf__load(s);
+	if (err) {
+		err_set(e, "cannot load the BPF programs (%s): %s", raw ? "raw_tp" : "tp_btf",
+			libbpf_last[0] ? libbpf_last : strerror(-err));
+		mpmscope_bpf__destroy(s);
+		return NULL;
+	}
+	return s;
+}
+
+int tracer_preflight(const struct tracer_opts *o, struct errbuf *e)
+{
+	struct stat st;
+	const char *btf = o->btf_path ? o->btf_path : "/sys/kernel/btf/vmlinux";
+
+	if (check_caps(e))
+		return -1;
+	if (stat(btf, &st) < 0) {
+		if (o->btf_path)
+			err_set(e, "BTF file %s: %s", btf, strerror(errno));
+		else
+			err_set(e, "this kernel has no BTF (%s missing): it needs CONFIG_DEBUG_INFO_BTF=y, "
+				   "or pass --btf PATH", btf);
+		return -1;
+	}
+	return 0;
+}
+
+int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf *e)
+{
+	struct tracer *t;
+	int err;
+
+	libbpf_verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+	if (tracer_preflight(o, e))
+		return -1;
+
+	t = xcalloc(1, sizeof(*t));
+	vec_init(&t->events, sizeof(struct ms_event));
+	t->raw_tp = o->raw_tp;
+	t->skel = open_load(o, t->raw_tp, e);
+	if (!t->skel && !t->raw_tp) {
+		/* tp_btf needs BTF-typed tracepoints (5.5+): fall back to raw_tp. */
+		struct errbuf e2;
+
+		t->raw_tp = true;
+		t->skel = open_load(o, true, &e2);
+	}
+	if (!t->skel)
+		goto fail;
+	err = mpmscope_bpf__attach(t->skel);
+	if (err) {
+		err_set(e, "cannot attach the BPF programs: %s", libbpf_last[0] ? libbpf_last : strerror(-err));
+		goto fail;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
+	if (!t->rb) {
+		err_set(e, "cannot open the BPF ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	t->ncpus = libbpf_num_possible_cpus();
+	if (t->ncpus <= 0) {
+		err_set(e, "cannot count the possible CPUs");
+		goto fail;
+	}
+	if (pthread_create(&t->thread, NULL, drain_thread, t)) {
+		err_set(e, "cannot start the ring-buffer thread");
+		goto fail;
+	}
+	t->thread_running = true;
+	*out = t;
+	return 0;
+fail:
+	tracer_close(t);
+	return -1;
+}
+
+int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
+{
+	__u32 key = (__u32)pid;
+	struct ms_proc v = { .created_ns = now_ns() };
+
+	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &v, sizeof(v), BPF_ANY)) {
+		err_set(e, "cannot track pid %d: %s", (int)pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void tracer_stop(struct tracer *t)
+{
+	if (!t || t->stopped)
+		return;
+	t->stopped = true;
+	t->stop = true;
+	if (t->thread_running) {
+		pthread_join(t->thread, NULL);
+		t->thread_running = false;
+	}
+	if (t->rb)
+		ring_buffer__consume(t->rb);
+	if (t->skel)
+		mpmscope_bpf__detach(t->skel);
+}
+
+static void sum_percpu(struct tracer *t, struct bpf_map *map, __u32 n, uint64_t *out)
+{
+	__u64 *vals = xcalloc((size_t)t->ncpus, sizeof(__u64));
+
+	for (__u32 k = 0; k < n; k++) {
+		out[k] = 0;
+		if (bpf_map__lookup_elem(map, &k, sizeof(k), vals, sizeof(__u64) * (size_t)t->ncpus, 0))
+			continue;
+		for (int c = 0; c < t->ncpus; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+}
+
+void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	sum_percpu(t, t->skel->maps.counters, MS_C__MAX, out->c);
+	sum_percpu(t, t->skel->maps.accept_errno, MS_ERRNO_SLOTS, out->accept_errno);
+	sum_percpu(t, t->skel->maps.create_errno, MS_ERRNO_SLOTS, out->create_errno);
+	for (__u32 k = 0; k < MS_H__MAX; k++)
+		if (bpf_map__lookup_elem(t->skel->maps.hists, &k, sizeof(k), &out->hists[k], sizeof(out->hists[k]), 0))
+			memset(&out->hists[k], 0, sizeof(out->hists[k]));
+}
+
+const struct ms_event *tracer_events(struct tracer *t, size_t *n)
+{
+	*n = t->events.len;
+	return t->events.data;
+}
+
+const char *tracer_attach_mode(struct tracer *t)
+{
+	return t->raw_tp ? "raw_tp" : "tp_btf";
+}
+
+void tracer_close(struct tracer *t)
+{
+	if (!t)
+		return;
+	tracer_stop(t);
+	ring_buffer__free(t->rb);
+	mpmscope_bpf__destroy(t->skel);
+	vec_free(&t->events);
+	free(t);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tracer: loads bpf/mpmscope.bpf.c, attaches it, follows the tasks of one
+ * server (seeded with tracer_track() before the server's first instruction),
+ * drains the ring buffer on a thread of its own, and reads the in-kernel
+ * counters. Knows nothing of Apache or of the load.
+ */
+#ifndef MPMSCOPE_TRACER_H
+#define MPMSCOPE_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mpmscope.h"
+#include "util.h"
+
+struct tracer_opts {
+	bool raw_tp;          /* force the raw_tp twins (--no-btf-tracepoints) */
+	const char *btf_path; /* --btf: kernel BTF file instead of /sys/kernel/btf/vmlinux */
+	bool verbose;         /* pass libbpf's messages through */
+};
+
+struct tracer_counts {
+	uint64_t c[MS_C__MAX];
+	uint64_t accept_errno[MS_ERRNO_SLOTS];
+	uint64_t create_errno[MS_ERRNO_SLOTS];
+	struct ms_hist hists[MS_H__MAX];
+};
+
+struct tracer;
+
+/* Privileges and BTF: the usual failures, as one clear line, before any work. */
+int tracer_preflight(const struct tracer_opts *o, struct errbuf *e);
+/* Runs tracer_preflight, then opens, loads and attaches. */
+int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf *e);
+/* Follow pid and every task it creates from now on. */
+int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e);
+/* Stop draining (final drain included) and detach the probes. Idempotent. */
+void tracer_stop(struct tracer *t);
+void tracer_read_counts(struct tracer *t, struct tracer_counts *out);
+/* Records received so far, in arrival order (valid after tracer_stop). */
+const struct ms_event *tracer_events(struct tracer *t, size_t *n);
+const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
+void tracer_close(struct tracer *t);
+
+#endif

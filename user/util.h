@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers shared by every user-space module: time, errors, memory. */
+#ifndef MPMSCOPE_UTIL_H
+#define MPMSCOPE_UTIL_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_USEC 1000ULL
+
+/* CLOCK_MONOTONIC in ns: the same clock as bpf_ktime_get_ns(), so load-side and
+ * kernel-side timestamps compare without any translation. */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* Set by SIGINT/SIGTERM handlers; every long loop polls it and winds down
+ * cleanly so that what was measured so far is still reported. */
+extern volatile sig_atomic_t ms_interrupted;
+
+/* Error text buffer used across module boundaries: modules never print, they
+ * fill an errbuf with one line and return -1; main() prints "mpmscope: <line>". */
+struct errbuf {
+	char msg[512];
+};
+
+void err_set(struct errbuf *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Growable array of fixed-size items. */
+struct vec {
+	void *data;
+	size_t len, cap, item;
+};
+void vec_init(struct vec *v, size_t item);
+void *vec_push(struct vec *v); /* returns a zeroed slot */
+void vec_free(struct vec *v);
+#define vec_at(v, T, i) (&((T *)(v)->data)[i])
+
+/* Parse a non-negative integer / a duration / a size with clear errors.
+ * Return 0 on success, -1 (with e set) on a bad value. */
+int parse_u64(const char *s, uint64_t *out, const char *what, struct errbuf *e);
+int parse_seconds(const char *s, double *out, const char *what, struct errbuf *e); /* "5", "1.5", "200ms", "2m" */
+int parse_size(const char *s, uint64_t *out, const char *what, struct errbuf *e);  /* "512", "4k", "10M", "1G" */
+
+/* Human units, wrk style: "1.23ms", "45.6k", "12.3MB". Return buf. */
+char *fmt_duration_us(char *buf, size_t n, double us);
+char *fmt_count(char *buf, size_t n, double v);
+char *fmt_bytes(char *buf, size_t n, double bytes);
+
+/* Write a file atomically: write to "<path>.tmp.<pid>", fsync, rename. */
+int write_file_atomic(const char *path, const char *data, size_t len, struct errbuf *e);
+
+#endif
