@@ -419,10 +419,18 @@ static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 	if (waits_for_work(id, regs)) {
 		struct ms_task *life = bpf_map_lookup_elem(&tasks, &tid);
 
-		if (life && !(life->flags & MS_TF_READY)) {
-			life->ready_ns = bpf_ktime_get_ns();
-			life->ready_nr = (__u32)id;
-			life->flags |= MS_TF_READY;
+		if (life && (life->flags & (MS_TF_READY | MS_TF_LISTEN)) != (MS_TF_READY | MS_TF_LISTEN)) {
+			__u64 now = bpf_ktime_get_ns();
+
+			if (!(life->flags & MS_TF_READY)) {
+				life->ready_ns = now;
+				life->ready_nr = (__u32)id;
+				life->flags |= MS_TF_READY;
+			}
+			if (id != MS_NR_FUTEX && !(life->flags & MS_TF_LISTEN)) {
+				life->listen_ns = now;
+				life->flags |= MS_TF_LISTEN;
+			}
 		}
 	}
 }

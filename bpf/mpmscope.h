@@ -87,6 +87,7 @@ struct ms_hist {
 #define MS_TF_WOKEN 0x2        /* sched_wakeup_new seen */
 #define MS_TF_RAN 0x4          /* first sched_switch in seen */
 #define MS_TF_READY 0x8        /* first wait for work seen */
+#define MS_TF_LISTEN 0x10      /* first wait for a connection seen */
 
 /* Lifecycle state of one server thread created while traced, keyed by tid;
  * sent to user space in the thread's exit record. */
@@ -95,6 +96,7 @@ struct ms_task {
 	__u64 wakeup_ns;       /* sched_wakeup_new: runnable for the first time */
 	__u64 first_run_ns;    /* first sched_switch in */
 	__u64 ready_ns;        /* first accept/epoll_wait/futex wait: waiting for work */
+	__u64 listen_ns;       /* first accept/epoll_wait: waiting for a connection */
 	__u64 create_dur_ns;   /* the creator's fork/clone syscall, enter to exit */
 	__u32 ready_nr;        /* the syscall that marked it ready */
 	__u32 flags;           /* MS_TF_* */

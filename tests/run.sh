@@ -10,7 +10,7 @@ failed_files=()
 tally() { # file, log
 	local line p f
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$2" | tail -1)
-	p=$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")
+	p=$(sed -E 's/(^|.* )([0-9]+) passed.*/\2/' <<<"$line")
 	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
 	if [ -z "$line" ]; then
 		p=0

@@ -16,6 +16,7 @@
 #include "apache.h"
 #include "cmds.h"
 #include "loadgen.h"
+#include "memory.h"
 #include "model.h"
 #include "report.h"
 #include "scenario.h"
@@ -31,6 +32,7 @@ struct compare_opts {
 	struct tracer_opts tracer;
 	/* overrides of the scenario's load */
 	uint64_t requests;
+	double duration_s;
 	unsigned concurrency;
 	int keepalive; /* -1 keep the scenario's */
 	bool quiet;
@@ -48,6 +50,7 @@ static void usage(FILE *f, const char *cmd)
 		"      --json FILE        write every fact as JSON (written to a temporary file, then renamed)\n"
 		"  -n, --requests N       override the scenario's request count\n"
 		"  -c, --concurrency N    override the scenario's concurrency\n"
+		"  -t, --duration SECS    stop the load after this long (with -n: whichever comes first)\n"
 		"  -k, --keepalive        force keep-alive on (--no-keepalive: off)\n"
 		"      --httpd PATH       Apache binary (default: apache2 or httpd found on this system)\n"
 		"      --port N           listen port on 127.0.0.1 (default: a free one)\n"
@@ -140,7 +143,7 @@ static void load_config(const struct scenario *sc, const struct compare_opts *o,
 	cfg->requests = o->requests ? o->requests : sc->requests;
 	cfg->connections = o->concurrency ? o->concurrency : sc->concurrency;
 	cfg->keepalive = o->keepalive >= 0 ? o->keepalive : sc->keepalive;
-	cfg->duration_s = sc->duration_s;
+	cfg->duration_s = o->duration_s > 0 ? o->duration_s : sc->duration_s;
 	cfg->rate = sc->rate;
 	cfg->hold = sc->hold;
 	cfg->ramp_s = sc->ramp_s;
@@ -162,6 +165,8 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	struct apache a = *proto;
 	struct tracer *t = NULL;
 	struct tracer_counts counts;
+	struct mem_sampler *ms = NULL;
+	struct mem_result mr = { 0 };
 	const struct ms_event *ev;
 	size_t nev;
 	bool spawned = false;
@@ -200,6 +205,7 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 		goto out;
 	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
 		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
+	ms = mem_sampler_start(&a, 250);
 	if (lg_run(&r->load_cfg, &r->load, e))
 		goto out;
 	r->ran = true;
@@ -210,6 +216,8 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 		usleep(200 * 1000); /* let the last connections close: part of the "after" phase */
 	rc = 0;
 out:
+	if (ms)
+		mem_sampler_stop(ms, &mr);
 	apache_stop(&a, 10.0);
 	r->t_stopped = now_ns();
 	if (t) {
@@ -220,11 +228,13 @@ out:
 			r->k.attach_mode = tracer_attach_mode(t);
 			model_build_kernel(r, &counts, ev, nev, a.probe_ports,
 					   a.probe_conns < APACHE_MAX_PROBES ? a.probe_conns : APACHE_MAX_PROBES);
+			model_build_memory(r, &mr, sc);
 		}
 		tracer_close(t);
 	}
 	apache_errlog_tail(&a, r->errlog_tail, sizeof(r->errlog_tail), 10);
 	apache_cleanup(&a);
+	mem_result_free(&mr);
 	if (rc)
 		snprintf(r->error, sizeof(r->error), "%s", e->msg);
 	return rc;
@@ -238,6 +248,7 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		{ "json", required_argument, NULL, 'J' },
 		{ "requests", required_argument, NULL, 'n' },
 		{ "concurrency", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 't' },
 		{ "keepalive", no_argument, NULL, 'k' },
 		{ "no-keepalive", no_argument, NULL, 'K' },
 		{ "httpd", required_argument, NULL, 'H' },
@@ -263,7 +274,7 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		o.mpms[m] = true;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":m:s:n:c:kqvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":m:s:n:c:t:kqvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
 			if (parse_mpms(optarg, o.mpms, &e))
@@ -288,6 +299,14 @@ static int compare_main(const char *cmd, int argc, char **argv)
 				goto usage_err;
 			}
 			o.concurrency = (unsigned)v;
+			break;
+		case 't':
+			if (parse_seconds(optarg, &o.duration_s, "-t", &e))
+				goto usage_err;
+			if (o.duration_s <= 0 || o.duration_s > 86400) {
+				err_set(&e, "-t: must be more than 0 and at most a day");
+				goto usage_err;
+			}
 			break;
 		case 'k': o.keepalive = 1; break;
 		case 'K': o.keepalive = 0; break;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SPAWN_TICK_NS (100 * NSEC_PER_MSEC)
+
 const char *phase_name(enum phase p)
 {
 	static const char *const n[] = { "startup", "load", "after" };
@@ -94,6 +96,164 @@ static struct proc_fact *proc_add(struct kernel_facts *k, size_t *cap, pid_t pid
 	return p;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Summarise values (sorted in place): nearest-rank percentiles. */
+static struct dist dist_of(double *v, size_t n)
+{
+	struct dist d = { .n = n };
+	double sum = 0;
+
+	if (!n)
+		return d;
+	qsort(v, n, sizeof(*v), cmp_double);
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+#define RANK(p) v[(size_t)((p) / 100.0 * (double)(n - 1) + 0.5)]
+	d.p50 = RANK(50);
+	d.p90 = RANK(90);
+	d.p99 = RANK(99);
+#undef RANK
+	d.max = v[n - 1];
+	d.mean = sum / (double)n;
+	return d;
+}
+
+/* Growable double arrays for the distributions. */
+struct dvec {
+	double *v;
+	size_t n, cap;
+};
+
+static void dpush(struct dvec *d, double x)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->v = xrealloc(d->v, d->cap * sizeof(double));
+	}
+	d->v[d->n++] = x;
+}
+
+static struct dist dtake(struct dvec *d)
+{
+	struct dist r = dist_of(d->v, d->n);
+
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+	return r;
+}
+
+/* Per-thread lifecycle facts from exit records: creation cost, first run,
+ * ready-to-serve, lifetime; then the 100 ms timeline of tasks alive. */
+static void build_spawn(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev, size_t nev)
+{
+	struct spawn_facts *s = &r->k.spawn;
+	struct dvec pc = { 0 }, tc = { 0 }, pfr = { 0 }, tfr = { 0 }, afr = { 0 }, prd = { 0 }, trd = { 0 };
+	struct dvec plt = { 0 }, tlt = { 0 }, flt = { 0 };
+	uint64_t t0 = 0, t1 = r->t_stopped;
+	uint32_t procs = 1, threads = 1; /* the seeded parent */
+	size_t i = 0;
+
+	memcpy(s->khist, c->hists, sizeof(s->khist));
+	for (size_t k = 0; k < nev; k++) {
+		const struct ms_event *e = &ev[k];
+		const struct ms_task *l = &e->exit.life;
+		bool thread;
+
+		if (e->type != MS_EV_EXIT)
+			continue;
+		s->server_cpu_ns += e->exit.runtime_ns;
+		if (!l->created_ns)
+			continue; /* existed before tracing: the seeded parent */
+		thread = l->flags & MS_TF_THREAD;
+		if (l->create_dur_ns) {
+			dpush(thread ? &tc : &pc, (double)l->create_dur_ns / 1e3);
+			s->create_ns += l->create_dur_ns;
+		}
+		if ((l->flags & MS_TF_RAN) && l->first_run_ns >= l->wakeup_ns) {
+			double us = (double)(l->first_run_ns - l->wakeup_ns) / 1e3;
+
+			dpush(thread ? &tfr : &pfr, us);
+			dpush(&afr, us);
+		}
+		if (thread && (l->flags & MS_TF_READY) && l->ready_ns >= l->created_ns)
+			dpush(&trd, (double)(l->ready_ns - l->created_ns) / 1e3);
+		/* A process serves once any of its threads waits for a connection
+		 * (prefork: the child's accept4; worker: the listener's accept4;
+		 * event: the listener's epoll_wait), not at its first futex wait. */
+		if (l->flags & MS_TF_LISTEN) {
+			struct proc_fact *p = proc_find(&r->k, (pid_t)e->tgid);
+
+			if (p && (!p->ready_ns || l->listen_ns < p->ready_ns))
+				p->ready_ns = l->listen_ns;
+		}
+		if (e->ts >= l->created_ns)
+			dpush(thread ? &tlt : &plt, (double)(e->ts - l->created_ns) / 1e6);
+	}
+	for (size_t p = 0; p < r->k.nprocs; p++) {
+		const struct proc_fact *pf = &r->k.procs[p];
+
+		if (pf->is_root)
+			continue;
+		if (pf->exited)
+			dpush(&flt, (double)pf->min_flt);
+		if (pf->ready_ns > pf->t_created)
+			dpush(&prd, (double)(pf->ready_ns - pf->t_created) / 1e3);
+	}
+	s->proc_create_us = dtake(&pc);
+	s->thread_create_us = dtake(&tc);
+	s->proc_first_run_us = dtake(&pfr);
+	s->thread_first_run_us = dtake(&tfr);
+	s->first_run_us = dtake(&afr);
+	s->proc_ready_us = dtake(&prd);
+	s->thread_ready_us = dtake(&trd);
+	s->proc_lifetime_ms = dtake(&plt);
+	s->thread_lifetime_ms = dtake(&tlt);
+	s->child_minflt = dtake(&flt);
+	s->create_cpu_share = s->server_cpu_ns ? (double)s->create_ns / (double)s->server_cpu_ns : 0;
+
+	/* timeline: events are sorted by time */
+	for (size_t k = 0; k < nev && !t0; k++)
+		t0 = ev[k].ts;
+	if (!t0 || t1 <= t0)
+		return;
+	s->nticks = (size_t)((t1 - t0) / SPAWN_TICK_NS) + 1;
+	if (s->nticks > 100000)
+		s->nticks = 100000;
+	s->timeline = xcalloc(s->nticks, sizeof(*s->timeline));
+	for (size_t t = 0; t < s->nticks; t++) {
+		struct spawn_tick *tk = &s->timeline[t];
+		uint64_t end = t0 + (t + 1) * SPAWN_TICK_NS;
+
+		tk->t_ns = end;
+		for (; i < nev && ev[i].ts < end; i++) {
+			const struct ms_event *e = &ev[i];
+
+			if (e->type == MS_EV_SPAWN) {
+				threads++;
+				if (e->spawn.clone_flags & MS_CLONE_THREAD) {
+					tk->threads_created++;
+				} else {
+					procs++;
+					tk->procs_created++;
+				}
+			} else if (e->type == MS_EV_EXIT) {
+				if (threads)
+					threads--;
+				if (e->exit.group_dead && procs)
+					procs--;
+			}
+		}
+		tk->procs = procs;
+		tk->threads = threads;
+	}
+}
+
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *events,
 			size_t nev, const uint16_t *probe_ports, size_t nprobe)
 {
@@ -156,6 +316,8 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 			p = proc_find(k, (pid_t)e->tgid);
 			if (!p)
 				break;
+			p->min_flt += e->exit.min_flt;
+			p->cpu_ns += e->exit.runtime_ns;
 			if (e->exit.group_dead) {
 				p->exited = true;
 				p->t_exit = e->ts;
@@ -201,9 +363,59 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 	for (size_t i = 0; i < k->nprocs; i++)
 		if (k->procs[i].max_threads > k->server_procs_max_threads)
 			k->server_procs_max_threads = k->procs[i].max_threads;
+	build_spawn(r, c, ev, nev);
 	free(internal);
 	free(ix);
 	free(ev);
+}
+
+/* Processes alive per the kernel's records at time t (the root included). */
+static uint32_t kernel_procs_at(const struct kernel_facts *k, uint64_t t)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < k->nprocs; i++) {
+		const struct proc_fact *p = &k->procs[i];
+
+		if ((p->is_root || p->t_created <= t) && (!p->exited || p->t_exit > t))
+			n++;
+	}
+	return n;
+}
+
+void model_build_memory(struct run_model *r, struct mem_result *m, const struct scenario *sc)
+{
+	struct memory_facts *mf = &r->mem;
+	struct dvec pss = { 0 }, uss = { 0 };
+	const char *tpc;
+
+	mf->raw = *m;
+	memset(m, 0, sizeof(*m));
+	if (!mf->raw.nsamples || !mf->raw.npeak_procs)
+		return;
+	mf->sampled = true;
+	mf->rss_kb = mf->raw.peak.rss_kb;
+	mf->pss_kb = mf->raw.peak.pss_kb;
+	mf->uss_kb = mf->raw.peak.uss_kb;
+	for (size_t i = 0; i < mf->raw.npeak_procs; i++) {
+		const struct mem_proc *p = &mf->raw.peak_procs[i];
+
+		if (p->pid == r->httpd_pid) {
+			mf->parent_pss_kb = p->pss_kb;
+			continue;
+		}
+		dpush(&pss, (double)p->pss_kb);
+		dpush(&uss, (double)p->uss_kb);
+	}
+	mf->children = (uint32_t)pss.n;
+	mf->child_pss_kb = dtake(&pss);
+	mf->child_uss_kb = dtake(&uss);
+	tpc = scenario_directive(sc, r->mpm, "ThreadsPerChild");
+	mf->slots_per_child = r->mpm == MPM_PREFORK ? 1 : (tpc && atoi(tpc) > 0 ? (uint32_t)atoi(tpc) : 25);
+	mf->kb_per_slot = mf->child_uss_kb.p50 / mf->slots_per_child;
+	mf->kernel_procs_at_sample = xcalloc(mf->raw.nsamples, sizeof(uint32_t));
+	for (size_t i = 0; i < mf->raw.nsamples; i++)
+		mf->kernel_procs_at_sample[i] = kernel_procs_at(&r->k, mf->raw.samples[i].t_ns);
 }
 
 void model_free(struct run_model *r)
@@ -211,4 +423,9 @@ void model_free(struct run_model *r)
 	lg_result_free(&r->load);
 	free(r->k.procs);
 	r->k.procs = NULL;
+	free(r->k.spawn.timeline);
+	r->k.spawn.timeline = NULL;
+	mem_result_free(&r->mem.raw);
+	free(r->mem.kernel_procs_at_sample);
+	r->mem.kernel_procs_at_sample = NULL;
 }

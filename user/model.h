@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "loadgen.h"
+#include "memory.h"
 #include "mpmscope.h"
 #include "scenario.h"
 #include "tracer.h"
@@ -20,6 +21,48 @@
 /* Load phases, cut on the load generator's CLOCK_MONOTONIC marks. */
 enum phase { PHASE_STARTUP, PHASE_LOAD, PHASE_AFTER, PHASE__MAX };
 const char *phase_name(enum phase p);
+
+/* A distribution summarised from exact per-record values (us). */
+struct dist {
+	uint64_t n;
+	double p50, p90, p99, max, mean;
+};
+
+/* One 100 ms step of the spawn timeline. */
+struct spawn_tick {
+	uint64_t t_ns;
+	uint32_t procs, threads;   /* server processes and threads alive at the end of the step */
+	uint32_t procs_created, threads_created; /* during the step */
+};
+
+/* Process and thread creation (issue: the prefork-versus-threads lesson). */
+struct spawn_facts {
+	struct dist proc_create_us, thread_create_us;        /* fork/clone syscall in the creator */
+	struct dist proc_first_run_us, thread_first_run_us;  /* wakeup_new -> first on a CPU */
+	struct dist first_run_us;                            /* both */
+	struct dist proc_ready_us, thread_ready_us;          /* created -> first wait for work */
+	struct dist proc_lifetime_ms, thread_lifetime_ms;    /* tasks created and exited in the trace */
+	struct dist child_minflt;                            /* minor faults of a new process over its life */
+	struct ms_hist khist[MS_H__MAX];                     /* the kernel's own log2 histograms */
+	uint64_t create_ns;        /* kernel time in fork/clone syscalls of the server */
+	uint64_t server_cpu_ns;    /* CPU time of every server thread (sum_exec_runtime at exit) */
+	double create_cpu_share;   /* create_ns / server_cpu_ns */
+	struct spawn_tick *timeline;
+	size_t nticks;
+};
+
+/* Memory at the sample with the largest PSS, plus the cost of capacity. */
+struct memory_facts {
+	bool sampled;
+	uint64_t rss_kb, pss_kb, uss_kb;   /* whole server */
+	uint64_t parent_pss_kb;
+	uint32_t children;
+	struct dist child_pss_kb, child_uss_kb;
+	uint32_t slots_per_child;          /* 1 for prefork, ThreadsPerChild for worker/event */
+	double kb_per_slot;                /* child USS / slots: one more unit of capacity */
+	struct mem_result raw;
+	uint32_t *kernel_procs_at_sample;  /* processes alive per the kernel at each sample's time */
+};
 
 /* One process of the server, rebuilt from spawn/exit records. */
 struct proc_fact {
@@ -29,6 +72,9 @@ struct proc_fact {
 	uint32_t threads_exited;
 	uint32_t max_threads;          /* most threads alive at once (1 = single-threaded) */
 	uint32_t threads_alive;        /* at the end of the trace (0 once exited) */
+	uint64_t min_flt;              /* minor faults of its threads that exited */
+	uint64_t cpu_ns;               /* CPU time of its threads that exited */
+	uint64_t ready_ns;             /* first accept/epoll_wait by any of its threads: serving */
 	int32_t exit_code;            /* raw task->exit_code (valid when exited) */
 	bool exited;
 	bool is_root;                 /* the httpd parent */
@@ -57,6 +103,7 @@ struct kernel_facts {
 	struct proc_fact *procs;
 	size_t nprocs;
 	uint32_t server_procs_max_threads; /* most threads any server process had at once (1 = single-threaded) */
+	struct spawn_facts spawn;
 };
 
 struct run_model {
@@ -70,6 +117,7 @@ struct run_model {
 	struct lg_config load_cfg;
 	struct lg_result load;
 	struct kernel_facts k;
+	struct memory_facts mem;
 	uint64_t t_ready, t_load_start, t_load_end, t_stopped;
 	char errlog_tail[2048];
 };
@@ -78,6 +126,8 @@ struct run_model {
  * generator's connections and the controller's probe ports. */
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev,
 			size_t nev, const uint16_t *probe_ports, size_t nprobe);
+/* Memory facts from the sampler's result (taken over by the model). */
+void model_build_memory(struct run_model *r, struct mem_result *m, const struct scenario *sc);
 void model_free(struct run_model *r);
 
 #endif

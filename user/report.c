@@ -40,6 +40,61 @@ static void describe_exit(char *buf, size_t n, int32_t code)
 		snprintf(buf, n, "status %d", (code >> 8) & 0xff);
 }
 
+static char *fmt_dist_us(char *buf, size_t n, const struct dist *d)
+{
+	char a[16], b[16];
+
+	if (!d->n) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	snprintf(buf, n, "%s/%s", fmt_duration_us(a, sizeof(a), d->p50), fmt_duration_us(b, sizeof(b), d->p99));
+	return buf;
+}
+
+/* Creation cost and memory: the prefork-versus-threads lesson in numbers. */
+static void report_spawn_table(const struct report *rep, FILE *out)
+{
+	char b[6][40];
+
+	fprintf(out, "\n%-8s %15s %15s %15s %15s %15s %9s\n", "creation", "process (p50/99)", "thread (p50/99)",
+		"1st run proc", "1st run thread", "ready proc", "CPU share");
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct spawn_facts *s = &r->k.spawn;
+
+		if (!r->ran)
+			continue;
+		fprintf(out, "%-8s %15s %15s %15s %15s %15s %8.2f%%\n", mpm_name(r->mpm),
+			fmt_dist_us(b[0], sizeof(b[0]), &s->proc_create_us),
+			fmt_dist_us(b[1], sizeof(b[1]), &s->thread_create_us),
+			fmt_dist_us(b[2], sizeof(b[2]), &s->proc_first_run_us),
+			fmt_dist_us(b[3], sizeof(b[3]), &s->thread_first_run_us),
+			fmt_dist_us(b[4], sizeof(b[4]), &s->proc_ready_us), 100.0 * s->create_cpu_share);
+	}
+	fprintf(out, "\n%-8s %9s %9s %9s %9s %11s %11s %13s\n", "memory", "RSS", "PSS", "USS", "parent", "child PSS",
+		"child USS", "per slot");
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct memory_facts *m = &r->mem;
+
+		if (!r->ran || !m->sampled)
+			continue;
+		fprintf(out, "%-8s %9s %9s %9s %9s %11s %11s %9s (%s)\n", mpm_name(r->mpm),
+			fmt_bytes(b[0], sizeof(b[0]), (double)m->rss_kb * 1024),
+			fmt_bytes(b[1], sizeof(b[1]), (double)m->pss_kb * 1024),
+			fmt_bytes(b[2], sizeof(b[2]), (double)m->uss_kb * 1024),
+			fmt_bytes(b[3], sizeof(b[3]), (double)m->parent_pss_kb * 1024),
+			fmt_bytes(b[4], sizeof(b[4]), m->child_pss_kb.p50 * 1024),
+			fmt_bytes(b[5], sizeof(b[5]), m->child_uss_kb.p50 * 1024),
+			fmt_bytes(b[5] + 20, 20, m->kb_per_slot * 1024),
+			r->mpm == MPM_PREFORK ? "1 process" : "1 thread");
+	}
+	fprintf(out, "(creation: fork/clone time in the creator; 1st run: runnable -> on a CPU; ready: created -> "
+		     "first wait for work.\n memory at the peak sample: PSS shares common pages, USS is what a child "
+		     "alone costs; per slot = child USS / connections one child serves)\n");
+}
+
 void report_table(const struct report *rep, FILE *out)
 {
 	const struct scenario *sc = rep->sc;
@@ -127,6 +182,7 @@ void report_table(const struct report *rep, FILE *out)
 			fprintf(out, "%-8s WARNING: %llu kernel records lost (ring buffer full)\n", "",
 				(unsigned long long)k->events_lost);
 	}
+	report_spawn_table(rep, out);
 	if (rep->interrupted)
 		fprintf(out, "interrupted: figures cover the run up to Ctrl-C\n");
 }
@@ -206,6 +262,133 @@ static void json_load(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 }
 
+static void json_dist(struct json *j, const char *key, const struct dist *d)
+{
+	json_key(j, key);
+	json_obj_begin(j);
+	json_ku64(j, "n", d->n);
+	json_kdouble(j, "p50", d->p50);
+	json_kdouble(j, "p90", d->p90);
+	json_kdouble(j, "p99", d->p99);
+	json_kdouble(j, "max", d->max);
+	json_kdouble(j, "mean", d->mean);
+	json_obj_end(j);
+}
+
+/* ms relative to the start of the load (negative: start-up) */
+static double rel_ms(const struct run_model *r, uint64_t t)
+{
+	return ((double)t - (double)r->t_load_start) / 1e6;
+}
+
+static void json_khist(struct json *j, const char *key, const struct ms_hist *h)
+{
+	int last = -1;
+
+	for (int i = 0; i < MS_HIST_SLOTS; i++)
+		if (h->slots[i])
+			last = i;
+	json_key(j, key);
+	json_obj_begin(j);
+	json_ku64(j, "count", h->count);
+	json_ku64(j, "sum_ns", h->sum_ns);
+	json_key(j, "log2_ns_slots");
+	json_arr_begin(j);
+	for (int i = 0; i <= last; i++)
+		json_u64(j, h->slots[i]);
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_spawn(struct json *j, const struct run_model *r)
+{
+	const struct spawn_facts *s = &r->k.spawn;
+
+	json_key(j, "spawn");
+	json_obj_begin(j);
+	json_ku64(j, "processes", r->k.processes_created);
+	json_ku64(j, "threads", r->k.threads_created);
+	json_dist(j, "process_create_us", &s->proc_create_us);
+	json_dist(j, "thread_create_us", &s->thread_create_us);
+	json_dist(j, "first_run_us", &s->first_run_us);
+	json_dist(j, "process_first_run_us", &s->proc_first_run_us);
+	json_dist(j, "thread_first_run_us", &s->thread_first_run_us);
+	json_dist(j, "process_ready_us", &s->proc_ready_us);
+	json_dist(j, "thread_ready_us", &s->thread_ready_us);
+	json_dist(j, "process_lifetime_ms", &s->proc_lifetime_ms);
+	json_dist(j, "thread_lifetime_ms", &s->thread_lifetime_ms);
+	json_dist(j, "child_minor_faults", &s->child_minflt);
+	json_ku64(j, "create_ns", s->create_ns);
+	json_ku64(j, "server_cpu_ns", s->server_cpu_ns);
+	json_kdouble(j, "create_cpu_share", s->create_cpu_share);
+	json_key(j, "kernel_hist");
+	json_obj_begin(j);
+	json_khist(j, "process_create", &s->khist[MS_H_PROC_CREATE]);
+	json_khist(j, "thread_create", &s->khist[MS_H_THREAD_CREATE]);
+	json_khist(j, "process_first_run", &s->khist[MS_H_PROC_FIRST_RUN]);
+	json_khist(j, "thread_first_run", &s->khist[MS_H_THREAD_FIRST_RUN]);
+	json_obj_end(j);
+	json_kdouble(j, "load_start_ms", 0);
+	json_kdouble(j, "load_end_ms", rel_ms(r, r->t_load_end));
+	json_key(j, "timeline");
+	json_arr_begin(j);
+	for (size_t i = 0; i < s->nticks; i++) {
+		const struct spawn_tick *t = &s->timeline[i];
+
+		json_obj_begin(j);
+		json_kdouble(j, "t_ms", rel_ms(r, t->t_ns));
+		json_ku64(j, "procs", t->procs);
+		json_ku64(j, "threads", t->threads);
+		json_ku64(j, "procs_created", t->procs_created);
+		json_ku64(j, "threads_created", t->threads_created);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static void json_memory(struct json *j, const struct run_model *r)
+{
+	const struct memory_facts *m = &r->mem;
+
+	json_key(j, "memory");
+	if (!m->sampled) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_ku64(j, "rss_kb", m->rss_kb);
+	json_ku64(j, "pss_kb", m->pss_kb);
+	json_ku64(j, "uss_kb", m->uss_kb);
+	json_ku64(j, "parent_pss_kb", m->parent_pss_kb);
+	json_ku64(j, "children", m->children);
+	json_dist(j, "child_pss_kb", &m->child_pss_kb);
+	json_dist(j, "child_uss_kb", &m->child_uss_kb);
+	json_ku64(j, "slots_per_child", m->slots_per_child);
+	json_kdouble(j, "kb_per_slot", m->kb_per_slot);
+	json_key(j, "per_process_pss_kb");
+	json_arr_begin(j);
+	for (size_t i = 0; i < m->raw.npeak_procs; i++)
+		json_u64(j, m->raw.peak_procs[i].pss_kb);
+	json_arr_end(j);
+	json_key(j, "samples");
+	json_arr_begin(j);
+	for (size_t i = 0; i < m->raw.nsamples; i++) {
+		const struct mem_sample *sm = &m->raw.samples[i];
+
+		json_obj_begin(j);
+		json_kdouble(j, "t_ms", rel_ms(r, sm->t_ns));
+		json_ku64(j, "procs", sm->procs);
+		json_ku64(j, "procs_kernel", m->kernel_procs_at_sample[i]);
+		json_ku64(j, "threads", sm->threads);
+		json_ku64(j, "rss_kb", sm->rss_kb);
+		json_ku64(j, "pss_kb", sm->pss_kb);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 static void json_kernel(struct json *j, const struct run_model *r)
 {
 	const struct kernel_facts *k = &r->k;
@@ -241,6 +424,7 @@ static void json_kernel(struct json *j, const struct run_model *r)
 		json_obj_end(j);
 	}
 	json_obj_end(j);
+	json_spawn(j, r);
 	json_key(j, "procs");
 	json_arr_begin(j);
 	for (size_t i = 0; i < k->nprocs; i++) {
@@ -261,6 +445,8 @@ static void json_kernel(struct json *j, const struct run_model *r)
 			json_null(j);
 		}
 		json_ku64(j, "t_exit_ns", p->t_exit);
+		json_ku64(j, "minor_faults", p->min_flt);
+		json_ku64(j, "cpu_ns", p->cpu_ns);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -298,6 +484,7 @@ int report_json(const struct report *rep, const char *path, struct errbuf *e)
 		json_ku64(&j, "port", r->port);
 		json_load(&j, r);
 		json_kernel(&j, r);
+		json_memory(&j, r);
 		json_ku64(&j, "events_lost", r->k.events_lost);
 		json_obj_end(&j);
 	}

@@ -234,7 +234,16 @@ static void test_mpm(enum mpm m, const struct scenario *sc)
 			CHECK_EQ_U(tasks_seen[k], 1);
 		else /* main thread (pod pipe) + listener + ThreadsPerChild workers; the starter exited */
 			CHECK_EQ_U(tasks_seen[k], atoi(scenario_directive(sc, m, "ThreadsPerChild")) + 2);
-		CHECK(proc_uid(kids[k]) != 0); /* www-data */
+		{
+			/* a child forked a moment ago may not have dropped root yet */
+			int uid = (int)proc_uid(kids[k]);
+
+			for (int i = 0; uid == 0 && i < 40; i++) {
+				msleep(50);
+				uid = (int)proc_uid(kids[k]);
+			}
+			CHECK(uid != 0); /* www-data */
+		}
 	}
 	CHECK(proc_uid(a.pid) == 0);
 

@@ -126,6 +126,9 @@ int main(void)
 	/* A body longer than Content-Length: trailing bytes, not ours. */
 	check_splits("trailing bytes", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabcdef", false,
 		     BAD(200, 2, LG_FAIL_LENGTH));
+	/* Even a second well-formed response is trailing: we never pipeline. */
+	check_splits("two responses", "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		     false, BAD(204, 0, LG_FAIL_LENGTH));
 	/* Garbage then EOF is malformed, not an early close. */
 	CHECK(run("XTTP/1.1 200 OK\r\n", 0, true).fail == LG_FAIL_LENGTH);
 

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+#include "memory.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct mem_sampler {
+	struct apache a; /* a copy: the controller keeps working on its own */
+	unsigned interval_ms;
+	pthread_t thread;
+	volatile bool stop;
+	struct vec samples;     /* struct mem_sample */
+	struct mem_proc *peak_procs;
+	size_t npeak;
+	struct mem_sample peak;
+};
+
+static uint32_t proc_threads(pid_t pid)
+{
+	char path[64], line[256];
+	FILE *f;
+	unsigned n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %u", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+int mem_read_proc(pid_t pid, struct mem_proc *out)
+{
+	char path[64], line[256];
+	unsigned long long v;
+	uint64_t priv_clean = 0, priv_dirty = 0;
+	FILE *f;
+	bool any = false;
+
+	memset(out, 0, sizeof(*out));
+	out->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Rss: %llu kB", &v) == 1) {
+			out->rss_kb = v;
+			any = true;
+		} else if (sscanf(line, "Pss: %llu kB", &v) == 1) {
+			out->pss_kb = v;
+		} else if (sscanf(line, "Private_Clean: %llu kB", &v) == 1) {
+			priv_clean = v;
+		} else if (sscanf(line, "Private_Dirty: %llu kB", &v) == 1) {
+			priv_dirty = v;
+		}
+	}
+	fclose(f);
+	out->uss_kb = priv_clean + priv_dirty;
+	out->threads = proc_threads(pid);
+	return any ? 0 : -1; /* a zombie has an empty smaps_rollup */
+}
+
+static void sample_once(struct mem_sampler *s)
+{
+	pid_t pids[MEM_MAX_PROCS];
+	struct mem_proc *procs;
+	struct mem_sample *sm;
+	int n = apache_list_procs(&s->a, pids, MEM_MAX_PROCS);
+	size_t np = 0;
+
+	if (n > MEM_MAX_PROCS)
+		n = MEM_MAX_PROCS;
+	procs = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*procs));
+	sm = vec_push(&s->samples);
+	sm->t_ns = now_ns();
+	for (int i = 0; i < n; i++) {
+		if (mem_read_proc(pids[i], &procs[np]))
+			continue;
+		sm->rss_kb += procs[np].rss_kb;
+		sm->pss_kb += procs[np].pss_kb;
+		sm->uss_kb += procs[np].uss_kb;
+		sm->threads += procs[np].threads;
+		np++;
+	}
+	sm->procs = (uint32_t)np;
+	if (sm->pss_kb >= s->peak.pss_kb) {
+		s->peak = *sm;
+		free(s->peak_procs);
+		s->peak_procs = procs;
+		s->npeak = np;
+	} else {
+		free(procs);
+	}
+}
+
+static void *sampler_thread(void *arg)
+{
+	struct mem_sampler *s = arg;
+
+	while (!s->stop) {
+		sample_once(s);
+		for (unsigned slept = 0; slept < s->interval_ms && !s->stop; slept += 10)
+			usleep(10 * 1000);
+	}
+	return NULL;
+}
+
+struct mem_sampler *mem_sampler_start(const struct apache *a, unsigned interval_ms)
+{
+	struct mem_sampler *s = xcalloc(1, sizeof(*s));
+
+	s->a = *a;
+	s->interval_ms = interval_ms ? interval_ms : 250;
+	vec_init(&s->samples, sizeof(struct mem_sample));
+	if (pthread_create(&s->thread, NULL, sampler_thread, s)) {
+		vec_free(&s->samples);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void mem_sampler_stop(struct mem_sampler *s, struct mem_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return;
+	s->stop = true;
+	pthread_join(s->thread, NULL);
+	out->samples = s->samples.data;
+	out->nsamples = s->samples.len;
+	out->peak = s->peak;
+	out->peak_procs = s->peak_procs;
+	out->npeak_procs = s->npeak;
+	free(s);
+}
+
+void mem_result_free(struct mem_result *r)
+{
+	free(r->samples);
+	free(r->peak_procs);
+	memset(r, 0, sizeof(*r));
+}
