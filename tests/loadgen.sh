@@ -23,6 +23,7 @@ ko() { fail=$((fail + 1)); echo "FAIL $*"; }
 # start_server MODE [badserver options...]: sets PORT and SRV_PID.
 start_server() {
 	stop_server
+	rm -f "$T/port"
 	"$BS" --port 0 --mode "$@" --max-seconds 60 >"$T/port" 2>"$T/server.err" &
 	SRV_PID=$!
 	for _ in $(seq 100); do
