@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Kernel side of mpmscope: follow exactly the tasks of one Apache server (the
- * seeded parent and every descendant), count what they create, accept and
- * how they end. Every program exists twice: tp_btf (BTF-typed tracepoint, the
+ * seeded parent and every descendant); count what they create, accept and
+ * how they end; give each a role; account their CPU, run-queue and off-CPU
+ * time by why they blocked; follow each connection of the server from the
+ * handshake to the close. Every program exists twice: tp_btf (BTF-typed tracepoint, the
  * default) and raw_tp (for kernels or setups without tp_btf); the loader
  * disables the twin it does not use. Both call one __always_inline handler
  * that reads kernel memory only through CO-RE reads, so the same code is
@@ -67,6 +69,38 @@ struct {
 } hists SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ms_sched);
+} sched SEC(".maps");
+
+/* Connections of the server, keyed by struct sock address. LRU: an entry
+ * whose close was never seen (a missed tracepoint) cannot fill the map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct ms_conn);
+} conns SEC(".maps");
+
+/* The server's listening ports (host order): which handshakes are ours. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} listen_ports SEC(".maps");
+
+/* explain: client ports whose connections are recorded step by step. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u16);
+	__type(value, __u8);
+} sample_ports SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, MS_RINGBUF_BYTES);
 } events SEC(".maps");
@@ -74,6 +108,32 @@ struct {
 /* Wake the consumer only once this much is queued (or on rare events): a
  * wake-up per record would cost more than the record. */
 const volatile __u64 wakeup_bytes = 64 * 1024;
+/* The MPM under study (enum mpm in user space: 0 prefork, 1 worker, 2 event):
+ * roles depend on it. */
+const volatile __u32 targ_mpm = 0;
+#define TARG_PREFORK 0
+
+/* Task flags used only in the kernel. */
+#define MS_TF_SAMPLED 0x100    /* it last touched a sampled connection (explain) */
+
+/* TCP states (include/net/tcp_states.h) */
+#define TCP_ESTABLISHED_ 1
+#define TCP_SYN_RECV_ 3
+#define TCP_FIN_WAIT1_ 4
+#define TCP_CLOSE_ 7
+#define TCP_CLOSE_WAIT_ 8
+
+/* task_struct->state was renamed __state in 5.14 */
+struct task_struct___pre514 {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
 
 static __always_inline void count(__u32 idx)
 {
@@ -130,6 +190,25 @@ static __always_inline bool is_tracked(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
 
+static __always_inline struct ms_task *task_of(__u32 tid)
+{
+	return bpf_map_lookup_elem(&tasks, &tid);
+}
+
+static __always_inline struct ms_sched *sched_stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sched, &zero);
+}
+
+static __always_inline __u32 role_of(struct ms_task *t)
+{
+	__u32 r = t->role;
+
+	return r < MS_ROLE__MAX ? r : MS_ROLE_OTHER;
+}
+
 static __always_inline struct ms_event *event_reserve(__u32 type, __u64 pid_tgid)
 {
 	struct ms_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
@@ -156,6 +235,20 @@ static __always_inline void event_submit(struct ms_event *ev, bool urgent)
 	bpf_ringbuf_submit(ev, flags);
 }
 
+/* explain: one step of a sampled connection. */
+static __always_inline void emit_step(__u32 step, __u64 sk, __u64 value, __u32 other)
+{
+	struct ms_event *ev = event_reserve(MS_EV_STEP, bpf_get_current_pid_tgid());
+
+	if (!ev)
+		return;
+	ev->step.sk = sk;
+	ev->step.value = value;
+	ev->step.step = step;
+	ev->step.other = other;
+	event_submit(ev, false);
+}
+
 /* The socket behind fd in the current task: task->files->fdt->fd[fd]->private_data. */
 static __always_inline struct socket *fd_to_socket(struct task_struct *task, int fd)
 {
@@ -176,7 +269,8 @@ static __always_inline struct socket *fd_to_socket(struct task_struct *task, int
 	return sock;
 }
 
-static __always_inline void emit_conn(__u32 type, __u64 pid_tgid, int fd)
+/* Returns the struct sock address (0 if unknown). */
+static __always_inline __u64 emit_conn(__u32 type, __u64 pid_tgid, int fd)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct socket *sock = fd_to_socket(task, fd);
@@ -188,12 +282,12 @@ static __always_inline void emit_conn(__u32 type, __u64 pid_tgid, int fd)
 	 * UDP and netlink sockets whose port numbers mean nothing here. */
 	if (type == MS_EV_CONNECT) {
 		if (stype != 1 /* SOCK_STREAM */)
-			return;
+			return 0;
 		count(MS_C_CONNECT);
 	}
 	ev = event_reserve(type, pid_tgid);
 	if (!ev)
-		return;
+		return (__u64)sk;
 	ev->conn.fd = fd;
 	ev->conn.sk = (__u64)sk;
 	ev->conn.raddr = 0;
@@ -208,6 +302,38 @@ static __always_inline void emit_conn(__u32 type, __u64 pid_tgid, int fd)
 		ev->conn.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	}
 	event_submit(ev, false);
+	return (__u64)sk;
+}
+
+/* accept returned connection sk: time in the listen queue, who accepted it. */
+static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
+{
+	struct ms_conn *c;
+	struct ms_task *t;
+	__u32 tid = (__u32)pid_tgid;
+	__u64 now;
+
+	if (!sk)
+		return;
+	c = bpf_map_lookup_elem(&conns, &sk);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	c->accept_ns = now;
+	c->accept_tid = tid;
+	c->flags |= MS_CF_ACCEPTED;
+	if (c->established_ns && now >= c->established_ns)
+		hist_add(MS_H_LISTEN_Q, now - c->established_ns);
+	t = task_of(tid);
+	if (t) {
+		t->cur_sk = sk;
+		if (c->flags & MS_CF_SAMPLED)
+			t->flags |= MS_TF_SAMPLED;
+		else
+			t->flags &= ~MS_TF_SAMPLED;
+	}
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step(MS_STEP_ACCEPT, sk, now - c->established_ns, t ? role_of(t) : 0);
 }
 
 /* --- process and thread creation ------------------------------------------ */
@@ -229,6 +355,24 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	ctid = BPF_CORE_READ(task, pid);
 	life.created_ns = bpf_ktime_get_ns();
 	life.flags = thread ? MS_TF_THREAD : 0;
+	{
+		/* Roles from the creator: the parent forks children; a worker/event
+		 * child's main thread starts the starter, which starts the workers
+		 * and, last, the listener (recognised later by what it waits on). */
+		struct ms_task *creator = task_of(tid);
+		__u32 crole = creator ? role_of(creator) : MS_ROLE_OTHER;
+
+		if (!thread)
+			life.role = crole == MS_ROLE_PARENT ? (targ_mpm == TARG_PREFORK ? MS_ROLE_PREFORK_CHILD
+										: MS_ROLE_CHILD_MAIN)
+							    : MS_ROLE_OTHER;
+		else if (crole == MS_ROLE_CHILD_MAIN)
+			life.role = MS_ROLE_STARTER;
+		else if (crole == MS_ROLE_STARTER)
+			life.role = MS_ROLE_WORKER;
+		else
+			life.role = MS_ROLE_OTHER;
+	}
 	bpf_map_update_elem(&tasks, &ctid, &life, BPF_ANY);
 	call = bpf_map_lookup_elem(&spawn_calls, &tid);
 	if (call)
@@ -343,7 +487,7 @@ static __always_inline void on_sys_exit(struct pt_regs *regs, long ret)
 	if (id == MS_NR_ACCEPT4 || id == MS_NR_ACCEPT) {
 		if (ret >= 0) {
 			count(MS_C_ACCEPT_OK);
-			emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret);
+			on_accepted(pid_tgid, emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret));
 		} else {
 			count(MS_C_ACCEPT_ERR);
 			count_errno(&accept_errno, ret);
@@ -419,6 +563,10 @@ static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
 	if (waits_for_work(id, regs)) {
 		struct ms_task *life = bpf_map_lookup_elem(&tasks, &tid);
 
+		/* worker MPM: the listener is the thread that accepts; event: the
+		 * only thread that epoll_waits */
+		if (life && life->role == MS_ROLE_WORKER && id != MS_NR_FUTEX)
+			life->role = MS_ROLE_LISTENER;
 		if (life && (life->flags & (MS_TF_READY | MS_TF_LISTEN)) != (MS_TF_READY | MS_TF_LISTEN)) {
 			__u64 now = bpf_ktime_get_ns();
 
@@ -480,36 +628,444 @@ int BPF_PROG(ms_wakeup_new_raw, struct task_struct *p)
 	return 0;
 }
 
-static __always_inline void on_switch(struct task_struct *next)
+/* Why current (about to block) left the CPU, from the syscall it is in. */
+static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role)
 {
-	__u32 tid;
-	struct ms_task *life;
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+	long nr;
+
+	if (!regs)
+		return MS_OFF_OTHER;
+	nr = BPF_CORE_READ(regs, orig_ax);
+	if (nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT)
+		return MS_OFF_WAIT_CONN;
+	if (nr == MS_NR_EPOLL_WAIT || nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2)
+		return role == MS_ROLE_LISTENER ? MS_OFF_WAIT_CONN : MS_OFF_OTHER;
+	if (nr == MS_NR_FUTEX) {
+		int op = (int)PT_REGS_PARM2_CORE_SYSCALL(regs) & 127;
+
+		if (op == 6 /* FUTEX_LOCK_PI */)
+			return MS_OFF_ACCEPT_MUTEX;
+		if (role == MS_ROLE_WORKER)
+			return MS_OFF_IDLE_WORKER;
+		if (role == MS_ROLE_LISTENER)
+			return MS_OFF_WAIT_IDLER;
+		return MS_OFF_OTHER;
+	}
+	if (nr == MS_NR_POLL || nr == MS_NR_PPOLL) {
+		struct { int fd; short events, revents; } pfd = {};
+		struct ms_conn *c;
+
+		/* the pollfd array is on the caller's stack: resident */
+		if (!bpf_probe_read_user(&pfd, sizeof(pfd), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs)) &&
+		    (pfd.events & 0x4 /* POLLOUT */))
+			return MS_OFF_WRITE_RESP;
+		if (!t->cur_sk)
+			return MS_OFF_OTHER;
+		c = bpf_map_lookup_elem(&conns, &t->cur_sk);
+		if (!c)
+			return MS_OFF_OTHER;
+		if (c->flags & MS_CF_SERVER_FIN)
+			return MS_OFF_LINGER;
+		if (c->flags & MS_CF_RESP_SENT)
+			return MS_OFF_KEEPALIVE;
+		return MS_OFF_READ_REQ;
+	}
+	if (nr == MS_NR_READ)
+		return role == MS_ROLE_CHILD_MAIN ? MS_OFF_POD : MS_OFF_READ_REQ;
+	if (nr == MS_NR_WRITEV || nr == MS_NR_WRITE || nr == MS_NR_SENDFILE)
+		return MS_OFF_WRITE_RESP;
+	if (nr == MS_NR_PSELECT6 || nr == MS_NR_SELECT || nr == 61 /* wait4 */)
+		return role == MS_ROLE_PARENT ? MS_OFF_MAINTENANCE : MS_OFF_OTHER;
+	return MS_OFF_OTHER;
+}
+
+/*
+ * The hottest program: every context switch on the machine. Two cheap map
+ * lookups decide that neither task is ours; for ours: CPU time, voluntary
+ * and involuntary switches, why it blocked, run-queue latency, first run.
+ */
+static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next)
+{
+	struct ms_sched *s = NULL;
+	struct ms_task *t;
+	__u64 now = 0;
+	__u32 tid, role;
+
+	if (is_tracked(BPF_CORE_READ(prev, tgid))) {
+		tid = BPF_CORE_READ(prev, pid);
+		t = task_of(tid);
+		s = sched_stats();
+		if (t && s) {
+			now = bpf_ktime_get_ns();
+			role = role_of(t);
+			if (t->oncpu_ns && now > t->oncpu_ns)
+				s->oncpu_ns[role] += now - t->oncpu_ns;
+			t->oncpu_ns = 0;
+			if (task_state(prev) == 0 /* TASK_RUNNING: preempted */) {
+				s->ivcsw[role]++;
+				t->runq_ns = now;
+			} else {
+				__u32 reason = offcpu_reason(t, role);
+
+				s->vcsw[role]++;
+				t->off_ns = now;
+				t->off_reason = reason;
+				if (t->flags & MS_TF_SAMPLED)
+					emit_step(MS_STEP_BLOCK, t->cur_sk, 0, reason);
+			}
+		}
+	}
 
 	if (!is_tracked(BPF_CORE_READ(next, tgid)))
 		return;
 	tid = BPF_CORE_READ(next, pid);
-	life = bpf_map_lookup_elem(&tasks, &tid);
-	if (life && (life->flags & (MS_TF_WOKEN | MS_TF_RAN)) == MS_TF_WOKEN) {
-		__u64 now = bpf_ktime_get_ns();
-
-		life->first_run_ns = now;
-		life->flags |= MS_TF_RAN;
-		hist_add(life->flags & MS_TF_THREAD ? MS_H_THREAD_FIRST_RUN : MS_H_PROC_FIRST_RUN,
-			 now - life->wakeup_ns);
+	t = task_of(tid);
+	if (!t)
+		return;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	role = role_of(t);
+	t->oncpu_ns = now;
+	if (t->runq_ns) {
+		if (now > t->runq_ns)
+			hist_add(MS_H_RUNQ + role, now - t->runq_ns);
+		if (t->flags & MS_TF_SAMPLED)
+			emit_step(MS_STEP_RUN, t->cur_sk, now - t->runq_ns, role);
+		t->runq_ns = 0;
+	}
+	if ((t->flags & (MS_TF_WOKEN | MS_TF_RAN)) == MS_TF_WOKEN) {
+		t->first_run_ns = now;
+		t->flags |= MS_TF_RAN;
+		hist_add(t->flags & MS_TF_THREAD ? MS_H_THREAD_FIRST_RUN : MS_H_PROC_FIRST_RUN, now - t->wakeup_ns);
 	}
 }
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(ms_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(next);
+	on_switch(prev, next);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(ms_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(next);
+	on_switch(prev, next);
+	return 0;
+}
+
+/*
+ * sched_waking runs in the waker's context (sched_wakeup may run later on the
+ * wakee's CPU, from an IPI): the end of the wakee's off-CPU time, the start
+ * of its run-queue wait, and who woke whom.
+ */
+static __always_inline void on_waking(struct task_struct *p)
+{
+	struct ms_sched *s;
+	struct ms_task *t, *w;
+	struct task_struct *cur;
+	__u64 now, pid_tgid;
+	__u32 tid, role, waker;
+
+	if (!is_tracked(BPF_CORE_READ(p, tgid)))
+		return;
+	tid = BPF_CORE_READ(p, pid);
+	t = task_of(tid);
+	s = sched_stats();
+	if (!t || !s)
+		return;
+	now = bpf_ktime_get_ns();
+	role = role_of(t);
+	pid_tgid = bpf_get_current_pid_tgid();
+	cur = (struct task_struct *)bpf_get_current_task();
+	if ((__u32)pid_tgid == 0 || (BPF_CORE_READ(cur, flags) & 0x00200000 /* PF_KTHREAD */)) {
+		waker = MS_WAKER_KERNEL;
+	} else if (is_tracked(pid_tgid >> 32)) {
+		w = task_of((__u32)pid_tgid);
+		waker = w ? role_of(w) : MS_ROLE_OTHER;
+	} else {
+		waker = MS_WAKER_EXTERNAL;
+	}
+	if (waker < MS_WAKERS)
+		s->wakeups[waker][role]++;
+	if (t->off_ns) {
+		__u32 reason = t->off_reason < MS_OFF__MAX ? t->off_reason : MS_OFF_OTHER;
+		__u64 d = now - t->off_ns;
+
+		s->off_ns[role][reason] += d;
+		s->off_cnt[role][reason]++;
+		hist_add(MS_H_OFFCPU + reason, d);
+		if (t->flags & MS_TF_SAMPLED)
+			emit_step(MS_STEP_WAKE, t->cur_sk, d, waker);
+		t->off_ns = 0;
+	}
+	if (!t->runq_ns)
+		t->runq_ns = now;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(ms_waking, struct task_struct *p)
+{
+	on_waking(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_waking")
+int BPF_PROG(ms_waking_raw, struct task_struct *p)
+{
+	on_waking(p);
+	return 0;
+}
+
+/* --- connections --------------------------------------------------------------- */
+
+static __always_inline void touch_conn(struct ms_task *t, __u64 sk, struct ms_conn *c)
+{
+	if (!t)
+		return;
+	t->cur_sk = sk;
+	if (c->flags & MS_CF_SAMPLED)
+		t->flags |= MS_TF_SAMPLED;
+	else
+		t->flags &= ~MS_TF_SAMPLED;
+}
+
+/* Bytes read by a server task: the first read after a response starts a new
+ * request, and ends a keep-alive idle gap. */
+static __always_inline void on_recv(struct sock *sk, int ret)
+{
+	__u64 pid_tgid, key = (__u64)sk, now;
+	struct ms_conn *c;
+	__u32 tid;
+
+	if (ret <= 0)
+		return;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!is_tracked(pid_tgid >> 32))
+		return;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	tid = (__u32)pid_tgid;
+	if (!(c->flags & MS_CF_IN_REQ)) {
+		if (c->flags & MS_CF_RESP_SENT) {
+			__u64 gap = now - c->last_send_ns;
+
+			hist_add(MS_H_KA_IDLE, gap);
+			hist_add(MS_H_REQ_WRITE, c->last_send_ns - c->first_send_ns);
+			c->idle_sum_ns += gap;
+			if (gap > c->idle_max_ns)
+				c->idle_max_ns = gap;
+			c->idle_count++;
+		}
+		c->requests++;
+		c->req_start_ns = now;
+		c->flags |= MS_CF_IN_REQ;
+		c->flags &= ~MS_CF_RESP_SENT;
+		if (c->serve_tid != tid) {
+			if (c->serve_tid)
+				c->handoffs++;
+			c->serve_tid = tid;
+			c->serve_tgid = pid_tgid >> 32;
+			if (c->flags & MS_CF_SAMPLED)
+				emit_step(MS_STEP_HANDOFF, key, 0, 0);
+		}
+	}
+	c->last_recv_ns = now;
+	c->rx_bytes += ret;
+	touch_conn(task_of(tid), key, c);
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step(MS_STEP_RECV, key, ret, 0);
+}
+
+static __always_inline void on_send(struct sock *sk, int ret)
+{
+	__u64 pid_tgid, key = (__u64)sk, now;
+	struct ms_conn *c;
+
+	if (ret <= 0)
+		return;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!is_tracked(pid_tgid >> 32))
+		return;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	if (c->flags & MS_CF_IN_REQ) {
+		hist_add(MS_H_REQ_READ, c->last_recv_ns - c->req_start_ns);
+		hist_add(MS_H_REQ_HANDLE, now - c->last_recv_ns);
+		c->first_send_ns = now;
+		c->flags &= ~MS_CF_IN_REQ;
+	}
+	c->flags |= MS_CF_RESP_SENT;
+	c->last_send_ns = now;
+	c->tx_bytes += ret;
+	touch_conn(task_of((__u32)pid_tgid), key, c);
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step(MS_STEP_SEND, key, ret, 0);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ms_sock_recv, struct sock *sk, int ret, int flags)
+{
+	on_recv(sk, ret);
+	return 0;
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(ms_sock_recv_raw, struct sock *sk, int ret, int flags)
+{
+	on_recv(sk, ret);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ms_sock_send, struct sock *sk, int ret, int flags)
+{
+	on_send(sk, ret);
+	return 0;
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(ms_sock_send_raw, struct sock *sk, int ret, int flags)
+{
+	on_send(sk, ret);
+	return 0;
+}
+
+static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
+{
+	/* a connection closed while idle after a response: its last idle gap */
+	if ((c->flags & MS_CF_RESP_SENT) && !(c->flags & MS_CF_IN_REQ) && now > c->last_send_ns) {
+		__u64 gap = now - c->last_send_ns;
+
+		hist_add(MS_H_KA_IDLE, gap);
+		c->idle_sum_ns += gap;
+		if (gap > c->idle_max_ns)
+			c->idle_max_ns = gap;
+		c->idle_count++;
+	}
+}
+
+/* TCP state changes (softirq or task context): the handshake that creates a
+ * server connection, who leaves ESTABLISHED first, the final close. */
+static __always_inline void on_sock_state(struct sock *sk, int old, int new)
+{
+	__u64 key = (__u64)sk, now;
+	struct ms_conn *c;
+
+	if (new == TCP_ESTABLISHED_ && old == TCP_SYN_RECV_) {
+		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		struct ms_conn nc = {};
+		__u16 rport;
+
+		if (!bpf_map_lookup_elem(&listen_ports, &lport))
+			return;
+		rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		nc.established_ns = bpf_ktime_get_ns();
+		nc.lport = lport;
+		nc.rport = rport;
+		if (bpf_map_lookup_elem(&sample_ports, &rport))
+			nc.flags = MS_CF_SAMPLED;
+		bpf_map_update_elem(&conns, &key, &nc, BPF_ANY);
+		if (nc.flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_ESTABLISHED, key, 0, 0);
+		return;
+	}
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	if (old == TCP_ESTABLISHED_ && new == TCP_FIN_WAIT1_) {
+		end_idle_gap(c, now);
+		c->flags |= MS_CF_SERVER_FIN;
+		c->fin_ns = now;
+		if (c->flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_SERVER_FIN, key, 0, 0);
+	} else if (old == TCP_ESTABLISHED_ && new == TCP_CLOSE_WAIT_) {
+		end_idle_gap(c, now);
+		c->flags |= MS_CF_CLIENT_FIN;
+		c->fin_ns = now;
+		if (c->flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_CLIENT_FIN, key, 0, 0);
+	} else if (new == TCP_CLOSE_) {
+		struct ms_event *ev;
+
+		if (old == TCP_ESTABLISHED_)
+			end_idle_gap(c, now);
+		if ((c->flags & MS_CF_SERVER_FIN) && c->fin_ns)
+			hist_add(MS_H_LINGER, now - c->fin_ns);
+		if (c->flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_CLOSE, key, 0, 0);
+		ev = event_reserve(MS_EV_CONN_END, bpf_get_current_pid_tgid());
+		if (ev) {
+			ev->conn_end.sk = key;
+			ev->conn_end.c = *c;
+			ev->ts = now;
+			event_submit(ev, false);
+		}
+		bpf_map_delete_elem(&conns, &key);
+	}
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ms_sock_state, struct sock *sk, int old, int new)
+{
+	on_sock_state(sk, old, new);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(ms_sock_state_raw, struct sock *sk, int old, int new)
+{
+	on_sock_state(sk, old, new);
+	return 0;
+}
+
+static __always_inline void on_reset(struct sock *sk, __u32 flag, __u32 step)
+{
+	__u64 key = (__u64)sk;
+	struct ms_conn *c;
+
+	if (!sk)
+		return;
+	c = bpf_map_lookup_elem(&conns, &key);
+	if (!c)
+		return;
+	c->flags |= flag;
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step(step, key, 0, 0);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(ms_rst_sent, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT);
+	return 0;
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(ms_rst_sent_raw, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(ms_rst_recv, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV);
+	return 0;
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(ms_rst_recv_raw, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV);
 	return 0;
 }
 

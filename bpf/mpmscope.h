@@ -36,6 +36,14 @@
 #define MS_NR_EPOLL_PWAIT 22
 #define MS_NR_EPOLL_PWAIT2 441
 #define MS_NR_FUTEX 98
+#define MS_NR_POLL (-1)
+#define MS_NR_PPOLL 73
+#define MS_NR_READ 63
+#define MS_NR_WRITEV 66
+#define MS_NR_WRITE 64
+#define MS_NR_SENDFILE 71
+#define MS_NR_PSELECT6 72
+#define MS_NR_SELECT (-1)
 #else
 #define MS_NR_ACCEPT 43
 #define MS_NR_ACCEPT4 288
@@ -48,7 +56,94 @@
 #define MS_NR_EPOLL_PWAIT 281
 #define MS_NR_EPOLL_PWAIT2 441
 #define MS_NR_FUTEX 202
+#define MS_NR_POLL 7
+#define MS_NR_PPOLL 271
+#define MS_NR_READ 0
+#define MS_NR_WRITEV 20
+#define MS_NR_WRITE 1
+#define MS_NR_SENDFILE 40
+#define MS_NR_PSELECT6 270
+#define MS_NR_SELECT 23
 #endif
+
+/* What a server task is, decided in the kernel from how it was created and
+ * what it waits on (see apache-mpm notes): httpd never names its threads. */
+enum ms_role {
+	MS_ROLE_OTHER,         /* a server task that fits no other role (cgid, piped logger...) */
+	MS_ROLE_PARENT,        /* the httpd parent */
+	MS_ROLE_PREFORK_CHILD, /* a prefork child: one process, one connection at a time */
+	MS_ROLE_CHILD_MAIN,    /* worker/event child's main thread (waits on the pipe of death) */
+	MS_ROLE_STARTER,       /* worker/event start-up thread: creates the others, then exits */
+	MS_ROLE_LISTENER,      /* worker: accept4s and queues; event: epoll_waits on every socket */
+	MS_ROLE_WORKER,        /* worker/event worker thread */
+	MS_ROLE__MAX
+};
+/* Wakers that are not server tasks. */
+#define MS_WAKER_KERNEL MS_ROLE__MAX         /* idle task or kernel thread: softirq, timers */
+#define MS_WAKER_EXTERNAL (MS_ROLE__MAX + 1) /* another process (on loopback: the client) */
+#define MS_WAKERS (MS_ROLE__MAX + 2)
+
+/* Why a server task left the CPU voluntarily, from the syscall it blocked in. */
+enum ms_offcpu {
+	MS_OFF_WAIT_CONN,      /* accept4, or the listener's epoll_wait: waiting for connections */
+	MS_OFF_ACCEPT_MUTEX,   /* futex LOCK_PI: the accept mutex (several Listen lines) */
+	MS_OFF_IDLE_WORKER,    /* a worker's futex wait: idle, waiting to be handed a connection */
+	MS_OFF_WAIT_IDLER,     /* the worker MPM listener's futex wait: waiting for an idle worker */
+	MS_OFF_KEEPALIVE,      /* poll on a client socket after a response: holding a keep-alive connection */
+	MS_OFF_READ_REQ,       /* poll/read on a client socket before the request is complete */
+	MS_OFF_WRITE_RESP,     /* poll for POLLOUT, or a blocking write: the client reads slowly */
+	MS_OFF_LINGER,         /* poll after shutdown(SHUT_WR): lingering close */
+	MS_OFF_MAINTENANCE,    /* the parent's 1 s pselect6 / select, wait4 */
+	MS_OFF_POD,            /* a child main thread's read on the pipe of death */
+	MS_OFF_OTHER,
+	MS_OFF__MAX
+};
+
+/* Scheduler and CPU facts, one per-CPU value summed by user space; read at
+ * the start and end of the load so the load phase is a difference. */
+struct ms_sched {
+	__u64 oncpu_ns[MS_ROLE__MAX];
+	__u64 vcsw[MS_ROLE__MAX];                  /* voluntary switches (blocked) */
+	__u64 ivcsw[MS_ROLE__MAX];                 /* involuntary (preempted) */
+	__u64 wakeups[MS_WAKERS][MS_ROLE__MAX];    /* [waker][wakee] */
+	__u64 off_ns[MS_ROLE__MAX][MS_OFF__MAX];
+	__u64 off_cnt[MS_ROLE__MAX][MS_OFF__MAX];
+};
+
+/* Per-connection state (map `conns`, keyed by struct sock address). */
+#define MS_CF_ACCEPTED 0x1
+#define MS_CF_RESP_SENT 0x2    /* response bytes sent since the last request bytes read */
+#define MS_CF_SERVER_FIN 0x4   /* the server left ESTABLISHED first (shutdown/close) */
+#define MS_CF_CLIENT_FIN 0x8   /* the client's FIN came first */
+#define MS_CF_RST_SENT 0x10
+#define MS_CF_RST_RECV 0x20
+#define MS_CF_SAMPLED 0x40     /* explain: every step of this connection is recorded */
+#define MS_CF_IN_REQ 0x80      /* request bytes read, response not started */
+
+struct ms_conn {
+	__u64 established_ns;  /* handshake complete (in the listen queue from now) */
+	__u64 accept_ns;
+	__u64 req_start_ns;    /* first bytes of the current request read */
+	__u64 last_recv_ns;
+	__u64 first_send_ns;   /* of the current response */
+	__u64 last_send_ns;
+	__u64 fin_ns;          /* left ESTABLISHED */
+	__u64 idle_sum_ns, idle_max_ns;
+	__u64 rx_bytes, tx_bytes;
+	__u32 accept_tid, serve_tid, serve_tgid;
+	__u32 requests;
+	__u32 idle_count;
+	__u32 handoffs;        /* times the serving task changed */
+	__u32 flags;           /* MS_CF_* */
+	__u16 rport, lport;
+};
+
+/* explain: steps of a sampled connection. */
+enum ms_step {
+	MS_STEP_ESTABLISHED = 1, MS_STEP_ACCEPT, MS_STEP_RECV, MS_STEP_SEND, MS_STEP_BLOCK, MS_STEP_WAKE,
+	MS_STEP_RUN, MS_STEP_SERVER_FIN, MS_STEP_CLIENT_FIN, MS_STEP_RST_SENT, MS_STEP_RST_RECV, MS_STEP_CLOSE,
+	MS_STEP_HANDOFF,
+};
 
 #define MS_CLONE_THREAD 0x00010000
 
@@ -73,7 +168,15 @@ enum ms_hist_id {
 	MS_H_THREAD_CREATE,    /* clone/clone3 syscall time in the creator, when it made a thread */
 	MS_H_PROC_FIRST_RUN,   /* new process: sched_wakeup_new -> first time on a CPU */
 	MS_H_THREAD_FIRST_RUN, /* new thread: same */
-	MS_H__MAX
+	MS_H_LISTEN_Q,         /* connection established -> accepted */
+	MS_H_KA_IDLE,          /* keep-alive idle gap: response sent -> next request read */
+	MS_H_REQ_READ,         /* first -> last read of a request */
+	MS_H_REQ_HANDLE,       /* last read -> first byte of the response */
+	MS_H_REQ_WRITE,        /* first -> last write of a response */
+	MS_H_LINGER,           /* server FIN -> socket closed */
+	MS_H_RUNQ,             /* run-queue latency, one per role: MS_H_RUNQ + role */
+	MS_H_OFFCPU = MS_H_RUNQ + MS_ROLE__MAX, /* off-CPU time per reason: MS_H_OFFCPU + reason */
+	MS_H__MAX = MS_H_OFFCPU + MS_OFF__MAX
 };
 
 struct ms_hist {
@@ -100,6 +203,13 @@ struct ms_task {
 	__u64 create_dur_ns;   /* the creator's fork/clone syscall, enter to exit */
 	__u32 ready_nr;        /* the syscall that marked it ready */
 	__u32 flags;           /* MS_TF_* */
+	/* scheduler state */
+	__u64 oncpu_ns;        /* last switched in */
+	__u64 runq_ns;         /* woken or preempted: waiting for a CPU since */
+	__u64 off_ns;          /* blocked since */
+	__u64 cur_sk;          /* the connection it last read from or wrote to */
+	__u32 role;            /* enum ms_role */
+	__u32 off_reason;      /* enum ms_offcpu, while blocked */
 };
 
 /* In-flight fork/clone of a tracked thread, keyed by tid. */
@@ -121,6 +231,8 @@ enum ms_event_type {
 	MS_EV_EXIT,            /* a tracked thread exited (group_dead: the process is gone) */
 	MS_EV_ACCEPT,          /* accept returned a connection */
 	MS_EV_CONNECT,         /* a tracked task connected (prefork's dummy connection) */
+	MS_EV_CONN_END,        /* a server connection closed: its summary */
+	MS_EV_STEP,            /* one step of a sampled connection (explain) */
 };
 
 /* Ring-buffer record: rare events only (one per task created/exited and per
@@ -154,6 +266,16 @@ struct ms_event {
 			__u16 family;      /* AF_INET, AF_INET6 ... */
 			__u16 type;        /* SOCK_STREAM, SOCK_DGRAM ... */
 		} conn;                    /* MS_EV_ACCEPT and MS_EV_CONNECT (ports from the task's side) */
+		struct {
+			__u64 sk;
+			struct ms_conn c;
+		} conn_end;
+		struct {
+			__u64 sk;
+			__u64 value;       /* bytes, duration, waker tid... per step */
+			__u32 step;        /* enum ms_step */
+			__u32 other;       /* a second value: reason, role, waker role */
+		} step;
 	};
 	char comm[MS_TASK_COMM_LEN];
 };

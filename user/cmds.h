@@ -9,6 +9,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);
+int cmd_server(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

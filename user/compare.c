@@ -15,6 +15,8 @@
 
 #include "apache.h"
 #include "cmds.h"
+#include "csv.h"
+#include "html.h"
 #include "loadgen.h"
 #include "memory.h"
 #include "model.h"
@@ -27,6 +29,8 @@ struct compare_opts {
 	bool mpms[MPM__MAX];
 	const char *scenario;
 	const char *json;
+	const char *html;
+	const char *csv;
 	const char *httpd;
 	uint16_t port;
 	struct tracer_opts tracer;
@@ -43,11 +47,13 @@ static void usage(FILE *f, const char *cmd)
 	bool run = !strcmp(cmd, "run");
 
 	fprintf(f,
-		"usage: mpmscope %s %s[-s SCENARIO] [--json FILE] [options]\n\n"
+		"usage: mpmscope %s %s[-s SCENARIO] [--json FILE] [--html FILE] [--csv FILE] [options]\n\n"
 		"%s\n\n"
 		"  -m, --mpm LIST         %s\n"
 		"  -s, --scenario NAME    scenario name (see 'mpmscope scenarios') or a .scn path (default baseline)\n"
 		"      --json FILE        write every fact as JSON (written to a temporary file, then renamed)\n"
+		"      --html FILE        write a self-contained HTML report with plots (same atomic write)\n"
+		"      --csv FILE         write one CSV row per MPM run (same atomic write)\n"
 		"  -n, --requests N       override the scenario's request count\n"
 		"  -c, --concurrency N    override the scenario's concurrency\n"
 		"  -t, --duration SECS    stop the load after this long (with -n: whichever comes first)\n"
@@ -177,8 +183,11 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	a.mpm = m;
 	a.sc = sc;
 
+	struct tracer_opts topts = o->tracer;
+
+	topts.mpm = (int)m;
 	progress(o, "%s: %s: starting Apache", sc->name, mpm_name(m));
-	if (apache_prepare(&a, e) || tracer_open(&t, &o->tracer, e))
+	if (apache_prepare(&a, e) || tracer_open(&t, &topts, e) || tracer_listen_port(t, a.port, e))
 		goto out;
 	if (apache_spawn(&a, e))
 		goto out;
@@ -206,8 +215,10 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
 		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
 	ms = mem_sampler_start(&a, 250);
+	tracer_read_counts(t, &r->snap_start);
 	if (lg_run(&r->load_cfg, &r->load, e))
 		goto out;
+	tracer_read_counts(t, &r->snap_end);
 	r->ran = true;
 	r->interrupted = r->load.interrupted;
 	r->t_load_start = r->load.t_start;
@@ -226,6 +237,7 @@ out:
 			tracer_read_counts(t, &counts);
 			ev = tracer_events(t, &nev);
 			r->k.attach_mode = tracer_attach_mode(t);
+			snprintf(r->k.missing_tps, sizeof(r->k.missing_tps), "%s", tracer_missing_tps(t));
 			model_build_kernel(r, &counts, ev, nev, a.probe_ports,
 					   a.probe_conns < APACHE_MAX_PROBES ? a.probe_conns : APACHE_MAX_PROBES);
 			model_build_memory(r, &mr, sc);
@@ -246,6 +258,8 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		{ "mpm", required_argument, NULL, 'm' },
 		{ "scenario", required_argument, NULL, 's' },
 		{ "json", required_argument, NULL, 'J' },
+		{ "html", required_argument, NULL, 'W' },
+		{ "csv", required_argument, NULL, 'C' },
 		{ "requests", required_argument, NULL, 'n' },
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 't' },
@@ -283,6 +297,8 @@ static int compare_main(const char *cmd, int argc, char **argv)
 			break;
 		case 's': o.scenario = optarg; break;
 		case 'J': o.json = optarg; break;
+		case 'W': o.html = optarg; break;
+		case 'C': o.csv = optarg; break;
 		case 'n':
 			if (parse_u64(optarg, &o.requests, "-n", &e))
 				goto usage_err;
@@ -349,6 +365,10 @@ static int compare_main(const char *cmd, int argc, char **argv)
 	}
 	if (o.json && check_output_path(o.json, &e))
 		goto usage_err;
+	if (o.html && check_output_path(o.html, &e))
+		goto usage_err;
+	if (o.csv && check_output_path(o.csv, &e))
+		goto usage_err;
 	if (tracer_preflight(&o.tracer, &e))
 		goto usage_err;
 	if (scenario_load(&sc, o.scenario, &e))
@@ -393,6 +413,14 @@ static int compare_main(const char *cmd, int argc, char **argv)
 	rep.interrupted = ms_interrupted;
 	report_table(&rep, stdout);
 	if (o.json && report_json(&rep, o.json, &e)) {
+		fprintf(stderr, "mpmscope: %s\n", e.msg);
+		rc = 2;
+	}
+	if (o.html && report_html(&rep, o.html, &e)) {
+		fprintf(stderr, "mpmscope: %s\n", e.msg);
+		rc = 2;
+	}
+	if (o.csv && report_csv(&rep, o.csv, &e)) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}

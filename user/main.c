@@ -20,7 +20,9 @@ static const struct subcmd subcmds[] = {
 	{ "compare", cmd_compare, "run a scenario on each MPM with the tracer attached, one row per MPM" },
 	{ "run", cmd_run, "run a scenario on one MPM (same as compare -m MPM)" },
 	{ "load", cmd_load, "the built-in HTTP/1.1 load generator alone, against a loopback URL" },
+	{ "server", cmd_server, "start a scenario's private Apache under one MPM and keep it running (no tracer)" },
 	{ "scenarios", cmd_scenarios, "list the scenario files" },
+	{ "doctor", cmd_doctor, "check what this kernel offers and which path the probes take" },
 	{ "version", cmd_version, "print the version" },
 };
 

@@ -96,6 +96,68 @@ static struct proc_fact *proc_add(struct kernel_facts *k, size_t *cap, pid_t pid
 	return p;
 }
 
+const char *role_name(int role)
+{
+	static const char *const n[] = { "other", "parent", "prefork_child", "child_main", "starter",
+					 "listener", "worker", "kernel", "external" };
+
+	return role >= 0 && role < (int)ARRAY_SIZE(n) ? n[role] : "?";
+}
+
+const char *offcpu_name(int reason)
+{
+	static const char *const n[] = { "wait_connection", "accept_mutex", "idle_worker", "wait_idle_worker",
+					 "keepalive", "read_request", "write_response", "lingering_close",
+					 "parent_maintenance", "pipe_of_death", "other" };
+
+	return reason >= 0 && reason < (int)ARRAY_SIZE(n) ? n[reason] : "?";
+}
+
+void hist_diff(struct ms_hist *out, const struct ms_hist *b, const struct ms_hist *a)
+{
+	for (int i = 0; i < MS_HIST_SLOTS; i++)
+		out->slots[i] = b->slots[i] >= a->slots[i] ? b->slots[i] - a->slots[i] : 0;
+	out->count = b->count >= a->count ? b->count - a->count : 0;
+	out->sum_ns = b->sum_ns >= a->sum_ns ? b->sum_ns - a->sum_ns : 0;
+}
+
+/* Value at rank q (0..1) of a log2 histogram, interpolated inside its bucket. */
+static double hist_rank_us(const struct ms_hist *h, uint64_t total, double q)
+{
+	double target = q * (double)total, cum = 0;
+
+	for (int i = 0; i < MS_HIST_SLOTS; i++) {
+		double n = (double)h->slots[i];
+
+		if (n > 0 && cum + n >= target) {
+			double lo = i ? (double)(1ULL << i) : 0, hi = (double)(1ULL << (i + 1));
+			double frac = (target - cum) / n;
+
+			return (lo + frac * (hi - lo)) / 1e3;
+		}
+		cum += n;
+	}
+	return 0;
+}
+
+struct hsum hsum_of(const struct ms_hist *h)
+{
+	struct hsum r = { 0 };
+	uint64_t total = 0;
+
+	for (int i = 0; i < MS_HIST_SLOTS; i++)
+		total += h->slots[i];
+	if (!total)
+		return r;
+	r.n = total;
+	r.p50 = hist_rank_us(h, total, 0.50);
+	r.p90 = hist_rank_us(h, total, 0.90);
+	r.p99 = hist_rank_us(h, total, 0.99);
+	r.max = hist_rank_us(h, total, 1.0);
+	r.mean = h->count ? (double)h->sum_ns / (double)h->count / 1e3 : 0;
+	return r;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -254,6 +316,117 @@ static void build_spawn(struct run_model *r, const struct tracer_counts *c, cons
 	}
 }
 
+/* Scheduler facts over the load phase: the difference of two snapshots. */
+static void build_sched(struct run_model *r, const struct ms_event *ev, size_t nev)
+{
+	struct sched_facts *f = &r->k.sched;
+	const struct tracer_counts *a = &r->snap_start, *b = &r->snap_end;
+	const __u64 *pa = (const __u64 *)&a->sched, *pb = (const __u64 *)&b->sched;
+	__u64 *pd = (__u64 *)&f->raw;
+	struct ms_hist all = { 0 };
+	uint64_t completed = r->load.completed + r->load.failed;
+	uint64_t accepted;
+
+	for (size_t i = 0; i < sizeof(struct ms_sched) / sizeof(__u64); i++)
+		pd[i] = pb[i] >= pa[i] ? pb[i] - pa[i] : 0;
+	for (int w = 0; w < MS_WAKERS; w++)
+		for (int e = 0; e < MS_ROLE__MAX; e++) {
+			f->pairs[w][e] = f->raw.wakeups[w][e];
+			f->wakeups += f->raw.wakeups[w][e];
+		}
+	for (int role = 0; role < MS_ROLE__MAX; role++) {
+		struct ms_hist d;
+
+		hist_diff(&d, &b->hists[MS_H_RUNQ + role], &a->hists[MS_H_RUNQ + role]);
+		f->runq_us_by_role[role] = hsum_of(&d);
+		for (int i = 0; i < MS_HIST_SLOTS; i++)
+			all.slots[i] += d.slots[i];
+		all.count += d.count;
+		all.sum_ns += d.sum_ns;
+		f->oncpu_ns += f->raw.oncpu_ns[role];
+		f->vcsw += f->raw.vcsw[role];
+		f->ivcsw += f->raw.ivcsw[role];
+		for (int o = 0; o < MS_OFF__MAX; o++) {
+			f->off_ns_by_reason[o] += f->raw.off_ns[role][o];
+			f->off_cnt_by_reason[o] += f->raw.off_cnt[role][o];
+		}
+	}
+	f->runq_us = hsum_of(&all);
+	if (completed) {
+		f->wakeups_per_request = (double)f->wakeups / (double)completed;
+		f->cpu_us_per_request = (double)f->oncpu_ns / 1e3 / (double)completed;
+		f->vcsw_per_request = (double)f->vcsw / (double)completed;
+		f->ivcsw_per_request = (double)f->ivcsw / (double)completed;
+		f->cswitch_per_request = (double)(f->vcsw + f->ivcsw) / (double)completed;
+	}
+	f->herd_eagain = b->accept_errno[11] >= a->accept_errno[11] ? b->accept_errno[11] - a->accept_errno[11] : 0;
+	accepted = b->c[MS_C_ACCEPT_OK] >= a->c[MS_C_ACCEPT_OK] ? b->c[MS_C_ACCEPT_OK] - a->c[MS_C_ACCEPT_OK] : 0;
+	if (accepted)
+		f->herd_wakeups_per_conn = (double)f->herd_eagain / (double)accepted;
+	for (size_t k = 0; k < nev; k++)
+		if (ev[k].type == MS_EV_EXIT && ev[k].exit.life.role < MS_ROLE__MAX &&
+		    (ev[k].exit.life.created_ns || ev[k].exit.life.role == MS_ROLE_PARENT))
+			f->tasks_by_role[ev[k].exit.life.role]++;
+}
+
+/* Connection facts from the kernel's per-connection records (whole run),
+ * the keep-alive histograms, and the held task time (whole run). */
+static void build_conn(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev, size_t nev,
+		       struct conn_ix *ix, size_t nix)
+{
+	struct conn_facts *f = &r->k.conn;
+	struct dvec lq = { 0 }, lin = { 0 };
+	double idle_max = 0;
+
+	f->available = !strstr(r->k.missing_tps, "sock_recv_length");
+	for (size_t i = 0; i < nix; i++)
+		ix[i].matched = false;
+	for (size_t k = 0; k < nev; k++) {
+		const struct ms_conn *cn;
+
+		if (ev[k].type != MS_EV_CONN_END)
+			continue;
+		cn = &ev[k].conn_end.c;
+		f->connections++;
+		if (cn->established_ns && join_accept(ix, nix, cn->rport, cn->established_ns))
+			f->joined++;
+		if (!(cn->flags & MS_CF_ACCEPTED))
+			f->never_accepted++;
+		else if (cn->accept_ns >= cn->established_ns)
+			dpush(&lq, (double)(cn->accept_ns - cn->established_ns) / 1e3);
+		f->requests += cn->requests;
+		if (cn->requests > f->max_requests_per_conn)
+			f->max_requests_per_conn = cn->requests;
+		if ((double)cn->idle_max_ns / 1e3 > idle_max)
+			idle_max = (double)cn->idle_max_ns / 1e3;
+		f->idle_gaps += cn->idle_count;
+		if (cn->handoffs)
+			f->handed_off++;
+		if (cn->flags & MS_CF_RST_SENT)
+			f->server_rst++;
+		else if (cn->flags & MS_CF_RST_RECV)
+			f->client_rst++;
+		else if (cn->flags & MS_CF_SERVER_FIN)
+			f->server_fin++;
+		else if (cn->flags & MS_CF_CLIENT_FIN)
+			f->client_fin++;
+		else
+			f->other_close++;
+		if ((cn->flags & MS_CF_SERVER_FIN) && cn->fin_ns && ev[k].ts >= cn->fin_ns)
+			dpush(&lin, (double)(ev[k].ts - cn->fin_ns) / 1e3);
+	}
+	f->requests_per_conn = f->connections ? (double)f->requests / (double)f->connections : 0;
+	f->listen_queue_us = dtake(&lq);
+	f->linger_us = dtake(&lin);
+	f->keepalive_idle_us = hsum_of(&c->hists[MS_H_KA_IDLE]);
+	f->keepalive_idle_max_us = idle_max;
+	f->req_read_us = hsum_of(&c->hists[MS_H_REQ_READ]);
+	f->req_handle_us = hsum_of(&c->hists[MS_H_REQ_HANDLE]);
+	f->req_write_us = hsum_of(&c->hists[MS_H_REQ_WRITE]);
+	for (int role = 0; role < MS_ROLE__MAX; role++)
+		f->held_task_seconds += (double)c->sched.off_ns[role][MS_OFF_KEEPALIVE] / 1e9;
+}
+
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *events,
 			size_t nev, const uint16_t *probe_ports, size_t nprobe)
 {
@@ -364,6 +537,8 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 		if (k->procs[i].max_threads > k->server_procs_max_threads)
 			k->server_procs_max_threads = k->procs[i].max_threads;
 	build_spawn(r, c, ev, nev);
+	build_sched(r, ev, nev);
+	build_conn(r, c, ev, nev, ix, nix);
 	free(internal);
 	free(ix);
 	free(ev);

@@ -64,6 +64,58 @@ struct memory_facts {
 	uint32_t *kernel_procs_at_sample;  /* processes alive per the kernel at each sample's time */
 };
 
+/* A distribution read off a kernel log2 histogram: values interpolated
+ * inside their power-of-two bucket (resolution: the bucket). */
+struct hsum {
+	uint64_t n;
+	double p50, p90, p99, max, mean; /* us */
+};
+
+const char *role_name(int role);       /* enum ms_role, MS_WAKER_KERNEL, MS_WAKER_EXTERNAL */
+const char *offcpu_name(int reason);   /* enum ms_offcpu */
+struct hsum hsum_of(const struct ms_hist *h);
+/* b - a, slot by slot (a histogram over a phase) */
+void hist_diff(struct ms_hist *out, const struct ms_hist *b, const struct ms_hist *a);
+
+/* Wake-ups, run queue, off-CPU and CPU per request, over the load phase. */
+struct sched_facts {
+	uint64_t wakeups;                  /* of server tasks */
+	double wakeups_per_request;
+	uint64_t pairs[MS_WAKERS][MS_ROLE__MAX];
+	struct hsum runq_us;               /* all roles */
+	struct hsum runq_us_by_role[MS_ROLE__MAX];
+	uint64_t off_ns_by_reason[MS_OFF__MAX];
+	uint64_t off_cnt_by_reason[MS_OFF__MAX];
+	struct ms_sched raw;               /* the load-phase difference, every role */
+	uint64_t oncpu_ns;
+	uint64_t vcsw, ivcsw;
+	double cpu_us_per_request;
+	double cswitch_per_request, vcsw_per_request, ivcsw_per_request;
+	uint64_t herd_eagain;              /* accept4 -> EAGAIN during the load (event: the herd) */
+	double herd_wakeups_per_conn;
+	uint32_t tasks_by_role[MS_ROLE__MAX]; /* tasks seen with each role (at their exit) */
+};
+
+/* Connections of the server, from the kernel's per-connection records. */
+struct conn_facts {
+	bool available;                    /* sock_recv/send_length tracepoints present */
+	uint64_t connections;              /* handshakes completed on the server's port and closed */
+	uint64_t joined;                   /* matched to a load-generator connection (port + time) */
+	uint64_t never_accepted;
+	uint64_t requests;
+	double requests_per_conn;
+	uint32_t max_requests_per_conn;
+	struct dist listen_queue_us;       /* exact, from the records */
+	struct hsum keepalive_idle_us;     /* kernel histogram: every gap */
+	double keepalive_idle_max_us;      /* exact */
+	uint64_t idle_gaps;
+	double held_task_seconds;          /* tasks blocked on idle keep-alive connections */
+	uint64_t server_fin, client_fin, server_rst, client_rst, other_close;
+	struct dist linger_us;             /* server FIN -> socket closed */
+	uint64_t handed_off;               /* connections served by more than one task */
+	struct hsum req_read_us, req_handle_us, req_write_us;
+};
+
 /* One process of the server, rebuilt from spawn/exit records. */
 struct proc_fact {
 	pid_t pid, parent;
@@ -104,6 +156,9 @@ struct kernel_facts {
 	size_t nprocs;
 	uint32_t server_procs_max_threads; /* most threads any server process had at once (1 = single-threaded) */
 	struct spawn_facts spawn;
+	struct sched_facts sched;
+	struct conn_facts conn;
+	char missing_tps[128];
 };
 
 struct run_model {
@@ -119,6 +174,7 @@ struct run_model {
 	struct kernel_facts k;
 	struct memory_facts mem;
 	uint64_t t_ready, t_load_start, t_load_end, t_stopped;
+	struct tracer_counts snap_start, snap_end; /* kernel counters around the load */
 	char errlog_tail[2048];
 };
 

@@ -95,6 +95,105 @@ static void report_spawn_table(const struct report *rep, FILE *out)
 		     "alone costs; per slot = child USS / connections one child serves)\n");
 }
 
+static char *fmt_hsum_us(char *buf, size_t n, const struct hsum *h)
+{
+	char a[16], b[16];
+
+	if (!h->n) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	snprintf(buf, n, "%s/%s", fmt_duration_us(a, sizeof(a), h->p50), fmt_duration_us(b, sizeof(b), h->p99));
+	return buf;
+}
+
+/* Wake-ups, run queue, CPU per request; connections and keep-alive. */
+static void report_sched_conn_table(const struct report *rep, FILE *out)
+{
+	char b[6][48];
+
+	fprintf(out, "\n%-8s %9s %9s %8s %15s %9s  %s\n", "sched", "wake/req", "CPU/req", "cs/req", "runq p50/p99",
+		"herd/conn", "main wake-ups (waker>wakee) and off-CPU reasons, load phase");
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct sched_facts *f = &r->k.sched;
+		uint64_t best[2] = { 0, 0 };
+		int bw[2][2] = { { -1, -1 }, { -1, -1 } };
+		int bo[2] = { -1, -1 };
+		uint64_t bon[2] = { 0, 0 };
+
+		if (!r->ran)
+			continue;
+		for (int w = 0; w < MS_WAKERS; w++)
+			for (int e = 0; e < MS_ROLE__MAX; e++) {
+				uint64_t v = f->pairs[w][e];
+
+				if (v > best[0]) {
+					best[1] = best[0];
+					bw[1][0] = bw[0][0];
+					bw[1][1] = bw[0][1];
+					best[0] = v;
+					bw[0][0] = w;
+					bw[0][1] = e;
+				} else if (v > best[1]) {
+					best[1] = v;
+					bw[1][0] = w;
+					bw[1][1] = e;
+				}
+			}
+		for (int o = 0; o < MS_OFF__MAX; o++) {
+			uint64_t v = f->off_ns_by_reason[o];
+
+			if (o == MS_OFF_WAIT_CONN || o == MS_OFF_POD || o == MS_OFF_MAINTENANCE)
+				continue; /* idle by design: shown in JSON */
+			if (v > bon[0]) {
+				bon[1] = bon[0];
+				bo[1] = bo[0];
+				bon[0] = v;
+				bo[0] = o;
+			} else if (v > bon[1]) {
+				bon[1] = v;
+				bo[1] = o;
+			}
+		}
+		fprintf(out, "%-8s %9.2f %9s %8.2f %15s %9.2f ", mpm_name(r->mpm), f->wakeups_per_request,
+			fmt_duration_us(b[0], sizeof(b[0]), f->cpu_us_per_request), f->cswitch_per_request,
+			fmt_hsum_us(b[1], sizeof(b[1]), &f->runq_us), f->herd_wakeups_per_conn);
+		for (int k = 0; k < 2; k++)
+			if (bw[k][0] >= 0)
+				fprintf(out, " %s>%s %.2f/req", role_name(bw[k][0]), role_name(bw[k][1]),
+					(r->load.completed ? (double)best[k] / (double)r->load.completed : 0));
+		for (int k = 0; k < 2; k++)
+			if (bo[k] >= 0)
+				fprintf(out, "; %s %.2fs", offcpu_name(bo[k]), (double)bon[k] / 1e9);
+		fprintf(out, "\n");
+	}
+	fprintf(out, "\n%-8s %7s %8s %15s %15s %10s %21s %15s\n", "conns", "conns", "req/conn", "listen q p50/99",
+		"ka idle p50/99", "held task-s", "srvFIN/cliFIN/RST s/c", "linger p50/99");
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct conn_facts *f = &r->k.conn;
+
+		if (!r->ran)
+			continue;
+		if (!f->available) {
+			fprintf(out, "%-8s (this kernel lacks %s: no per-connection facts)\n", mpm_name(r->mpm),
+				r->k.missing_tps);
+			continue;
+		}
+		snprintf(b[2], sizeof(b[2]), "%llu/%llu/%llu/%llu", (unsigned long long)f->server_fin,
+			 (unsigned long long)f->client_fin, (unsigned long long)f->server_rst,
+			 (unsigned long long)f->client_rst);
+		fprintf(out, "%-8s %7llu %8.1f %15s %15s %10.2f %21s %15s\n", mpm_name(r->mpm),
+			(unsigned long long)f->connections, f->requests_per_conn,
+			fmt_dist_us(b[0], sizeof(b[0]), &f->listen_queue_us),
+			fmt_hsum_us(b[1], sizeof(b[1]), &f->keepalive_idle_us), f->held_task_seconds, b[2],
+			fmt_dist_us(b[3], sizeof(b[3]), &f->linger_us));
+	}
+	fprintf(out, "(held task-s: seconds server tasks spent blocked on idle keep-alive connections; event parks them "
+		     "in its listener's epoll instead)\n");
+}
+
 void report_table(const struct report *rep, FILE *out)
 {
 	const struct scenario *sc = rep->sc;
@@ -183,6 +282,7 @@ void report_table(const struct report *rep, FILE *out)
 				(unsigned long long)k->events_lost);
 	}
 	report_spawn_table(rep, out);
+	report_sched_conn_table(rep, out);
 	if (rep->interrupted)
 		fprintf(out, "interrupted: figures cover the run up to Ctrl-C\n");
 }
@@ -389,6 +489,140 @@ static void json_memory(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 }
 
+static void json_hsum(struct json *j, const char *key, const struct hsum *h)
+{
+	json_key(j, key);
+	json_obj_begin(j);
+	json_ku64(j, "n", h->n);
+	json_kdouble(j, "p50", h->p50);
+	json_kdouble(j, "p90", h->p90);
+	json_kdouble(j, "p99", h->p99);
+	json_kdouble(j, "max", h->max);
+	json_kdouble(j, "mean", h->mean);
+	json_obj_end(j);
+}
+
+static void json_sched(struct json *j, const struct run_model *r)
+{
+	const struct sched_facts *f = &r->k.sched;
+
+	json_key(j, "sched");
+	json_obj_begin(j);
+	json_kstr(j, "phase", "load");
+	json_ku64(j, "wakeups", f->wakeups);
+	json_kdouble(j, "wakeups_per_request", f->wakeups_per_request);
+	json_key(j, "wakeups_by_pair");
+	json_arr_begin(j);
+	for (int w = 0; w < MS_WAKERS; w++)
+		for (int e = 0; e < MS_ROLE__MAX; e++) {
+			if (!f->pairs[w][e])
+				continue;
+			json_obj_begin(j);
+			json_kstr(j, "waker", role_name(w));
+			json_kstr(j, "wakee", role_name(e));
+			json_ku64(j, "count", f->pairs[w][e]);
+			json_kdouble(j, "per_request", r->load.completed ? (double)f->pairs[w][e] / (double)r->load.completed : 0);
+			json_obj_end(j);
+		}
+	json_arr_end(j);
+	json_hsum(j, "runq_us", &f->runq_us);
+	json_key(j, "runq_us_by_role");
+	json_obj_begin(j);
+	for (int role = 0; role < MS_ROLE__MAX; role++)
+		if (f->runq_us_by_role[role].n)
+			json_hsum(j, role_name(role), &f->runq_us_by_role[role]);
+	json_obj_end(j);
+	json_key(j, "offcpu_us_by_reason");
+	json_obj_begin(j);
+	for (int o = 0; o < MS_OFF__MAX; o++)
+		json_kdouble(j, offcpu_name(o), (double)f->off_ns_by_reason[o] / 1e3);
+	json_obj_end(j);
+	json_key(j, "offcpu_us_by_role_reason");
+	json_obj_begin(j);
+	for (int role = 0; role < MS_ROLE__MAX; role++) {
+		bool any = false;
+
+		for (int o = 0; o < MS_OFF__MAX; o++)
+			any |= f->raw.off_cnt[role][o] != 0;
+		if (!any)
+			continue;
+		json_key(j, role_name(role));
+		json_obj_begin(j);
+		for (int o = 0; o < MS_OFF__MAX; o++)
+			if (f->raw.off_cnt[role][o]) {
+				json_key(j, offcpu_name(o));
+				json_obj_begin(j);
+				json_kdouble(j, "us", (double)f->raw.off_ns[role][o] / 1e3);
+				json_ku64(j, "count", f->raw.off_cnt[role][o]);
+				json_obj_end(j);
+			}
+		json_obj_end(j);
+	}
+	json_obj_end(j);
+	json_key(j, "cpu_us_by_role");
+	json_obj_begin(j);
+	for (int role = 0; role < MS_ROLE__MAX; role++)
+		if (f->raw.oncpu_ns[role])
+			json_kdouble(j, role_name(role), (double)f->raw.oncpu_ns[role] / 1e3);
+	json_obj_end(j);
+	json_key(j, "tasks_by_role");
+	json_obj_begin(j);
+	for (int role = 0; role < MS_ROLE__MAX; role++)
+		if (f->tasks_by_role[role])
+			json_ku64(j, role_name(role), f->tasks_by_role[role]);
+	json_obj_end(j);
+	json_kdouble(j, "cpu_us_per_request", f->cpu_us_per_request);
+	json_kdouble(j, "cswitch_per_request", f->cswitch_per_request);
+	json_kdouble(j, "voluntary_cswitch_per_request", f->vcsw_per_request);
+	json_kdouble(j, "involuntary_cswitch_per_request", f->ivcsw_per_request);
+	json_ku64(j, "herd_eagain", f->herd_eagain);
+	json_kdouble(j, "herd_wakeups_per_conn", f->herd_wakeups_per_conn);
+	json_obj_end(j);
+}
+
+static void json_conn(struct json *j, const struct run_model *r)
+{
+	const struct conn_facts *f = &r->k.conn;
+
+	json_key(j, "conn");
+	if (!f->available) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_ku64(j, "connections", f->connections);
+	json_ku64(j, "joined", f->joined);
+	json_ku64(j, "never_accepted", f->never_accepted);
+	json_ku64(j, "requests", f->requests);
+	json_kdouble(j, "requests_per_conn", f->requests_per_conn);
+	json_ku64(j, "max_requests_per_conn", f->max_requests_per_conn);
+	json_dist(j, "listen_queue_us", &f->listen_queue_us);
+	json_key(j, "keepalive_idle_us");
+	json_obj_begin(j);
+	json_ku64(j, "n", f->keepalive_idle_us.n);
+	json_kdouble(j, "p50", f->keepalive_idle_us.p50);
+	json_kdouble(j, "p90", f->keepalive_idle_us.p90);
+	json_kdouble(j, "p99", f->keepalive_idle_us.p99);
+	json_kdouble(j, "max", f->keepalive_idle_max_us);
+	json_kdouble(j, "mean", f->keepalive_idle_us.mean);
+	json_obj_end(j);
+	json_kdouble(j, "held_task_seconds", f->held_task_seconds);
+	json_key(j, "closes");
+	json_obj_begin(j);
+	json_ku64(j, "server_fin", f->server_fin);
+	json_ku64(j, "client_fin", f->client_fin);
+	json_ku64(j, "server_rst", f->server_rst);
+	json_ku64(j, "client_rst", f->client_rst);
+	json_ku64(j, "other", f->other_close);
+	json_obj_end(j);
+	json_dist(j, "linger_us", &f->linger_us);
+	json_ku64(j, "handed_off", f->handed_off);
+	json_hsum(j, "request_read_us", &f->req_read_us);
+	json_hsum(j, "request_handle_us", &f->req_handle_us);
+	json_hsum(j, "response_write_us", &f->req_write_us);
+	json_obj_end(j);
+}
+
 static void json_kernel(struct json *j, const struct run_model *r)
 {
 	const struct kernel_facts *k = &r->k;
@@ -425,6 +659,9 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	}
 	json_obj_end(j);
 	json_spawn(j, r);
+	json_sched(j, r);
+	json_conn(j, r);
+	json_kstr(j, "missing_tracepoints", r->k.missing_tps);
 	json_key(j, "procs");
 	json_arr_begin(j);
 	for (size_t i = 0; i < k->nprocs; i++) {

@@ -2,6 +2,7 @@
 #include "tracer.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
@@ -24,6 +25,8 @@ struct tracer {
 	bool raw_tp;
 	struct vec events; /* struct ms_event */
 	int ncpus;
+	int nprogs;
+	char missing[128]; /* optional tracepoints this kernel lacks */
 };
 
 /* libbpf's own messages are kept, not printed: the last warning becomes the
@@ -92,23 +95,56 @@ static void *drain_thread(void *arg)
 	return NULL;
 }
 
-static void set_twins(struct mpmscope_bpf *s, bool raw)
+/* Tracepoints that not every kernel has (sock_*_length: 6.3+). Their
+ * programs are left out when the kernel's BTF does not know them; the
+ * figures they give are then reported as unavailable, never as zero. */
+static const char *const optional_tps[] = { "sock_recv_length", "sock_send_length" };
+
+static bool kernel_has_tp(struct btf *vmlinux, const char *tp)
 {
-	bpf_program__set_autoload(s->progs.ms_newtask, !raw);
-	bpf_program__set_autoload(s->progs.ms_proc_exit, !raw);
-	bpf_program__set_autoload(s->progs.ms_sys_exit, !raw);
-	bpf_program__set_autoload(s->progs.ms_newtask_raw, raw);
-	bpf_program__set_autoload(s->progs.ms_proc_exit_raw, raw);
-	bpf_program__set_autoload(s->progs.ms_sys_exit_raw, raw);
-	bpf_program__set_autoload(s->progs.ms_sys_enter, !raw);
-	bpf_program__set_autoload(s->progs.ms_sys_enter_raw, raw);
-	bpf_program__set_autoload(s->progs.ms_wakeup_new, !raw);
-	bpf_program__set_autoload(s->progs.ms_wakeup_new_raw, raw);
-	bpf_program__set_autoload(s->progs.ms_switch, !raw);
-	bpf_program__set_autoload(s->progs.ms_switch_raw, raw);
+	char name[128];
+
+	if (!vmlinux)
+		return true; /* cannot tell: let the load decide */
+	snprintf(name, sizeof(name), "btf_trace_%s", tp);
+	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
 }
 
-static struct mpmscope_bpf *open_load(const struct tracer_opts *o, bool raw, struct errbuf *e)
+/* Each program has a tp_btf twin and a raw_tp twin (name ending in _raw):
+ * load one of the two, and neither when the tracepoint does not exist. */
+static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, const struct tracer_opts *o)
+{
+	struct btf *vmlinux = o->btf_path ? btf__parse(o->btf_path, NULL) : btf__load_vmlinux_btf();
+	struct bpf_program *p;
+
+	if (libbpf_get_error(vmlinux))
+		vmlinux = NULL;
+	t->nprogs = 0;
+	t->missing[0] = 0;
+	bpf_object__for_each_program(p, s->obj) {
+		const char *name = bpf_program__name(p);
+		const char *sec = bpf_program__section_name(p);
+		const char *tp = strchr(sec, '/');
+		size_t n = strlen(name);
+		bool is_raw = n > 4 && !strcmp(name + n - 4, "_raw");
+		bool load = is_raw == raw;
+
+		tp = tp ? tp + 1 : sec;
+		for (size_t i = 0; i < ARRAY_SIZE(optional_tps); i++)
+			if (!strcmp(tp, optional_tps[i]) && !kernel_has_tp(vmlinux, tp)) {
+				if (load && strlen(t->missing) + strlen(tp) + 2 < sizeof(t->missing)) {
+					strcat(t->missing, t->missing[0] ? "," : "");
+					strcat(t->missing, tp);
+				}
+				load = false;
+			}
+		bpf_program__set_autoload(p, load);
+		t->nprogs += load;
+	}
+	btf__free(vmlinux);
+}
+
+static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts *o, bool raw, struct errbuf *e)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
 	struct mpmscope_bpf *s;
@@ -119,7 +155,8 @@ static struct mpmscope_bpf *open_load(const struct tracer_opts *o, bool raw, str
 		err_set(e, "cannot open the BPF object: %s", libbpf_last[0] ? libbpf_last : strerror(errno));
 		return NULL;
 	}
-	set_twins(s, raw);
+	choose_programs(t, s, raw, o);
+	s->rodata->targ_mpm = (__u32)o->mpm;
 	err = mpmscope_bpf__load(s);
 	if (err) {
 		err_set(e, "cannot load the BPF programs (%s): %s", raw ? "raw_tp" : "tp_btf",
@@ -161,13 +198,13 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 	t = xcalloc(1, sizeof(*t));
 	vec_init(&t->events, sizeof(struct ms_event));
 	t->raw_tp = o->raw_tp;
-	t->skel = open_load(o, t->raw_tp, e);
+	t->skel = open_load(t, o, t->raw_tp, e);
 	if (!t->skel && !t->raw_tp) {
 		/* tp_btf needs BTF-typed tracepoints (5.5+): fall back to raw_tp. */
 		struct errbuf e2;
 
 		t->raw_tp = true;
-		t->skel = open_load(o, true, &e2);
+		t->skel = open_load(t, o, true, &e2);
 	}
 	if (!t->skel)
 		goto fail;
@@ -202,12 +239,41 @@ int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
 {
 	__u32 key = (__u32)pid;
 	struct ms_proc v = { .created_ns = now_ns() };
+	struct ms_task task = { .role = MS_ROLE_PARENT };
 
-	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &v, sizeof(v), BPF_ANY)) {
+	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &v, sizeof(v), BPF_ANY) ||
+	    bpf_map__update_elem(t->skel->maps.tasks, &key, sizeof(key), &task, sizeof(task), BPF_ANY)) {
 		err_set(e, "cannot track pid %d: %s", (int)pid, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+static int port_map_add(struct bpf_map *map, uint16_t port, const char *what, struct errbuf *e)
+{
+	__u16 key = port;
+	__u8 one = 1;
+
+	if (bpf_map__update_elem(map, &key, sizeof(key), &one, sizeof(one), BPF_ANY)) {
+		err_set(e, "cannot add %s port %u: %s", what, port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e)
+{
+	return port_map_add(t->skel->maps.listen_ports, port, "listening", e);
+}
+
+int tracer_sample_port(struct tracer *t, uint16_t port, struct errbuf *e)
+{
+	return port_map_add(t->skel->maps.sample_ports, port, "sampled", e);
+}
+
+const char *tracer_missing_tps(struct tracer *t)
+{
+	return t->missing;
 }
 
 void tracer_stop(struct tracer *t)
@@ -246,6 +312,19 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
 	sum_percpu(t, t->skel->maps.counters, MS_C__MAX, out->c);
 	sum_percpu(t, t->skel->maps.accept_errno, MS_ERRNO_SLOTS, out->accept_errno);
 	sum_percpu(t, t->skel->maps.create_errno, MS_ERRNO_SLOTS, out->create_errno);
+	{
+		__u32 zero = 0;
+		size_t nv = sizeof(struct ms_sched) / sizeof(__u64);
+		__u64 *vals = xcalloc((size_t)t->ncpus, sizeof(struct ms_sched));
+		__u64 *sum = (__u64 *)&out->sched;
+
+		if (!bpf_map__lookup_elem(t->skel->maps.sched, &zero, sizeof(zero), vals,
+					  sizeof(struct ms_sched) * (size_t)t->ncpus, 0))
+			for (int c = 0; c < t->ncpus; c++)
+				for (size_t i = 0; i < nv; i++)
+					sum[i] += vals[(size_t)c * nv + i];
+		free(vals);
+	}
 	for (__u32 k = 0; k < MS_H__MAX; k++)
 		if (bpf_map__lookup_elem(t->skel->maps.hists, &k, sizeof(k), &out->hists[k], sizeof(out->hists[k]), 0))
 			memset(&out->hists[k], 0, sizeof(out->hists[k]));
@@ -260,6 +339,17 @@ const struct ms_event *tracer_events(struct tracer *t, size_t *n)
 const char *tracer_attach_mode(struct tracer *t)
 {
 	return t->raw_tp ? "raw_tp" : "tp_btf";
+}
+
+int tracer_nprogs(struct tracer *t)
+{
+	const struct bpf_object_skeleton *s = t->skel->skeleton;
+	int n = 0;
+
+	for (int i = 0; i < s->prog_cnt; i++)
+		if (s->progs[i].link && *s->progs[i].link)
+			n++;
+	return n;
 }
 
 void tracer_close(struct tracer *t)

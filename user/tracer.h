@@ -20,6 +20,7 @@ struct tracer_opts {
 	bool raw_tp;          /* force the raw_tp twins (--no-btf-tracepoints) */
 	const char *btf_path; /* --btf: kernel BTF file instead of /sys/kernel/btf/vmlinux */
 	bool verbose;         /* pass libbpf's messages through */
+	int mpm;              /* enum mpm: task roles depend on it */
 };
 
 struct tracer_counts {
@@ -27,6 +28,7 @@ struct tracer_counts {
 	uint64_t accept_errno[MS_ERRNO_SLOTS];
 	uint64_t create_errno[MS_ERRNO_SLOTS];
 	struct ms_hist hists[MS_H__MAX];
+	struct ms_sched sched;
 };
 
 struct tracer;
@@ -37,12 +39,20 @@ int tracer_preflight(const struct tracer_opts *o, struct errbuf *e);
 int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf *e);
 /* Follow pid and every task it creates from now on. */
 int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e);
+/* The server's listening port: handshakes on it become connections. */
+int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e);
+/* explain: record every step of connections from this client port. */
+int tracer_sample_port(struct tracer *t, uint16_t port, struct errbuf *e);
+/* Optional tracepoints this kernel lacks ("" if none), comma-separated. */
+const char *tracer_missing_tps(struct tracer *t);
 /* Stop draining (final drain included) and detach the probes. Idempotent. */
 void tracer_stop(struct tracer *t);
 void tracer_read_counts(struct tracer *t, struct tracer_counts *out);
 /* Records received so far, in arrival order (valid after tracer_stop). */
 const struct ms_event *tracer_events(struct tracer *t, size_t *n);
 const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
+/* Programs loaded and attached (the twins not used are not counted). */
+int tracer_nprogs(struct tracer *t);
 void tracer_close(struct tracer *t);
 
 #endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CSV report: a header line, then one row per MPM run with its flat scalar
+ * facts (the columns are listed in README.md, "Reports"). Fields are quoted
+ * per RFC 4180 when they need it; lines end with LF. Empty field: no value
+ * (the MPM did not run, nothing was measured, or memory was not sampled).
+ */
+#ifndef MPMSCOPE_CSV_H
+#define MPMSCOPE_CSV_H
+
+#include "report.h"
+#include "util.h"
+
+/* Written atomically (temporary file, then renamed). */
+int report_csv(const struct report *rep, const char *path, struct errbuf *e);
+
+#endif

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `mpmscope doctor [--btf PATH] [-v]`: what this machine offers BPF tracing,
+ * one line per check ("name: verdict, detail"), each asked of the kernel
+ * (tiny programs loaded and attached, PMUs, BTF), and finally which path
+ * mpmscope's own probes take: the real programs are opened, loaded and
+ * attached, once in the default mode (tp_btf, falling back to raw_tp) and
+ * once forced to raw_tp (--no-btf-tracepoints).
+ *
+ * Exit status: 0 mpmscope can run here (tp_btf or raw_tp attached), 1 it
+ * cannot, 2 bad usage (a --btf file that does not exist included).
+ */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmds.h"
+#include "probe.h"
+#include "tracer.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mpmscope doctor [--btf PATH] [-v]\n\n"
+		"Checks what this kernel offers BPF tracing (BTF, privileges, tp_btf, raw_tp, ring\n"
+		"buffer, tracefs, uprobes, kprobes, fentry, bpf_stats) and which path mpmscope's\n"
+		"probes take, by loading and attaching them. One line per check.\n\n"
+		"      --btf PATH     kernel BTF file (default /sys/kernel/btf/vmlinux)\n"
+		"  -v, --verbose      show libbpf's messages\n"
+		"  -h, --help         this help\n\n"
+		"exit status: 0 mpmscope can run here, 1 it cannot, 2 bad usage\n");
+}
+
+static bool verbose;
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!verbose || level == LIBBPF_DEBUG)
+		return 0;
+	fprintf(stderr, "libbpf: ");
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void line(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void line(const char *name, const char *fmt, ...)
+{
+	char label[32];
+	va_list ap;
+
+	snprintf(label, sizeof(label), "%s:", name);
+	printf("%-12s ", label);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void pline(const char *name, const struct probe *p, const char *note)
+{
+	line(name, "%s, %s%s", probe_verdict_name(p->v), p->detail, note ? note : "");
+}
+
+/* Load and attach the real programs; "tp_btf (6 programs attached)". */
+static bool try_probes(const char *name, const char *btf_path, bool raw, bool verb)
+{
+	struct tracer_opts o = { .raw_tp = raw, .btf_path = btf_path, .verbose = verb };
+	struct tracer *t = NULL;
+	struct errbuf e = { { 0 } };
+	const char *mode;
+
+	if (tracer_open(&t, &o, &e)) {
+		line(name, "failed, %s", e.msg);
+		return false;
+	}
+	mode = tracer_attach_mode(t);
+	line(name, "%s (%d programs attached)%s", mode, tracer_nprogs(t),
+	     !raw && !strcmp(mode, "raw_tp") ? ", fallback: the tp_btf programs did not load" : "");
+	tracer_close(t);
+	libbpf_set_print(quiet_print); /* tracer_open installed its own */
+	return true;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "btf", required_argument, NULL, 'B' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *btf_path = NULL;
+	struct probe_caps caps;
+	struct probe p, btf, tpb, raw;
+	struct stat st;
+	char buf[256];
+	bool can_load, ok_default = false, ok_raw = false;
+	int opt, stats;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'B': btf_path = optarg; break;
+		case 'v': verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		case ':': fprintf(stderr, "mpmscope: option %s needs a value\n", argv[optind - 1]); return 2;
+		default:
+			fprintf(stderr, "mpmscope: unknown option '%s' (see 'mpmscope doctor --help')\n",
+				argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "mpmscope: unexpected argument '%s' (see 'mpmscope doctor --help')\n", argv[optind]);
+		return 2;
+	}
+	/* A BTF file that was asked for and is not there is bad input: one line. */
+	if (btf_path && stat(btf_path, &st) < 0) {
+		fprintf(stderr, "mpmscope: BTF file %s: %s\n", btf_path, strerror(errno));
+		return 2;
+	}
+	libbpf_set_print(quiet_print);
+
+	probe_kernel(buf, sizeof(buf));
+	line("kernel", "%s", buf);
+
+	probe_btf(btf_path, &btf);
+	pline("btf", &btf, NULL);
+
+	probe_caps(&caps);
+	if (!caps.known)
+		line("privileges", "unknown, cannot read /proc/self/status");
+	else
+		line("privileges", "%s, CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s%s", caps.enough ? "ok" : "missing",
+		     caps.bpf ? "yes" : "no", caps.perfmon ? "yes" : "no", caps.sys_admin ? "yes" : "no",
+		     caps.enough ? "" : " (tracing needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN: run as root)");
+	can_load = !caps.known || caps.enough;
+
+	if (can_load) {
+		probe_tp_btf(btf_path, "sched_switch", &tpb);
+		probe_raw_tp("sched_switch", &raw);
+	} else {
+		tpb = (struct probe){ .v = PROBE_SKIPPED };
+		raw = tpb;
+		snprintf(tpb.detail, sizeof(tpb.detail), "needs privileges");
+		snprintf(raw.detail, sizeof(raw.detail), "needs privileges");
+	}
+	pline("tp_btf", &tpb, NULL);
+	pline("raw_tp", &raw, NULL);
+
+	if (can_load)
+		probe_ringbuf(&p);
+	else
+		p = (struct probe){ .v = PROBE_SKIPPED, .detail = "needs privileges" };
+	pline("ringbuf", &p, NULL);
+
+	probe_tracefs(&p);
+	pline("tracefs", &p, NULL);
+	probe_pmu("uprobe", &p);
+	pline("uprobes", &p, NULL);
+	probe_pmu("kprobe", &p);
+	pline("kprobes", &p, " (mpmscope does not need them)");
+	if (can_load)
+		probe_fentry(btf_path, "vfs_read", &p);
+	else
+		p = (struct probe){ .v = PROBE_SKIPPED, .detail = "needs privileges" };
+	pline("fentry", &p, " (mpmscope does not need it)");
+
+	stats = probe_bpf_stats();
+	if (stats < 0)
+		line("bpf_stats", "absent, no kernel.bpf_stats_enabled sysctl");
+	else
+		line("bpf_stats", "%s, kernel.bpf_stats_enabled = %d%s", stats ? "on" : "off", stats,
+		     stats ? " (per-program run time is being counted)" : " (sysctl -w kernel.bpf_stats_enabled=1 "
+								       "counts per-program run time)");
+
+	probe_core_fields(btf_path, &p);
+	pline("co-re", &p, NULL);
+
+	if (can_load && btf.v == PROBE_OK) {
+		ok_default = try_probes("probes", btf_path, false, verbose);
+		ok_raw = try_probes("probes-raw", btf_path, true, verbose);
+	} else {
+		line("probes", "skipped, %s", btf.v != PROBE_OK ? "no kernel BTF" : "no privileges");
+	}
+
+	if (ok_default)
+		line("verdict", "ok, mpmscope can run here%s", ok_raw ? " (raw_tp fallback works too)" : "");
+	else if (ok_raw)
+		line("verdict", "ok, mpmscope can run here with --no-btf-tracepoints");
+	else
+		line("verdict", "no, mpmscope cannot trace on this machine (see the lines above)");
+	return ok_default || ok_raw ? 0 : 1;
+}

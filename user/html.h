@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTML report: one self-contained file (inline CSS, inline SVG plots, no
+ * script, nothing fetched from the network) with the scenario's header, the
+ * tables of the text report and the plots of every MPM run side by side.
+ * Like every renderer, it only reads the run model.
+ */
+#ifndef MPMSCOPE_HTML_H
+#define MPMSCOPE_HTML_H
+
+#include "report.h"
+#include "util.h"
+
+/* Written atomically (temporary file, then renamed). */
+int report_html(const struct report *rep, const char *path, struct errbuf *e);
+
+#endif
