@@ -236,7 +236,8 @@ static __always_inline void event_submit(struct ms_event *ev, bool urgent)
 }
 
 /* explain: one step of a sampled connection. */
-static __always_inline void emit_step(__u32 step, __u64 sk, __u64 value, __u32 other)
+static __always_inline void emit_step_task(__u32 step, __u64 sk, __u64 value, __u32 other, __u32 task,
+					   __u32 task_role)
 {
 	struct ms_event *ev = event_reserve(MS_EV_STEP, bpf_get_current_pid_tgid());
 
@@ -246,7 +247,15 @@ static __always_inline void emit_step(__u32 step, __u64 sk, __u64 value, __u32 o
 	ev->step.value = value;
 	ev->step.step = step;
 	ev->step.other = other;
+	ev->step.task = task;
+	ev->step.task_role = task_role;
 	event_submit(ev, false);
+}
+
+/* A step done by the current task. */
+static __always_inline void emit_step(__u32 step, __u64 sk, __u64 value, __u32 other)
+{
+	emit_step_task(step, sk, value, other, (__u32)bpf_get_current_pid_tgid(), MS_ROLE__MAX);
 }
 
 /* The socket behind fd in the current task: task->files->fdt->fd[fd]->private_data. */
@@ -325,7 +334,9 @@ static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
 	if (c->established_ns && now >= c->established_ns)
 		hist_add(MS_H_LISTEN_Q, now - c->established_ns);
 	t = task_of(tid);
-	if (t) {
+	/* A prefork child serves what it accepts; worker/event listeners hand
+	 * the connection over, so it is not "theirs" after accept. */
+	if (t && t->role == MS_ROLE_PREFORK_CHILD) {
 		t->cur_sk = sk;
 		if (c->flags & MS_CF_SAMPLED)
 			t->flags |= MS_TF_SAMPLED;
@@ -333,7 +344,7 @@ static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
 			t->flags &= ~MS_TF_SAMPLED;
 	}
 	if (c->flags & MS_CF_SAMPLED)
-		emit_step(MS_STEP_ACCEPT, sk, now - c->established_ns, t ? role_of(t) : 0);
+		emit_step_task(MS_STEP_ACCEPT, sk, now - c->established_ns, 0, tid, t ? role_of(t) : MS_ROLE__MAX);
 }
 
 /* --- process and thread creation ------------------------------------------ */
@@ -713,7 +724,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 				t->off_ns = now;
 				t->off_reason = reason;
 				if (t->flags & MS_TF_SAMPLED)
-					emit_step(MS_STEP_BLOCK, t->cur_sk, 0, reason);
+					emit_step_task(MS_STEP_BLOCK, t->cur_sk, 0, reason, tid, role);
 			}
 		}
 	}
@@ -732,7 +743,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		if (now > t->runq_ns)
 			hist_add(MS_H_RUNQ + role, now - t->runq_ns);
 		if (t->flags & MS_TF_SAMPLED)
-			emit_step(MS_STEP_RUN, t->cur_sk, now - t->runq_ns, role);
+			emit_step_task(MS_STEP_RUN, t->cur_sk, now - t->runq_ns, 0, tid, role);
 		t->runq_ns = 0;
 	}
 	if ((t->flags & (MS_TF_WOKEN | MS_TF_RAN)) == MS_TF_WOKEN) {
@@ -798,7 +809,7 @@ static __always_inline void on_waking(struct task_struct *p)
 		s->off_cnt[role][reason]++;
 		hist_add(MS_H_OFFCPU + reason, d);
 		if (t->flags & MS_TF_SAMPLED)
-			emit_step(MS_STEP_WAKE, t->cur_sk, d, waker);
+			emit_step_task(MS_STEP_WAKE, t->cur_sk, d, waker, tid, role);
 		t->off_ns = 0;
 	}
 	if (!t->runq_ns)
@@ -838,7 +849,8 @@ static __always_inline void on_recv(struct sock *sk, int ret)
 {
 	__u64 pid_tgid, key = (__u64)sk, now;
 	struct ms_conn *c;
-	__u32 tid;
+	struct ms_task *t;
+	__u32 tid, trole;
 
 	if (ret <= 0)
 		return;
@@ -850,6 +862,8 @@ static __always_inline void on_recv(struct sock *sk, int ret)
 		return;
 	now = bpf_ktime_get_ns();
 	tid = (__u32)pid_tgid;
+	t = task_of(tid);
+	trole = t ? role_of(t) : MS_ROLE__MAX;
 	if (!(c->flags & MS_CF_IN_REQ)) {
 		if (c->flags & MS_CF_RESP_SENT) {
 			__u64 gap = now - c->last_send_ns;
@@ -871,20 +885,21 @@ static __always_inline void on_recv(struct sock *sk, int ret)
 			c->serve_tid = tid;
 			c->serve_tgid = pid_tgid >> 32;
 			if (c->flags & MS_CF_SAMPLED)
-				emit_step(MS_STEP_HANDOFF, key, 0, 0);
+				emit_step_task(MS_STEP_HANDOFF, key, 0, 0, tid, trole);
 		}
 	}
 	c->last_recv_ns = now;
 	c->rx_bytes += ret;
-	touch_conn(task_of(tid), key, c);
+	touch_conn(t, key, c);
 	if (c->flags & MS_CF_SAMPLED)
-		emit_step(MS_STEP_RECV, key, ret, 0);
+		emit_step_task(MS_STEP_RECV, key, ret, 0, tid, trole);
 }
 
 static __always_inline void on_send(struct sock *sk, int ret)
 {
 	__u64 pid_tgid, key = (__u64)sk, now;
 	struct ms_conn *c;
+	struct ms_task *t;
 
 	if (ret <= 0)
 		return;
@@ -904,9 +919,10 @@ static __always_inline void on_send(struct sock *sk, int ret)
 	c->flags |= MS_CF_RESP_SENT;
 	c->last_send_ns = now;
 	c->tx_bytes += ret;
-	touch_conn(task_of((__u32)pid_tgid), key, c);
+	t = task_of((__u32)pid_tgid);
+	touch_conn(t, key, c);
 	if (c->flags & MS_CF_SAMPLED)
-		emit_step(MS_STEP_SEND, key, ret, 0);
+		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, t ? role_of(t) : MS_ROLE__MAX);
 }
 
 SEC("tp_btf/sock_recv_length")

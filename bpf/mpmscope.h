@@ -275,6 +275,8 @@ struct ms_event {
 			__u64 value;       /* bytes, duration, waker tid... per step */
 			__u32 step;        /* enum ms_step */
 			__u32 other;       /* a second value: reason, role, waker role */
+			__u32 task;        /* the task the step is about (the wakee for a wake-up) */
+			__u32 task_role;
 		} step;
 	};
 	char comm[MS_TASK_COMM_LEN];

@@ -22,6 +22,7 @@
 #include "model.h"
 #include "report.h"
 #include "scenario.h"
+#include "session.h"
 #include "tracer.h"
 #include "util.h"
 
@@ -168,57 +169,38 @@ static void load_config(const struct scenario *sc, const struct compare_opts *o,
 static int run_one(const struct scenario *sc, const struct compare_opts *o, const struct apache *proto,
 		   enum mpm m, struct run_model *r, struct errbuf *e)
 {
-	struct apache a = *proto;
-	struct tracer *t = NULL;
+	struct session ss;
 	struct tracer_counts counts;
 	struct mem_sampler *ms = NULL;
 	struct mem_result mr = { 0 };
 	const struct ms_event *ev;
 	size_t nev;
-	bool spawned = false;
-	int rc = -1;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
 	r->mpm = m;
-	a.mpm = m;
-	a.sc = sc;
-
-	struct tracer_opts topts = o->tracer;
-
-	topts.mpm = (int)m;
 	progress(o, "%s: %s: starting Apache", sc->name, mpm_name(m));
-	if (apache_prepare(&a, e) || tracer_open(&t, &topts, e) || tracer_listen_port(t, a.port, e))
-		goto out;
-	if (apache_spawn(&a, e))
-		goto out;
-	/* The server is followed from its first instruction: its pid goes in the
-	 * map while it still waits on the gate, before exec. */
-	if (tracer_track(t, a.pid, e) || apache_release(&a, e))
-		goto out;
-	spawned = true;
-	r->httpd_pid = a.pid;
-	r->port = a.port;
-	if (apache_wait_ready(&a, 15.0, e)) {
-		if (ms_interrupted) {
-			r->interrupted = true;
-			err_set(e, "interrupted during start-up");
-		} else {
-			rc = 1; /* the server's own failure: recorded, the comparison goes on */
-		}
+	rc = session_start(&ss, proto, sc, m, &o->tracer, e);
+	r->httpd_pid = ss.a.pid;
+	r->port = ss.a.port;
+	if (rc) {
+		/* rc 1: the server's own failure (e.g. under a memory limit):
+		 * recorded, the comparison goes on */
+		r->interrupted = ms_interrupted;
 		goto out;
 	}
+	rc = -1;
 	r->t_ready = now_ns();
-
-	load_config(sc, o, &a, &r->load_cfg);
+	load_config(sc, o, &ss.a, &r->load_cfg);
 	if (lg_validate(&r->load_cfg, e))
 		goto out;
 	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
 		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
-	ms = mem_sampler_start(&a, 250);
-	tracer_read_counts(t, &r->snap_start);
+	ms = mem_sampler_start(&ss.a, 250);
+	tracer_read_counts(ss.t, &r->snap_start);
 	if (lg_run(&r->load_cfg, &r->load, e))
 		goto out;
-	tracer_read_counts(t, &r->snap_end);
+	tracer_read_counts(ss.t, &r->snap_end);
 	r->ran = true;
 	r->interrupted = r->load.interrupted;
 	r->t_load_start = r->load.t_start;
@@ -229,23 +211,19 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 out:
 	if (ms)
 		mem_sampler_stop(ms, &mr);
-	apache_stop(&a, 10.0);
+	session_stop(&ss);
 	r->t_stopped = now_ns();
-	if (t) {
-		tracer_stop(t);
-		if (spawned) {
-			tracer_read_counts(t, &counts);
-			ev = tracer_events(t, &nev);
-			r->k.attach_mode = tracer_attach_mode(t);
-			snprintf(r->k.missing_tps, sizeof(r->k.missing_tps), "%s", tracer_missing_tps(t));
-			model_build_kernel(r, &counts, ev, nev, a.probe_ports,
-					   a.probe_conns < APACHE_MAX_PROBES ? a.probe_conns : APACHE_MAX_PROBES);
-			model_build_memory(r, &mr, sc);
-		}
-		tracer_close(t);
+	if (ss.spawned) {
+		tracer_read_counts(ss.t, &counts);
+		ev = tracer_events(ss.t, &nev);
+		r->k.attach_mode = tracer_attach_mode(ss.t);
+		snprintf(r->k.missing_tps, sizeof(r->k.missing_tps), "%s", tracer_missing_tps(ss.t));
+		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,
+				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
+		model_build_memory(r, &mr, sc);
 	}
-	apache_errlog_tail(&a, r->errlog_tail, sizeof(r->errlog_tail), 10);
-	apache_cleanup(&a);
+	apache_errlog_tail(&ss.a, r->errlog_tail, sizeof(r->errlog_tail), 10);
+	session_end(&ss);
 	mem_result_free(&mr);
 	if (rc)
 		snprintf(r->error, sizeof(r->error), "%s", e->msg);

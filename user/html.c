@@ -414,7 +414,8 @@ static void plot_throughput(struct sbuf *b, const struct ran *ran)
 						 .value_labels = true });
 	one.y = fail;
 	figure(b, svg_bars, &(struct svg_chart){ .id = "plot-failrate", .title = "Failure rate",
-						 .subtitle = "failed / (completed + failed)", .ylabel = "failed",
+						 .subtitle = any_failed ? "failed / (completed + failed)"
+									: "failed / (completed + failed): no request failed", .ylabel = "failed",
 						 .yunit = SVG_PCT, .categories = p.names, .ncat = (size_t)ran->n,
 						 .cat_colors = p.colors, .series = &one, .nseries = 1,
 						 .value_labels = true });
@@ -455,12 +456,15 @@ static void plot_latency(struct sbuf *b, const struct ran *ran)
 static void plot_spawn_cost(struct sbuf *b, const struct ran *ran)
 {
 	static const char *const cats[] = { "process p50", "process p99", "thread p50", "thread p99" };
-	static const char *const hnames[MS_H__MAX] = { "Process creation (fork/clone)", "Thread creation (clone)",
-						       "Process first run", "Thread first run" };
-	static const char *const hids[MS_H__MAX] = { "plot-khist-proc-create", "plot-khist-thread-create",
-						     "plot-khist-proc-first-run", "plot-khist-thread-first-run" };
-	static const char *const hempty[MS_H__MAX] = { "no process was created", "no thread was created",
-						       "no new process ran", "no new thread ran" };
+	static const struct {
+		enum ms_hist_id h;
+		const char *id, *title, *empty;
+	} kh[] = {
+		{ MS_H_PROC_CREATE, "plot-khist-proc-create", "Process creation (fork/clone)", "no process was created" },
+		{ MS_H_THREAD_CREATE, "plot-khist-thread-create", "Thread creation (clone)", "no thread was created" },
+		{ MS_H_PROC_FIRST_RUN, "plot-khist-proc-first-run", "Process first run", "no new process ran" },
+		{ MS_H_THREAD_FIRST_RUN, "plot-khist-thread-first-run", "Thread first run", "no new thread ran" },
+	};
 	struct per_mpm p;
 	double v[MPM__MAX][ARRAY_SIZE(cats)];
 	double hv[MPM__MAX][MS_HIST_SLOTS];
@@ -480,15 +484,16 @@ static void plot_spawn_cost(struct sbuf *b, const struct ran *ran)
 	section(b, "Process and thread creation",
 		"Time of the fork/clone system call in the creating task, per created process or thread; then the "
 		"kernel's own log2 histograms of creation time and of the delay from a new task's wake-up to its "
-		"first run on a CPU.", false);
-	figure(b, svg_bars, &(struct svg_chart){ .id = "plot-spawn-cost", .title = "Creation cost",
-						 .subtitle = "fork/clone syscall time, p50 and p99", .ylabel = "time",
+		"first run on a CPU.", true);
+	figure(b, svg_bars, &(struct svg_chart){ .id = "plot-spawn-cost", .title = "Creation cost", .width = 1220,
+						 .height = 300, .subtitle = "fork/clone syscall time, p50 and p99", .ylabel = "time",
 						 .yunit = SVG_US, .ylog = true, .categories = cats,
 						 .ncat = ARRAY_SIZE(cats), .series = p.s, .nseries = (size_t)ran->n,
 						 .value_labels = true });
-
-	for (int h = 0; h < MS_H__MAX; h++) {
-		int lo = MS_HIST_SLOTS, hi = -1;
+	section_end(b);
+	sb_puts(b, "<div class=\"grid\" style=\"margin-top:16px\">\n");
+	for (size_t j = 0; j < ARRAY_SIZE(kh); j++) {
+		int h = kh[j].h, lo = MS_HIST_SLOTS, hi = -1;
 
 		for (int i = 0; i < ran->n; i++)
 			for (int s = 0; s < MS_HIST_SLOTS; s++)
@@ -514,12 +519,12 @@ static void plot_spawn_cost(struct sbuf *b, const struct ran *ran)
 		}
 		for (int i = 0; i < ran->n; i++)
 			p.s[i].y = hv[i];
-		figure(b, svg_bars, &(struct svg_chart){ .id = hids[h], .title = hnames[h],
+		figure(b, svg_bars, &(struct svg_chart){ .id = kh[j].id, .title = kh[j].title,
 							 .subtitle = "kernel log2 histogram: bucket [2^i, 2^(i+1)) ns, "
 								     "labelled by its lower bound",
 							 .ylabel = "tasks", .yunit = SVG_INT, .categories = hcats,
 							 .ncat = (size_t)(hi - lo + 1), .series = p.s,
-							 .nseries = (size_t)ran->n, .empty_note = hempty[h] });
+							 .nseries = (size_t)ran->n, .empty_note = kh[j].empty });
 	}
 	section_end(b);
 }
@@ -558,7 +563,7 @@ static void plot_spawn_timeline(struct sbuf *b, const struct ran *ran)
 		}
 	}
 	section(b, "Spawn timeline", "Server processes and threads alive at the end of each 100 ms step, from the "
-				     "parent's first instruction to the stop; time 0 is the start of the load.", false);
+				     "server's first recorded task event to its stop; time 0 is the start of the load.", false);
 	figure(b, svg_lines, &(struct svg_chart){ .id = "plot-spawn-timeline", .title = "Processes alive",
 						  .xlabel = "seconds since the load started", .ylabel = "processes",
 						  .xunit = SVG_SEC, .yunit = SVG_INT, .series = p.s,
@@ -579,39 +584,39 @@ static void plot_spawn_timeline(struct sbuf *b, const struct ran *ran)
 
 static void plot_memory(struct sbuf *b, const struct ran *ran)
 {
-	static const char *const cats[] = { "RSS", "PSS", "USS", "child PSS (p50)", "child USS (p50)" };
-	struct per_mpm p;
-	struct svg_series one = { .name = "per slot" };
-	double v[MPM__MAX][ARRAY_SIZE(cats)], slot[MPM__MAX];
-	char sub[128];
+	static const char *const whole[] = { "RSS", "PSS", "USS" };
+	static const char *const child[] = { "child PSS (p50)", "child USS (p50)", "per slot" };
+	struct per_mpm p, q;
+	double v[MPM__MAX][ARRAY_SIZE(whole)], w[MPM__MAX][ARRAY_SIZE(child)];
 
 	per_mpm_init(&p, ran);
+	per_mpm_init(&q, ran);
 	for (int i = 0; i < ran->n; i++) {
 		const struct memory_facts *m = &ran->r[i]->mem;
 
 		v[i][0] = m->sampled ? (double)m->rss_kb : NAN;
 		v[i][1] = m->sampled ? (double)m->pss_kb : NAN;
 		v[i][2] = m->sampled ? (double)m->uss_kb : NAN;
-		v[i][3] = m->sampled && m->child_pss_kb.n ? m->child_pss_kb.p50 : NAN;
-		v[i][4] = m->sampled && m->child_uss_kb.n ? m->child_uss_kb.p50 : NAN;
-		slot[i] = m->sampled && m->kb_per_slot > 0 ? m->kb_per_slot : NAN;
+		w[i][0] = m->sampled && m->child_pss_kb.n ? m->child_pss_kb.p50 : NAN;
+		w[i][1] = m->sampled && m->child_uss_kb.n ? m->child_uss_kb.p50 : NAN;
+		w[i][2] = m->sampled && m->kb_per_slot > 0 ? m->kb_per_slot : NAN;
 		p.s[i].y = v[i];
+		q.s[i].y = w[i];
 	}
-	section(b, "Memory", "Whole server at the sample with the largest PSS, and what one more unit of capacity "
-			     "costs: a child's private memory (USS) divided by the connections it serves at once.",
-		false);
-	figure(b, svg_bars, &(struct svg_chart){ .id = "plot-memory", .title = "Memory of the server",
-						 .subtitle = "RSS counts shared pages in every process; PSS divides them",
-						 .ylabel = "memory", .yunit = SVG_KB, .categories = cats,
-						 .ncat = ARRAY_SIZE(cats), .series = p.s, .nseries = (size_t)ran->n,
-						 .value_labels = true, .empty_note = "memory was not sampled" });
-	snprintf(sub, sizeof(sub), "child USS / slots (prefork: 1 process per connection; worker, event: 1 thread)");
-	one.y = slot;
-	figure(b, svg_bars, &(struct svg_chart){ .id = "plot-memory-slot", .title = "Memory per connection slot",
-						 .subtitle = sub, .ylabel = "memory", .yunit = SVG_KB,
-						 .categories = p.names, .ncat = (size_t)ran->n, .cat_colors = p.colors,
-						 .series = &one, .nseries = 1, .value_labels = true,
+	section(b, "Memory", "At the sample with the largest PSS. RSS counts shared pages in every process, PSS "
+			     "divides them among the processes that map them, USS is private memory only. Per slot: "
+			     "what one more unit of capacity costs, a child's USS divided by the connections it serves "
+			     "at once (prefork: 1 process per connection; worker and event: 1 thread).", false);
+	figure(b, svg_bars, &(struct svg_chart){ .id = "plot-memory", .title = "Whole server",
+						 .subtitle = "parent and every child", .ylabel = "memory",
+						 .yunit = SVG_KB, .categories = whole, .ncat = ARRAY_SIZE(whole),
+						 .series = p.s, .nseries = (size_t)ran->n, .value_labels = true,
 						 .empty_note = "memory was not sampled" });
+	figure(b, svg_bars, &(struct svg_chart){ .id = "plot-memory-slot", .title = "One child, one slot",
+						 .subtitle = "median child, and the cost of one connection slot",
+						 .ylabel = "memory", .yunit = SVG_KB, .categories = child,
+						 .ncat = ARRAY_SIZE(child), .series = q.s, .nseries = (size_t)ran->n,
+						 .value_labels = true, .empty_note = "memory was not sampled" });
 	section_end(b);
 }
 
@@ -634,15 +639,15 @@ static void plot_load_timeline(struct sbuf *b, const struct ran *ran)
 		vec_init(&fy[i], sizeof(double));
 		vec_init(&p99[i], sizeof(double));
 		for (unsigned t = 0; t < l->nticks; t++) {
-			/* the last second may be partial: a rate over its real length */
-			double len = 1.0;
+			/* the last second is partial: a rate over its real length, at its
+			 * middle; a sliver under 0.2 s says more noise than rate */
+			double len = fmin(1.0, l->duration_s - t);
+			bool show = len >= 0.2;
 
-			if (t + 1 == l->nticks && l->duration_s > t && l->duration_s < t + 1)
-				len = l->duration_s - t;
-			*(double *)vec_push(&xs[i]) = t + len;
-			*(double *)vec_push(&ys[i]) = (double)l->ticks[t].completed / len;
-			*(double *)vec_push(&fy[i]) = (double)l->ticks[t].failed / len;
-			*(double *)vec_push(&p99[i]) = l->ticks[t].p99_us ? (double)l->ticks[t].p99_us : NAN;
+			*(double *)vec_push(&xs[i]) = t + (len > 0 ? len : 1) / 2;
+			*(double *)vec_push(&ys[i]) = show ? (double)l->ticks[t].completed / len : NAN;
+			*(double *)vec_push(&fy[i]) = show ? (double)l->ticks[t].failed / len : NAN;
+			*(double *)vec_push(&p99[i]) = show && l->ticks[t].p99_us ? (double)l->ticks[t].p99_us : NAN;
 			failed |= l->ticks[t].failed != 0;
 		}
 		p.s[i].x = q.s[i].x = xs[i].data;
@@ -656,8 +661,8 @@ static void plot_load_timeline(struct sbuf *b, const struct ran *ran)
 							 .y = fy[i].data, .n = l->nticks, .dashed = true };
 		}
 	}
-	section(b, "Load timeline", "What the load generator saw, second by second (dashed: failed requests per "
-				    "second, when any).", false);
+	section(b, "Load timeline", "What the load generator saw, second by second, each point at the middle of "
+				    "its second (dashed: failed requests per second, when any).", false);
 	figure(b, svg_lines, &(struct svg_chart){ .id = "plot-load-timeline", .title = "Requests per second",
 						  .xlabel = "seconds since the load started", .ylabel = "req/s",
 						  .xunit = SVG_SEC, .yunit = SVG_NUM, .series = fs, .nseries = nfs,

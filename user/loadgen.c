@@ -302,14 +302,18 @@ static void conn_connect(struct lg_thread *t, struct conn *c, uint64_t now)
 	c->state = CS_CONNECTING;
 }
 
-static void on_connected(struct lg_thread *t, struct conn *c)
+static void on_connected(struct lg_thread *t, struct conn *c, uint32_t ev)
 {
 	struct lg_conn *rec;
 	int err = 0;
 	socklen_t len = sizeof(err);
 
-	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
+	/* A failed connect raises EPOLLERR (with EPOLLHUP); only then is SO_ERROR
+	 * worth a syscall. Writable without an error means connected. */
+	if (!(ev & EPOLLOUT) || (ev & (EPOLLERR | EPOLLHUP))) {
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+	}
 	if (err) {
 		connect_failed(t, c, err);
 		return;
@@ -572,7 +576,7 @@ static void on_event(struct lg_thread *t, struct conn *c, uint32_t ev)
 {
 	switch (c->state) {
 	case CS_CONNECTING:
-		on_connected(t, c);
+		on_connected(t, c, ev);
 		break;
 	case CS_WRITING:
 		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))

@@ -361,8 +361,20 @@ static void build_sched(struct run_model *r, const struct ms_event *ev, size_t n
 	}
 	f->herd_eagain = b->accept_errno[11] >= a->accept_errno[11] ? b->accept_errno[11] - a->accept_errno[11] : 0;
 	accepted = b->c[MS_C_ACCEPT_OK] >= a->c[MS_C_ACCEPT_OK] ? b->c[MS_C_ACCEPT_OK] - a->c[MS_C_ACCEPT_OK] : 0;
-	if (accepted)
-		f->herd_wakeups_per_conn = (double)f->herd_eagain / (double)accepted;
+	f->listener_net_wakeups = f->pairs[MS_WAKER_EXTERNAL][MS_ROLE_LISTENER] + f->pairs[MS_WAKER_KERNEL][MS_ROLE_LISTENER];
+	if (accepted) {
+		/* event's listeners sleep in epoll_wait on the shared listening
+		 * socket without EPOLLEXCLUSIVE: a new connection wakes all of them;
+		 * the losers usually find nothing when epoll re-polls and go back
+		 * to sleep inside the kernel (no EAGAIN from accept4 at all). So
+		 * the herd is the network wake-ups of listeners beyond one per
+		 * connection, plus the accept4 calls that lost the race. */
+		double extra = r->mpm == MPM_EVENT && f->listener_net_wakeups > accepted
+				       ? (double)(f->listener_net_wakeups - accepted)
+				       : 0;
+
+		f->herd_wakeups_per_conn = (extra + (double)f->herd_eagain) / (double)accepted;
+	}
 	for (size_t k = 0; k < nev; k++)
 		if (ev[k].type == MS_EV_EXIT && ev[k].exit.life.role < MS_ROLE__MAX &&
 		    (ev[k].exit.life.created_ns || ev[k].exit.life.role == MS_ROLE_PARENT))

@@ -91,7 +91,8 @@ struct sched_facts {
 	uint64_t vcsw, ivcsw;
 	double cpu_us_per_request;
 	double cswitch_per_request, vcsw_per_request, ivcsw_per_request;
-	uint64_t herd_eagain;              /* accept4 -> EAGAIN during the load (event: the herd) */
+	uint64_t herd_eagain;              /* accept4 -> EAGAIN during the load */
+	uint64_t listener_net_wakeups;     /* listeners woken by the network (client or softirq) */
 	double herd_wakeups_per_conn;
 	uint32_t tasks_by_role[MS_ROLE__MAX]; /* tasks seen with each role (at their exit) */
 };

@@ -576,6 +576,7 @@ static void json_sched(struct json *j, const struct run_model *r)
 	json_kdouble(j, "voluntary_cswitch_per_request", f->vcsw_per_request);
 	json_kdouble(j, "involuntary_cswitch_per_request", f->ivcsw_per_request);
 	json_ku64(j, "herd_eagain", f->herd_eagain);
+	json_ku64(j, "listener_net_wakeups", f->listener_net_wakeups);
 	json_kdouble(j, "herd_wakeups_per_conn", f->herd_wakeups_per_conn);
 	json_obj_end(j);
 }

@@ -206,11 +206,15 @@ static double nice_step(double range, int target, bool integer)
 
 static void axis_linear(struct axis *a, double lo, double hi, int target)
 {
-	double step;
+	double step, scale = 1;
 
 	if (!(hi > lo))
 		hi = lo + 1;
-	step = nice_step(hi - lo, target, a->unit == SVG_INT);
+	/* KB ticks fall on round KB, MB or GB: steps in powers of 1024 */
+	if (a->unit == SVG_KB)
+		while (hi - lo >= 1024 * scale && scale < 1024.0 * 1024 * 1024)
+			scale *= 1024;
+	step = nice_step((hi - lo) / scale, target, a->unit == SVG_INT || scale > 1) * scale;
 	a->lo = floor(lo / step) * step;
 	a->hi = ceil(hi / step) * step;
 	if (a->hi <= a->lo)
@@ -283,7 +287,7 @@ static void open_svg(struct sbuf *b, const struct svg_chart *c, struct frame *f,
 	f->h = c->height > 0 ? c->height : 300;
 	sb_printf(b, "<svg class=\"chart\" id=\"");
 	sb_esc(b, c->id);
-	sb_printf(b, "\" data-kind=\"%s\" data-points=\"%zu\" xmlns=\"http://www.w3.org/2000/svg\" "
+	sb_printf(b, "\" data-kind=\"%s\" data-points=\"%zu\" "
 		     "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
 		  kind, points, f->w, f->h, f->w, f->h);
 	sb_esc(b, c->title);
@@ -369,7 +373,8 @@ static void y_axis(struct sbuf *b, const struct svg_chart *c, const struct frame
 			  f->right, y, ya->major[i] ? "#e6e9ed" : "#f3f4f6");
 		if (ya->major[i])
 			sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#59636e\">%s</text>",
-				  f->left - 6, y + 3.5, svg_fmt(t, sizeof(t), ya->ticks[i], ya->unit));
+				  f->left - 6, y + 3.5,
+				  ya->ticks[i] == 0 ? "0" : svg_fmt(t, sizeof(t), ya->ticks[i], ya->unit));
 		sb_puts(b, "\n");
 	}
 	sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#8c959f\"/>\n", f->left, f->top,
@@ -461,7 +466,7 @@ void svg_bars(struct sbuf *b, const struct svg_chart *c)
 	label_w = 0;
 	for (size_t k = 0; k < c->ncat; k++)
 		label_w = fmax(label_w, 6.2 * (double)strlen(c->categories[k]) + 6);
-	while (label_w * every > gw && every < (int)c->ncat)
+	while (label_w > gw * every && every < (int)c->ncat)
 		every++;
 
 	sb_puts(b, "<g class=\"bars\">\n");
@@ -500,10 +505,10 @@ void svg_bars(struct sbuf *b, const struct svg_chart *c)
 			}
 			sb_esc(b, c->categories[k]);
 			sb_printf(b, ": %s</title></rect>\n", svg_fmt(t, sizeof(t), v, c->yunit));
-			if (c->value_labels && !c->stacked && bw >= 22)
+			svg_fmt(t, sizeof(t), v, c->yunit);
+			if (c->value_labels && !c->stacked && (double)strlen(t) * 5.4 <= bw + 2)
 				sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"%s\" "
-					     "fill=\"#1f2328\">%s</text>\n", x + bw / 2, top - 4, bw >= 34 ? "10" : "9",
-					  svg_fmt(t, sizeof(t), v, c->yunit));
+					     "fill=\"#1f2328\">%s</text>\n", x + bw / 2, top - 4, bw >= 40 ? "10" : "9", t);
 			base += v;
 		}
 		if (k % (size_t)every == 0) {

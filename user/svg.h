@@ -5,7 +5,8 @@
  * log axis. One call per plot: describe it in a struct svg_chart, get one
  * self-contained <svg> element appended to a text buffer.
  *
- * Every chart is <svg class="chart" id=ID data-kind=bars|lines data-points=N>;
+ * Every chart is <svg class="chart" id=ID data-kind=bars|lines data-points=N>
+ * (no xmlns: it is meant to be inline in HTML5, where the parser supplies it);
  * data elements carry class "bar" (rect) or "line" (path) and "pt" (circle),
  * each with a <title> tooltip. A chart with no finite value to draw shows a
  * "no data" note instead of an empty frame (data-points="0").

@@ -1,0 +1,144 @@
+#!/bin/bash
+# Reports people look at: --csv and --html next to --json, from one real
+# compare (prefork and event, spawn-burst cut to 2 s). The CSV says what the
+# JSON says; the HTML is self-contained, has every plot with data, escapes the
+# scenario's text, and renders in headless Chromium without a console error.
+. "$(dirname "$0")/lib.sh"
+
+PLOTS="plot-rps plot-failrate plot-latency plot-spawn-cost plot-khist-proc-create plot-khist-thread-create
+plot-khist-proc-first-run plot-khist-thread-first-run plot-spawn-timeline plot-thread-timeline plot-memory
+plot-memory-slot plot-load-timeline plot-p99-timeline"
+
+# Bad output paths: one line, non-zero exit, before any run.
+expect_error "unwritable --html" "cannot write /nonexistent-dir/r.html" \
+	"$MPMSCOPE" compare --html /nonexistent-dir/r.html
+expect_error "unwritable --csv" "cannot write /nonexistent-dir/r.csv" \
+	"$MPMSCOPE" compare --csv /nonexistent-dir/r.csv
+expect_error "--html without a value" "needs a value" "$MPMSCOPE" compare --html
+check_clean "bad output paths"
+
+# The scenario's description is user input: make it hostile.
+desc='<script>alert("x")</script> & '"'"'quoted'"'"', <b>bold</b>'
+sed -e "s|^description *=.*|description = ${desc//&/\\&}|" -e 's|^name *=.*|name = report-test|' \
+	"$ROOT/scenarios/spawn-burst.scn" >"$TMP/report-test.scn"
+
+J="$TMP/r.json" C="$TMP/r.csv" H="$TMP/r.html"
+"$MPMSCOPE" compare -s "$TMP/report-test.scn" -m prefork,event -t 2 --json "$J" --csv "$C" --html "$H" \
+	>"$TMP/table" 2>"$TMP/stderr"
+check_eq "compare with --json --csv --html exits 0" "$?" 0
+check "JSON written" test -s "$J"
+check "CSV written" test -s "$C"
+check "HTML written" test -s "$H"
+check_eq "no temporary file left" "$(find "$TMP" -name '*.tmp.*' | wc -l)" 0
+
+# --- CSV ------------------------------------------------------------------------
+check_eq "CSV: header + one row per MPM" "$(wc -l <"$C")" 3
+check_eq "CSV: every line has as many fields as the header" \
+	"$(awk -F, '{print NF}' "$C" | sort -u | wc -l)" 1
+check_eq "CSV: first columns" "$(head -1 "$C" | cut -d, -f1-4)" "scenario,mpm,httpd_version,ran"
+# csv MPM COLUMN: one field by column name (no field of these rows needs quoting)
+csv() { awk -F, -v m="$1" -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	$2 == m { print (c in col) ? $col[c] : "NO-SUCH-COLUMN" }' "$C"; }
+# same MPM COLUMN JQPATH: the CSV's number equals the JSON's
+same() {
+	local got want
+	got=$(csv "$1" "$2")
+	want=$(jqr "$J" ".runs[] | select(.mpm == \"$1\") | $3")
+	if [ -n "$got" ] && awk -v a="$got" -v b="$want" 'BEGIN { exit !(a + 0 == b + 0) }'; then
+		pass "CSV = JSON: $1 $2 ($got)"
+	else
+		fail "CSV = JSON: $1 $2: CSV '$got', JSON '$want'"
+	fi
+}
+for m in prefork event; do
+	check_eq "CSV: $m row" "$(csv $m scenario),$(csv $m ran)" "report-test,true"
+	same $m requests .load.requests
+	same $m completed .load.completed
+	same $m failed .load.failed
+	for f in connect reset eof timeout status length write; do
+		same $m "failed_$f" ".load.failed_by_class.$f"
+	done
+	same $m duration_s .load.duration_s
+	same $m rps .load.rps
+	same $m failure_rate .load.failure_rate
+	for p in p50 p90 p99 p999 max; do
+		same $m "latency_${p}_us" ".load.latency_us.$p"
+	done
+	same $m processes_created .kernel.processes_created
+	same $m threads_created .kernel.threads_created
+	same $m exits .kernel.exits
+	same $m accepts .kernel.accepts
+	same $m accept_errors .kernel.accept_errors
+	same $m events_lost .events_lost
+	same $m processes_load .kernel.spawn_by_phase.load.processes
+	same $m process_create_p50_us .kernel.spawn.process_create_us.p50
+	same $m process_create_p99_us .kernel.spawn.process_create_us.p99
+	same $m process_first_run_p99_us .kernel.spawn.process_first_run_us.p99
+	same $m create_cpu_share .kernel.spawn.create_cpu_share
+	same $m rss_kb .memory.rss_kb
+	same $m pss_kb .memory.pss_kb
+	same $m uss_kb .memory.uss_kb
+	same $m kb_per_slot .memory.kb_per_slot
+done
+same event thread_create_p50_us .kernel.spawn.thread_create_us.p50
+same event thread_first_run_p99_us .kernel.spawn.thread_first_run_us.p99
+check_eq "CSV: prefork created no thread: empty thread_create_p50_us" "$(csv prefork thread_create_p50_us)" ""
+
+# --- HTML -------------------------------------------------------------------------
+check_eq "HTML: no network reference (http://, https://, //host)" \
+	"$(grep -ciE 'https?://|(src|href)="//' "$H")" 0
+check_eq "HTML: no external resource (<link>, <script src>, <img>, @import, url())" \
+	"$(grep -ciE '<link|<script|<img|@import|url\(' "$H")" 0
+check_eq "HTML: one <svg> per plot" "$(grep -o '<svg ' "$H" | wc -l)" "$(wc -w <<<"$PLOTS")"
+# chart ID: the text of that one <svg> element
+chart() { awk -v id="$1" 'index($0, "<svg class=\"chart\" id=\"" id "\"") { on = 1 } on { print } on && /<\/svg>/ { exit }' "$H"; }
+for id in $PLOTS; do
+	body=$(chart "$id")
+	n=$(grep -c 'class="\(bar\|line\)"' <<<"$body")
+	pts=$(grep -o 'data-points="[0-9]*"' <<<"$body" | head -1 | tr -dc 0-9)
+	if [ -n "$body" ] && [ "$n" -gt 0 ] && [ "${pts:-0}" -gt 0 ] && ! grep -q 'no data' <<<"$body"; then
+		pass "HTML: $id has data ($n bars/lines, $pts values)"
+	else
+		fail "HTML: $id: ${#body} bytes, $n bars/lines, data-points '$pts'"
+	fi
+done
+check_eq "HTML: each MPM has its colour in the legend of the latency plot" \
+	"$(chart plot-latency | grep -oE '<text[^>]*>(prefork|event)</text>' | wc -l)" 2
+check "HTML: the summary table has a row per MPM" \
+	grep -q '<tr data-mpm="prefork">.*<tr data-mpm="event">' <(tr -d '\n' <"$H")
+check "HTML: httpd version in the header" grep -q "$(jqr "$J" .httpd_version | sed 's/[().]/./g')" "$H"
+check "HTML: kernel release in the header" grep -qF "$(uname -r)" "$H"
+check_eq "HTML: the description's markup is escaped, not live" "$(grep -c '<script>\|<b>bold' "$H")" 0
+check "HTML: the description is shown, escaped" \
+	grep -qF '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quoted&#39;, &lt;b&gt;bold&lt;/b&gt;' "$H"
+
+# --- in a browser -----------------------------------------------------------------
+if ! command -v chromium >/dev/null 2>&1; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium >/dev/null 2>&1; }
+fi
+if command -v chromium >/dev/null 2>&1; then
+	prof=$(mktemp -d "$TMP/chromium.XXXXXX")
+	chrome() {
+		timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --hide-scrollbars \
+			--user-data-dir="$prof" --enable-logging=stderr --v=0 "$@" </dev/null
+	}
+	chrome --screenshot="$TMP/r.png" --window-size=1400,3000 "file://$H" >/dev/null 2>"$TMP/chrome.err"
+	size=$(stat -c %s "$TMP/r.png" 2>/dev/null || echo 0)
+	check_ge "Chromium: screenshot rendered (bytes)" "$size" 100000
+	check_eq "Chromium: PNG" "$(head -c 8 "$TMP/r.png" 2>/dev/null | od -An -c | tr -d ' ')" '211PNG\r\n032\n'
+	chrome --dump-dom "file://$H" >"$TMP/dom.html" 2>>"$TMP/chrome.err"
+	check_eq "Chromium: no console error" "$(grep -cE 'Uncaught|:CONSOLE[:(]' "$TMP/chrome.err")" 0
+	check_eq "Chromium: DOM has every plot" "$(grep -o '<svg class="chart"' "$TMP/dom.html" | wc -l)" \
+		"$(wc -w <<<"$PLOTS")"
+	check_eq "Chromium: no script element in the DOM" "$(grep -c '<script' "$TMP/dom.html")" 0
+	check "Chromium: DOM has the summary table" grep -q 'id="summary"' "$TMP/dom.html"
+	[ -n "${MPMSCOPE_KEEP_SCREENSHOT:-}" ] && cp "$TMP/r.png" "$MPMSCOPE_KEEP_SCREENSHOT"
+else
+	fail "Chromium: not installed and could not be installed (apt-get install chromium)"
+fi
+check_clean "compare with reports"
+
+finish

@@ -1,0 +1,79 @@
+#!/bin/bash
+# Wake-ups, roles, run queue and off-CPU time per MPM against a real Apache
+# with real BPF: the patterns each MPM's design implies must show.
+. "$(dirname "$0")/lib.sh"
+
+# One connection at a time, no keep-alive: the hand-offs are easy to count.
+cat >"$TMP/seq.scn" <<'SCN'
+[scenario]
+name = sequential
+description = 300 requests one connection at a time, 4 children
+[load]
+requests = 300
+concurrency = 1
+[prefork]
+StartServers = 4
+MinSpareServers = 4
+MaxSpareServers = 8
+[worker]
+StartServers = 4
+ThreadsPerChild = 10
+MinSpareThreads = 10
+MaxSpareThreads = 60
+MaxRequestWorkers = 40
+[event]
+StartServers = 4
+ThreadsPerChild = 10
+MinSpareThreads = 10
+MaxSpareThreads = 60
+MaxRequestWorkers = 40
+SCN
+J="$TMP/seq.json"
+"$MPMSCOPE" compare -s "$TMP/seq.scn" --json "$J" >"$TMP/out" 2>&1
+check_eq "compare sequential exits 0" "$?" 0
+pair() { jqr "$J" "[.runs[] | select(.mpm == \"$1\") | .kernel.sched.wakeups_by_pair[] | select(.waker == \"$2\" and .wakee == \"$3\") | .count] | add // 0"; }
+role() { jqr "$J" ".runs[] | select(.mpm == \"$1\") | .kernel.sched.tasks_by_role.$2 // 0"; }
+
+check_eq "prefork: no listener thread" "$(role prefork listener)" 0
+check_eq "prefork: no listener -> worker wake-ups" "$(pair prefork listener worker)" 0
+check_ge "prefork: children woken by the network (the client)" "$(pair prefork external prefork_child)" 150
+for m in worker event; do
+	check_eq "$m: one listener per child" "$(role $m listener)" "$(role $m child_main)"
+	check_eq "$m: ThreadsPerChild workers per child" "$(role $m worker)" $(($(role $m child_main) * 10))
+	check_eq "$m: one starter per child" "$(role $m starter)" "$(role $m child_main)"
+done
+# worker: the listener hands each accepted connection to a worker (one per
+# connection); event: a worker per request too here (one request per connection)
+lw=$(pair worker listener worker)
+check_ge "worker: listener -> worker wake-ups ~ one per connection (>= 0.8)" "$((lw * 10))" $((300 * 8))
+check_le "worker: listener -> worker wake-ups ~ one per connection (<= 1.5)" "$((lw * 10))" $((300 * 15))
+le=$(pair event listener worker)
+check_ge "event: listener -> worker wake-ups ~ one per request (>= 0.8)" "$((le * 10))" $((300 * 8))
+# event: no EPOLLEXCLUSIVE in 2.4, so a new connection wakes the listener of
+# every idle child (4 here): about 3 extra wake-ups per connection
+herd=$(jqr "$J" '.runs[] | select(.mpm == "event") | .kernel.sched.herd_wakeups_per_conn * 100 | floor')
+check_ge "event: thundering herd with StartServers 4 (>= 1 extra listener wake-up per connection)" "$herd" 100
+check_le "event: herd bounded by the other children (<= 3 per connection)" "$herd" 310
+check_eq "prefork: children blocked in accept4 are woken one at a time (no EAGAIN)" \
+	"$(jqr "$J" '.runs[] | select(.mpm == "prefork") | .kernel.sched.herd_eagain')" 0
+# an idle worker's off-CPU time lands in idle_worker
+for m in worker event; do
+	idle=$(jqr "$J" ".runs[] | select(.mpm == \"$m\") | .kernel.sched.offcpu_us_by_role_reason.worker.idle_worker.us // 0 | floor")
+	all=$(jqr "$J" "[.runs[] | select(.mpm == \"$m\") | .kernel.sched.offcpu_us_by_role_reason.worker[].us] | add | floor")
+	check_ge "$m: workers' off-CPU time is mostly idle_worker (>= 90%)" "$((idle * 10))" $((all * 9))
+done
+# the listener of event waits in epoll_wait: wait_connection
+check_ge "event: listener off-CPU in wait_connection" \
+	"$(jqr "$J" '.runs[] | select(.mpm == "event") | .kernel.sched.offcpu_us_by_role_reason.listener.wait_connection.count // 0')" 100
+check_ge "prefork: children wait for connections in accept4" \
+	"$(jqr "$J" '.runs[] | select(.mpm == "prefork") | .kernel.sched.offcpu_us_by_role_reason.prefork_child.wait_connection.count // 0')" 100
+for m in prefork worker event; do
+	R=".runs[] | select(.mpm == \"$m\") | .kernel.sched"
+	check_eq "$m: run-queue p50 <= p99 <= max, and measured" \
+		"$(jqr "$J" "$R.runq_us | (.n > 0 and .p50 <= .p99 and .p99 <= .max)")" true
+	check_eq "$m: CPU per request between 1 us and 10 ms" \
+		"$(jqr "$J" "$R.cpu_us_per_request | (. > 1 and . < 10000)")" true
+	check_eq "$m: context switches per request > 0" "$(jqr "$J" "$R.cswitch_per_request > 0")" true
+done
+check_clean "sched"
+finish
