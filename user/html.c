@@ -30,19 +30,6 @@ static double lat(const struct lg_result *l, double p)
 	return l->latency ? (double)hist_percentile(l->latency, p) : NAN;
 }
 
-/* Name of an errno slot (see MS_ERRNO_SLOTS), as in the text report. */
-static const char *errno_slot_name(int slot)
-{
-	static const char *const restart[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD",
-					       "ERESTART_RESTARTBLOCK", "EPROBE_DEFER", "EOPENSTALE", "ENOPARAM" };
-	const char *n;
-
-	if (slot >= MS_ERRNO_RESTART_BASE && slot < MS_ERRNO_SLOTS)
-		return restart[slot - MS_ERRNO_RESTART_BASE];
-	n = slot ? strerrorname_np(slot) : NULL;
-	return n ? n : "other";
-}
-
 /* The runs that have data, in report order. */
 struct ran {
 	const struct run_model *r[MPM__MAX];

@@ -113,6 +113,18 @@ const char *offcpu_name(int reason)
 	return reason >= 0 && reason < (int)ARRAY_SIZE(n) ? n[reason] : "?";
 }
 
+const char *errno_slot_name(int slot)
+{
+	static const char *const restart[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD",
+					       "ERESTART_RESTARTBLOCK", "EPROBE_DEFER", "EOPENSTALE", "ENOPARAM" };
+	const char *n;
+
+	if (slot >= MS_ERRNO_RESTART_BASE && slot < MS_ERRNO_SLOTS)
+		return restart[slot - MS_ERRNO_RESTART_BASE];
+	n = slot > 0 && slot < MS_ERRNO_RESTART_BASE ? strerrorname_np(slot) : NULL;
+	return n ? n : "other";
+}
+
 void hist_diff(struct ms_hist *out, const struct ms_hist *b, const struct ms_hist *a)
 {
 	for (int i = 0; i < MS_HIST_SLOTS; i++)
@@ -381,62 +393,115 @@ static void build_sched(struct run_model *r, const struct ms_event *ev, size_t n
 			f->tasks_by_role[ev[k].exit.life.role]++;
 }
 
-/* Connection facts from the kernel's per-connection records (whole run),
- * the keep-alive histograms, and the held task time (whole run). */
-static void build_conn(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev, size_t nev,
-		       struct conn_ix *ix, size_t nix)
+void conn_agg_init(struct conn_agg *a)
 {
-	struct conn_facts *f = &r->k.conn;
-	struct dvec lq = { 0 }, lin = { 0 };
-	double idle_max = 0;
+	memset(a, 0, sizeof(*a));
+	a->listen_q_us = hist_new(1, 60000000, 3);
+	a->linger_us = hist_new(1, 60000000, 3);
+}
 
-	f->available = !strstr(r->k.missing_tps, "sock_recv_length");
-	for (size_t i = 0; i < nix; i++)
-		ix[i].matched = false;
-	for (size_t k = 0; k < nev; k++) {
-		const struct ms_conn *cn;
+void conn_agg_free(struct conn_agg *a)
+{
+	hist_free(a->listen_q_us);
+	hist_free(a->linger_us);
+	memset(a, 0, sizeof(*a));
+}
 
-		if (ev[k].type != MS_EV_CONN_END)
-			continue;
-		cn = &ev[k].conn_end.c;
-		f->connections++;
-		if (cn->established_ns && join_accept(ix, nix, cn->rport, cn->established_ns))
-			f->joined++;
-		if (!(cn->flags & MS_CF_ACCEPTED))
-			f->never_accepted++;
-		else if (cn->accept_ns >= cn->established_ns)
-			dpush(&lq, (double)(cn->accept_ns - cn->established_ns) / 1e3);
-		f->requests += cn->requests;
-		if (cn->requests > f->max_requests_per_conn)
-			f->max_requests_per_conn = cn->requests;
-		if ((double)cn->idle_max_ns / 1e3 > idle_max)
-			idle_max = (double)cn->idle_max_ns / 1e3;
-		f->idle_gaps += cn->idle_count;
-		if (cn->handoffs)
-			f->handed_off++;
-		if (cn->flags & MS_CF_RST_SENT)
-			f->server_rst++;
-		else if (cn->flags & MS_CF_RST_RECV)
-			f->client_rst++;
-		else if (cn->flags & MS_CF_SERVER_FIN)
-			f->server_fin++;
-		else if (cn->flags & MS_CF_CLIENT_FIN)
-			f->client_fin++;
-		else
-			f->other_close++;
-		if ((cn->flags & MS_CF_SERVER_FIN) && cn->fin_ns && ev[k].ts >= cn->fin_ns)
-			dpush(&lin, (double)(ev[k].ts - cn->fin_ns) / 1e3);
-	}
-	f->requests_per_conn = f->connections ? (double)f->requests / (double)f->connections : 0;
-	f->listen_queue_us = dtake(&lq);
-	f->linger_us = dtake(&lin);
+/* One connection's summary record (MS_EV_CONN_END). */
+void conn_agg_add(struct conn_agg *a, const struct ms_event *ev)
+{
+	const struct ms_conn *cn = &ev->conn_end.c;
+
+	a->connections++;
+	if (!(cn->flags & MS_CF_ACCEPTED))
+		a->never_accepted++;
+	else if (cn->accept_ns >= cn->established_ns)
+		hist_record(a->listen_q_us, (cn->accept_ns - cn->established_ns) / 1000);
+	a->requests += cn->requests;
+	if (cn->requests > a->max_requests)
+		a->max_requests = cn->requests;
+	if ((double)cn->idle_max_ns / 1e3 > a->idle_max_us)
+		a->idle_max_us = (double)cn->idle_max_ns / 1e3;
+	a->idle_gaps += cn->idle_count;
+	if (cn->handoffs)
+		a->handed_off++;
+	if (cn->flags & MS_CF_RST_SENT)
+		a->server_rst++;
+	else if (cn->flags & MS_CF_RST_RECV)
+		a->client_rst++;
+	else if (cn->flags & MS_CF_SERVER_FIN)
+		a->server_fin++;
+	else if (cn->flags & MS_CF_CLIENT_FIN)
+		a->client_fin++;
+	else
+		a->other_close++;
+	if ((cn->flags & MS_CF_SERVER_FIN) && cn->fin_ns && ev->ts >= cn->fin_ns)
+		hist_record(a->linger_us, (ev->ts - cn->fin_ns) / 1000);
+}
+
+static struct dist dist_of_hist(const struct hist *h)
+{
+	struct dist d = { .n = hist_count(h) };
+
+	if (!d.n)
+		return d;
+	d.p50 = (double)hist_percentile(h, 50);
+	d.p90 = (double)hist_percentile(h, 90);
+	d.p99 = (double)hist_percentile(h, 99);
+	d.max = (double)hist_max(h);
+	d.mean = hist_mean(h);
+	return d;
+}
+
+void conn_facts_from(struct conn_facts *f, const struct conn_agg *a, const struct tracer_counts *c,
+		     const char *missing_tps)
+{
+	f->available = !strstr(missing_tps ? missing_tps : "", "sock_recv_length");
+	f->connections = a->connections;
+	f->never_accepted = a->never_accepted;
+	f->requests = a->requests;
+	f->max_requests_per_conn = a->max_requests;
+	f->idle_gaps = a->idle_gaps;
+	f->handed_off = a->handed_off;
+	f->server_fin = a->server_fin;
+	f->client_fin = a->client_fin;
+	f->server_rst = a->server_rst;
+	f->client_rst = a->client_rst;
+	f->other_close = a->other_close;
+	f->requests_per_conn = a->connections ? (double)a->requests / (double)a->connections : 0;
+	f->listen_queue_us = dist_of_hist(a->listen_q_us);
+	f->linger_us = dist_of_hist(a->linger_us);
 	f->keepalive_idle_us = hsum_of(&c->hists[MS_H_KA_IDLE]);
-	f->keepalive_idle_max_us = idle_max;
+	f->keepalive_idle_max_us = a->idle_max_us;
 	f->req_read_us = hsum_of(&c->hists[MS_H_REQ_READ]);
 	f->req_handle_us = hsum_of(&c->hists[MS_H_REQ_HANDLE]);
 	f->req_write_us = hsum_of(&c->hists[MS_H_REQ_WRITE]);
+	f->held_task_seconds = 0;
 	for (int role = 0; role < MS_ROLE__MAX; role++)
 		f->held_task_seconds += (double)c->sched.off_ns[role][MS_OFF_KEEPALIVE] / 1e9;
+}
+
+/* Connection facts from the kernel's per-connection records (whole run),
+ * joined to the generator's connections by client port and time. */
+static void build_conn(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev, size_t nev,
+		       struct conn_ix *ix, size_t nix)
+{
+	struct conn_agg a;
+
+	conn_agg_init(&a);
+	for (size_t i = 0; i < nix; i++)
+		ix[i].matched = false;
+	for (size_t k = 0; k < nev; k++) {
+		const struct ms_conn *cn = &ev[k].conn_end.c;
+
+		if (ev[k].type != MS_EV_CONN_END)
+			continue;
+		conn_agg_add(&a, &ev[k]);
+		if (cn->established_ns && join_accept(ix, nix, cn->rport, cn->established_ns))
+			r->k.conn.joined++;
+	}
+	conn_facts_from(&r->k.conn, &a, c, r->k.missing_tps);
+	conn_agg_free(&a);
 }
 
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *events,

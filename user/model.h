@@ -73,6 +73,7 @@ struct hsum {
 
 const char *role_name(int role);       /* enum ms_role, MS_WAKER_KERNEL, MS_WAKER_EXTERNAL */
 const char *offcpu_name(int reason);   /* enum ms_offcpu */
+const char *errno_slot_name(int slot); /* see MS_ERRNO_SLOTS: "EAGAIN", "ERESTARTSYS", "other" */
 struct hsum hsum_of(const struct ms_hist *h);
 /* b - a, slot by slot (a histogram over a phase) */
 void hist_diff(struct ms_hist *out, const struct ms_hist *b, const struct ms_hist *a);
@@ -116,6 +117,21 @@ struct conn_facts {
 	uint64_t handed_off;               /* connections served by more than one task */
 	struct hsum req_read_us, req_handle_us, req_write_us;
 };
+
+/* Connection summaries folded as they come (compare at the end; trace and
+ * serve while running, with flat memory). */
+struct conn_agg {
+	uint64_t connections, never_accepted, requests, idle_gaps, handed_off;
+	uint64_t server_fin, client_fin, server_rst, client_rst, other_close;
+	uint32_t max_requests;
+	double idle_max_us;
+	struct hist *listen_q_us, *linger_us;
+};
+void conn_agg_init(struct conn_agg *a);
+void conn_agg_add(struct conn_agg *a, const struct ms_event *conn_end);
+void conn_agg_free(struct conn_agg *a);
+void conn_facts_from(struct conn_facts *f, const struct conn_agg *a, const struct tracer_counts *c,
+		     const char *missing_tps);
 
 /* One process of the server, rebuilt from spawn/exit records. */
 struct proc_fact {

@@ -19,19 +19,6 @@ static uint64_t pct(const struct hist *h, double p)
 	return h ? hist_percentile(h, p) : 0;
 }
 
-/* Name of an errno slot (see MS_ERRNO_SLOTS). */
-static const char *errno_slot_name(int slot)
-{
-	static const char *const restart[] = { "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD",
-					       "ERESTART_RESTARTBLOCK", "EPROBE_DEFER", "EOPENSTALE", "ENOPARAM" };
-	const char *n;
-
-	if (slot >= MS_ERRNO_RESTART_BASE && slot < MS_ERRNO_SLOTS)
-		return restart[slot - MS_ERRNO_RESTART_BASE];
-	n = slot ? strerrorname_np(slot) : NULL;
-	return n ? n : "other";
-}
-
 static void describe_exit(char *buf, size_t n, int32_t code)
 {
 	if (code & 0x7f)
@@ -56,6 +43,7 @@ static char *fmt_dist_us(char *buf, size_t n, const struct dist *d)
 static void report_spawn_table(const struct report *rep, FILE *out)
 {
 	char b[6][40];
+	bool sampled = false;
 
 	fprintf(out, "\n%-8s %15s %15s %15s %15s %15s %9s\n", "creation", "process (p50/99)", "thread (p50/99)",
 		"1st run proc", "1st run thread", "ready proc", "CPU share");
@@ -72,8 +60,11 @@ static void report_spawn_table(const struct report *rep, FILE *out)
 			fmt_dist_us(b[3], sizeof(b[3]), &s->thread_first_run_us),
 			fmt_dist_us(b[4], sizeof(b[4]), &s->proc_ready_us), 100.0 * s->create_cpu_share);
 	}
-	fprintf(out, "\n%-8s %9s %9s %9s %9s %11s %11s %13s\n", "memory", "RSS", "PSS", "USS", "parent", "child PSS",
-		"child USS", "per slot");
+	for (int i = 0; i < rep->nruns; i++)
+		sampled |= rep->runs[i].ran && rep->runs[i].mem.sampled;
+	if (sampled)
+		fprintf(out, "\n%-8s %9s %9s %9s %9s %11s %11s %13s\n", "memory", "RSS", "PSS", "USS", "parent",
+			"child PSS", "child USS", "per slot");
 	for (int i = 0; i < rep->nruns; i++) {
 		const struct run_model *r = &rep->runs[i];
 		const struct memory_facts *m = &r->mem;
@@ -194,6 +185,12 @@ static void report_sched_conn_table(const struct report *rep, FILE *out)
 		     "in its listener's epoll instead)\n");
 }
 
+void report_kernel_tables(const struct report *rep, FILE *out)
+{
+	report_spawn_table(rep, out);
+	report_sched_conn_table(rep, out);
+}
+
 void report_table(const struct report *rep, FILE *out)
 {
 	const struct scenario *sc = rep->sc;
@@ -281,8 +278,7 @@ void report_table(const struct report *rep, FILE *out)
 			fprintf(out, "%-8s WARNING: %llu kernel records lost (ring buffer full)\n", "",
 				(unsigned long long)k->events_lost);
 	}
-	report_spawn_table(rep, out);
-	report_sched_conn_table(rep, out);
+	report_kernel_tables(rep, out);
 	if (rep->interrupted)
 		fprintf(out, "interrupted: figures cover the run up to Ctrl-C\n");
 }

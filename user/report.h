@@ -19,6 +19,8 @@ struct report {
 
 /* The seed's table (time taken, req/s, failure rate) extended with kernel facts. */
 void report_table(const struct report *rep, FILE *out);
+/* Only the kernel's sections (creation, memory, scheduler, connections). */
+void report_kernel_tables(const struct report *rep, FILE *out);
 /* Every fact as JSON, written atomically. */
 int report_json(const struct report *rep, const char *path, struct errbuf *e);
 

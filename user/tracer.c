@@ -27,28 +27,65 @@ struct tracer {
 	int ncpus;
 	int nprogs;
 	char missing[128]; /* optional tracepoints this kernel lacks */
+	void (*on_event)(void *ctx, const struct ms_event *ev);
+	void *on_event_ctx;
+	bool discard_events;
 };
 
 /* libbpf's own messages are kept, not printed: the last warning becomes the
- * detail of our one-line error, and --verbose prints them all. */
+ * detail of our one-line error, and --verbose prints them all, whole. When
+ * the verifier rejects a program, its last word (the reason) is kept apart:
+ * it says more than libbpf's closing "failed to load" lines. */
 static bool libbpf_verbose;
 static char libbpf_last[256];
+static char libbpf_verifier[256];
+
+static void keep_verifier_reason(const char *msg)
+{
+	const char *prog = strstr(msg, "prog '"), *end = strstr(msg, "-- END PROG LOAD LOG --");
+	const char *l, *reason = NULL;
+	int plen = 0;
+
+	if (!end)
+		return;
+	if (prog) {
+		const char *q = strchr(prog + 6, '\'');
+
+		plen = q ? (int)(q - prog - 6) : 0;
+	}
+	/* the reason is the last line before the statistics ("processed N insns...") */
+	for (l = msg; l && l < end; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (l == msg /* "prog 'x': -- BEGIN PROG LOAD LOG --" */ || l[0] == '\n' ||
+		    !strncmp(l, "processed ", 10) || !strncmp(l, "verification time", 17) ||
+		    !strncmp(l, "stack depth", 11))
+			continue;
+		reason = l;
+	}
+	if (reason)
+		snprintf(libbpf_verifier, sizeof(libbpf_verifier), "program %.*s rejected by the verifier: %.*s",
+			 plen, prog ? prog + 6 : "", (int)(strchrnul(reason, '\n') - reason), reason);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	char line[512];
+	char *msg = NULL;
 	size_t n;
 
 	if (level == LIBBPF_DEBUG && !libbpf_verbose)
 		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
-		line[--n] = 0;
-	if (level != LIBBPF_DEBUG && n)
-		snprintf(libbpf_last, sizeof(libbpf_last), "%s", line);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return 0;
 	if (libbpf_verbose)
-		fprintf(stderr, "libbpf: %s\n", line);
+		fprintf(stderr, "libbpf: %s", msg);
+	if (level != LIBBPF_DEBUG) {
+		keep_verifier_reason(msg);
+		n = strcspn(msg, "\n");
+		while (n && msg[n - 1] == ' ')
+			n--;
+		if (n)
+			snprintf(libbpf_last, sizeof(libbpf_last), "%.*s", (int)n, msg);
+	}
+	free(msg);
 	return 0;
 }
 
@@ -78,7 +115,10 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(struct ms_event))
 		return 0;
-	memcpy(vec_push(&t->events), data, sizeof(struct ms_event));
+	if (t->on_event)
+		t->on_event(t->on_event_ctx, data);
+	if (!t->discard_events)
+		memcpy(vec_push(&t->events), data, sizeof(struct ms_event));
 	return 0;
 }
 
@@ -156,11 +196,12 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 		return NULL;
 	}
 	choose_programs(t, s, raw, o);
+	libbpf_verifier[0] = 0;
 	s->rodata->targ_mpm = (__u32)o->mpm;
 	err = mpmscope_bpf__load(s);
 	if (err) {
 		err_set(e, "cannot load the BPF programs (%s): %s", raw ? "raw_tp" : "tp_btf",
-			libbpf_last[0] ? libbpf_last : strerror(-err));
+			libbpf_verifier[0] ? libbpf_verifier : libbpf_last[0] ? libbpf_last : strerror(-err));
 		mpmscope_bpf__destroy(s);
 		return NULL;
 	}
@@ -198,6 +239,9 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 	t = xcalloc(1, sizeof(*t));
 	vec_init(&t->events, sizeof(struct ms_event));
 	t->raw_tp = o->raw_tp;
+	t->on_event = o->on_event;
+	t->on_event_ctx = o->on_event_ctx;
+	t->discard_events = o->discard_events;
 	t->skel = open_load(t, o, t->raw_tp, e);
 	if (!t->skel && !t->raw_tp) {
 		/* tp_btf needs BTF-typed tracepoints (5.5+): fall back to raw_tp. */
@@ -256,6 +300,22 @@ static int port_map_add(struct bpf_map *map, uint16_t port, const char *what, st
 
 	if (bpf_map__update_elem(map, &key, sizeof(key), &one, sizeof(one), BPF_ANY)) {
 		err_set(e, "cannot add %s port %u: %s", what, port, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, int role, struct errbuf *e)
+{
+	__u32 k = (__u32)tgid, tk = (__u32)tid;
+	struct ms_proc p = { .created_ns = 0, .parent_tgid = (__u32)parent_tgid, .depth = parent_tgid ? 1 : 0 };
+	struct ms_task task = { .role = (__u32)role };
+
+	/* BPF_NOEXIST: a process the kernel already added keeps its entry */
+	bpf_map__update_elem(t->skel->maps.tracked, &k, sizeof(k), &p, sizeof(p), BPF_NOEXIST);
+	if (bpf_map__update_elem(t->skel->maps.tasks, &tk, sizeof(tk), &task, sizeof(task), BPF_NOEXIST) &&
+	    errno != EEXIST) {
+		err_set(e, "cannot track task %d: %s", (int)tid, strerror(errno));
 		return -1;
 	}
 	return 0;

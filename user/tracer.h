@@ -21,6 +21,11 @@ struct tracer_opts {
 	const char *btf_path; /* --btf: kernel BTF file instead of /sys/kernel/btf/vmlinux */
 	bool verbose;         /* pass libbpf's messages through */
 	int mpm;              /* enum mpm: task roles depend on it */
+	/* Long-running consumers (trace, serve) take records as they come
+	 * instead of keeping them all: called on the draining thread. */
+	void (*on_event)(void *ctx, const struct ms_event *ev);
+	void *on_event_ctx;
+	bool discard_events;  /* do not keep records (memory stays flat) */
 };
 
 struct tracer_counts {
@@ -39,6 +44,9 @@ int tracer_preflight(const struct tracer_opts *o, struct errbuf *e);
 int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf *e);
 /* Follow pid and every task it creates from now on. */
 int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e);
+/* Attach mode: mark an existing task (thread tid of process tgid) as the
+ * server's, with its role (enum ms_role). Entries the kernel made first win. */
+int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, int role, struct errbuf *e);
 /* The server's listening port: handshakes on it become connections. */
 int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e);
 /* explain: record every step of connections from this client port. */

@@ -11,6 +11,7 @@ KDIR=${KERNELS_DIR:-build/kernels}
 TIMEOUT=${KERNELS_TIMEOUT:-600}
 PKG=${KERNEL_PKG:-}
 SCRIPT=${KERNELS_SCRIPT:-tests/kernels/guest.sh} # what the guest runs (relative to the repo, or absolute)
+BIN=${KERNELS_MPMSCOPE:-}                         # another mpmscope binary to test (absolute path)
 # virtio and 9p, loaded in this order (Debian builds them as modules)
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p"
 mkdir -p "$KDIR"
@@ -105,7 +106,7 @@ say "booting $kver under qemu TCG (timeout ${TIMEOUT}s), host root read-only ove
 tb=$(date +%s)
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet msroot=$ROOT msscript=$SCRIPT" \
+	-append "console=ttyS0 panic=-1 quiet msroot=$ROOT msscript=$SCRIPT${BIN:+ msbin=$BIN}" \
 	-nographic -no-reboot -nic none \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
 	</dev/null 2>&1 | tr -d '\r' | tee "$log" | grep --line-buffered -vE '^(\[ *[0-9.]+\] |qemu-system-x86_64: warning)'

@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$(pwd)
-M="$ROOT/build/mpmscope"
+M=${MPMSCOPE_BIN:-$ROOT/build/mpmscope}
 export MPMSCOPE_SCENARIOS="$ROOT/scenarios"
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/tmp
