@@ -198,6 +198,25 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 	choose_programs(t, s, raw, o);
 	libbpf_verifier[0] = 0;
 	s->rodata->targ_mpm = (__u32)o->mpm;
+	{
+		/* MPMSCOPE_RINGBUF_BYTES: a smaller ring buffer, to prove that
+		 * drops are counted and reported (tests); a power of two and a
+		 * multiple of the page size, as the kernel requires. */
+		const char *env = getenv("MPMSCOPE_RINGBUF_BYTES");
+		unsigned long long n = env ? strtoull(env, NULL, 0) : 0;
+		long page = sysconf(_SC_PAGESIZE);
+
+		if (n) {
+			if (n < (unsigned long long)page || (n & (n - 1)) || n > (1ULL << 30)) {
+				err_set(e, "MPMSCOPE_RINGBUF_BYTES=%s: must be a power of two between the page size and 1 GiB",
+					env);
+				mpmscope_bpf__destroy(s);
+				return NULL;
+			}
+			bpf_map__set_max_entries(s->maps.events, (__u32)n);
+			s->rodata->wakeup_bytes = n / 4 < s->rodata->wakeup_bytes ? n / 4 : s->rodata->wakeup_bytes;
+		}
+	}
 	err = mpmscope_bpf__load(s);
 	if (err) {
 		err_set(e, "cannot load the BPF programs (%s): %s", raw ? "raw_tp" : "tp_btf",
