@@ -89,6 +89,7 @@ struct lg_thread {
 	struct vec ticks;           /* struct tick_acc */
 	unsigned ticks_closed;
 	struct vec recs;            /* struct lg_conn */
+	struct vec fails;           /* struct lg_failure */
 	uint64_t t_first, t_last;
 	bool pwait2_missing;
 	char rbuf[RBUF_SIZE];
@@ -204,14 +205,34 @@ static void count_fail(struct lg_thread *t, enum lg_fail cls, uint64_t now)
 	}
 }
 
+/* Keep the failed request for the kernel-side root cause. */
+static void record_fail(struct lg_thread *t, struct conn *c, enum lg_fail cls, int status, uint64_t now)
+{
+	struct lg_conn *rec = rec_of(t, c);
+	struct lg_failure *f;
+
+	if (!t->sh->cfg->record_conns || t->fails.len >= LG_FAIL_RECORDS_MAX / t->sh->nthreads)
+		return;
+	f = vec_push(&t->fails);
+	f->cls = (uint8_t)cls;
+	f->reused = c->on_fd > 0;
+	f->local_port = rec ? rec->local_port : 0;
+	f->status = (uint16_t)status;
+	f->conn_requests = c->on_fd;
+	f->t_start = c->t_start;
+	f->t_fail = now;
+}
+
 static void conn_fail(struct lg_thread *t, struct conn *c, enum lg_fail cls, enum lg_close why)
 {
 	uint64_t now = now_ns();
 
-	if (c->held)
+	if (c->held) {
 		t->r.hold_failed++;
-	else
+	} else {
 		count_fail(t, cls, now);
+		record_fail(t, c, cls, 0, now);
+	}
 	conn_close(t, c, why, now);
 	c->has_req = false;
 	c->retried = false;
@@ -470,6 +491,7 @@ static void response_done(struct lg_thread *t, struct conn *c, uint32_t ev)
 		t->r.status_5xx++;
 	if (status >= 400) {
 		count_fail(t, LG_FAIL_STATUS, now); /* ab: only "Non-2xx" */
+		record_fail(t, c, LG_FAIL_STATUS, status, now);
 	} else {
 		t->r.completed++;
 		tk->completed++;
@@ -736,6 +758,13 @@ static int build_request(char *buf, size_t size, size_t *len, const struct lg_co
 	return 0;
 }
 
+static int cmp_failure(const void *a, const void *b)
+{
+	const struct lg_failure *x = a, *y = b;
+
+	return x->t_fail < y->t_fail ? -1 : x->t_fail > y->t_fail;
+}
+
 static int cmp_conn(const void *a, const void *b)
 {
 	const struct lg_conn *x = a, *y = b;
@@ -746,7 +775,7 @@ static int cmp_conn(const void *a, const void *b)
 static void merge(struct shared *sh, struct lg_thread *ts, unsigned nt, struct lg_result *res)
 {
 	const struct lg_config *cfg = sh->cfg;
-	size_t nticks = 0, nrec = 0;
+	size_t nticks = 0, nrec = 0, nfail = 0;
 	struct hist *tmp;
 
 	res->t_start = UINT64_MAX;
@@ -786,6 +815,7 @@ static void merge(struct shared *sh, struct lg_thread *ts, unsigned nt, struct l
 		if (ts[i].ticks.len > nticks)
 			nticks = ts[i].ticks.len;
 		nrec += ts[i].recs.len;
+		nfail += ts[i].fails.len;
 	}
 	if (res->t_start == UINT64_MAX)
 		res->t_start = sh->t0;
@@ -824,6 +854,13 @@ static void merge(struct shared *sh, struct lg_thread *ts, unsigned nt, struct l
 			res->nconns += ts[i].recs.len;
 		}
 		qsort(res->conns, res->nconns, sizeof(*res->conns), cmp_conn);
+		res->failures = xcalloc(nfail ? nfail : 1, sizeof(*res->failures));
+		for (unsigned i = 0; i < nt; i++) {
+			memcpy(res->failures + res->nfailures, ts[i].fails.data,
+			       ts[i].fails.len * sizeof(*res->failures));
+			res->nfailures += ts[i].fails.len;
+		}
+		qsort(res->failures, res->nfailures, sizeof(*res->failures), cmp_failure);
 	}
 }
 
@@ -897,6 +934,7 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res, struct errbuf *e)
 			t->lat_unc = hist_new(1, 60000000, 3);
 		vec_init(&t->ticks, sizeof(struct tick_acc));
 		vec_init(&t->recs, sizeof(struct lg_conn));
+		vec_init(&t->fails, sizeof(struct lg_failure));
 		t->epfd = epoll_create1(EPOLL_CLOEXEC);
 		if (t->epfd < 0) {
 			err_set(e, "epoll_create1: %s", strerror(errno));
@@ -947,6 +985,7 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res, struct errbuf *e)
 			hist_free(vec_at(&t->ticks, struct tick_acc, s)->h);
 		vec_free(&t->ticks);
 		vec_free(&t->recs);
+		vec_free(&t->fails);
 		hist_free(t->lat);
 		hist_free(t->lat_unc);
 		free(t->c);
@@ -968,6 +1007,9 @@ void lg_result_free(struct lg_result *res)
 	hist_free(res->latency_uncorrected);
 	free(res->ticks);
 	free(res->conns);
+	free(res->failures);
+	res->failures = NULL;
+	res->nfailures = 0;
 	res->latency = res->latency_uncorrected = NULL;
 	res->ticks = NULL;
 	res->conns = NULL;

@@ -71,6 +71,20 @@ struct lg_conn {
 	uint64_t t_close;       /* closed (0: still open at the end) */
 };
 
+/* One failed request, kept when record_conns is set (first LG_FAIL_RECORDS_MAX):
+ * the tracer's records of the same connection explain it. */
+struct lg_failure {
+	uint8_t cls;            /* enum lg_fail */
+	uint8_t reused;         /* it went on a connection that had served requests before */
+	uint16_t local_port;    /* 0 if the socket never had one */
+	uint16_t status;        /* HTTP status for LG_FAIL_STATUS */
+	uint16_t pad;
+	uint32_t conn_requests; /* responses completed on that connection before */
+	uint64_t t_start;       /* the request began (CLOCK_MONOTONIC ns) */
+	uint64_t t_fail;        /* the failure was seen */
+};
+#define LG_FAIL_RECORDS_MAX 100000u
+
 /* One second of the run. */
 struct lg_tick {
 	uint64_t completed, failed;
@@ -108,6 +122,8 @@ struct lg_result {
 	struct lg_conn *conns;      /* record_conns: every connection, in open order */
 	size_t nconns;
 	uint64_t conns_dropped;     /* records not kept (cap reached) */
+	struct lg_failure *failures; /* record_conns: failed requests, in time order */
+	size_t nfailures;
 	bool interrupted;           /* stopped early by ms_interrupted */
 };
 
