@@ -26,7 +26,7 @@
  * Tracepoint signatures that grew (tp_btf rejects a read past the kernel's
  * last argument, so never read these arguments; use the helpers instead):
  *   sched_switch(preempt, prev, next[, prev_state 5.18+]): task_state(prev)
- *   sched_process_exit(p[, group_dead 6.16+]):              task_group_dead(p)
+ *   sched_process_exit(p[, group_dead: 6.18 has it, 6.1 not]): task_group_dead(p)
  * `mpmscope doctor`'s "co-re:" line prints which of these the kernel has.
  */
 #ifndef MPMSCOPE_CORE_FIXES_BPF_H

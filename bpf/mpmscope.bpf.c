@@ -15,6 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "core_fixes.bpf.h"
 #include "mpmscope.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -123,17 +124,6 @@ const volatile __u32 targ_mpm = 0;
 #define TCP_CLOSE_ 7
 #define TCP_CLOSE_WAIT_ 8
 
-/* task_struct->state was renamed __state in 5.14 */
-struct task_struct___pre514 {
-	volatile long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
-}
 
 static __always_inline void count(__u32 idx)
 {
@@ -440,7 +430,7 @@ static __always_inline void on_exit(struct task_struct *task)
 	/* do_exit() decrements signal->live before this tracepoint: 0 means this
 	 * is the last thread (the sched_process_exit group_dead argument exists
 	 * only on recent kernels; this works on all). */
-	group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	group_dead = task_group_dead(task);
 	count(group_dead ? MS_C_PROC_EXITED : MS_C_THREAD_EXITED);
 	life = bpf_map_lookup_elem(&tasks, &tid);
 	ev = event_reserve(MS_EV_EXIT, ((__u64)tgid << 32) | tid);
@@ -799,7 +789,11 @@ static __always_inline void on_waking(struct task_struct *p)
 	} else {
 		waker = MS_WAKER_EXTERNAL;
 	}
-	if (waker < MS_WAKERS)
+	/* Debian 12's 6.1 verifier loses these bounds through a stack spill
+	 * that clang introduces once it proves the test always holds: keep it. */
+	barrier_var(waker);
+	barrier_var(role);
+	if (waker < MS_WAKERS && role < MS_ROLE__MAX)
 		s->wakeups[waker][role]++;
 	if (t->off_ns) {
 		__u32 reason = t->off_reason < MS_OFF__MAX ? t->off_reason : MS_OFF_OTHER;
@@ -1013,6 +1007,8 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 
 		if (old == TCP_ESTABLISHED_)
 			end_idle_gap(c, now);
+		if (!(c->flags & MS_CF_ACCEPTED))
+			count(MS_C_CONN_UNACCEPTED);
 		if ((c->flags & MS_CF_SERVER_FIN) && c->fin_ns)
 			hist_add(MS_H_LINGER, now - c->fin_ns);
 		if (c->flags & MS_CF_SAMPLED)
@@ -1055,6 +1051,33 @@ static __always_inline void on_reset(struct sock *sk, __u32 flag, __u32 step)
 	c->flags |= flag;
 	if (c->flags & MS_CF_SAMPLED)
 		emit_step(step, key, 0, 0);
+}
+
+/* A SYN-ACK sent again: the handshake's last ACK did not make it, or the
+ * accept queue was full and the kernel dropped it (listen overflow). */
+static __always_inline void on_synack_retrans(struct sock *sk)
+{
+	__u16 lport;
+
+	if (!sk)
+		return;
+	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (bpf_map_lookup_elem(&listen_ports, &lport))
+		count(MS_C_SYNACK_RETRANS);
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(ms_synack, struct sock *sk)
+{
+	on_synack_retrans(sk);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_synack")
+int BPF_PROG(ms_synack_raw, struct sock *sk)
+{
+	on_synack_retrans(sk);
+	return 0;
 }
 
 SEC("tp_btf/tcp_send_reset")

@@ -159,6 +159,8 @@ enum ms_counter {
 	MS_C_CONNECT,          /* a tracked task connected a socket (prefork's dummy connections) */
 	MS_C_RB_DROPS,         /* ring-buffer reservations that failed: records lost */
 	MS_C_TRACK_FULL,       /* a new process could not be added to `tracked` */
+	MS_C_SYNACK_RETRANS,   /* SYN-ACKs retransmitted on the server's port: the client's ACK was lost or dropped */
+	MS_C_CONN_UNACCEPTED,  /* server connections closed without ever being accepted */
 	MS_C__MAX
 };
 
