@@ -906,6 +906,14 @@ static void describe_status(int st, char *buf, size_t n)
 		snprintf(buf, n, "stopped");
 }
 
+void apache_describe_exit(const struct apache *a, char *buf, size_t n)
+{
+	if (!a->reaped)
+		snprintf(buf, n, "still running");
+	else
+		describe_status(a->exit_status, buf, n);
+}
+
 /* The telling error line from error.log, else from stderr.log. */
 static void startup_error(const struct apache *a, char *out, size_t n)
 {

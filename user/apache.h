@@ -85,6 +85,10 @@ int apache_wait_ready(struct apache *a, double timeout_s, struct errbuf *e);
 /* Is the httpd parent still alive? */
 bool apache_alive(struct apache *a);
 
+/* How the httpd parent ended, once apache_alive() said it is gone:
+ * "killed by signal 9 (Killed)", "exited with status 1"... */
+void apache_describe_exit(const struct apache *a, char *buf, size_t n);
+
 /* Stop: SIGTERM to the parent, wait up to timeout for it to reap its children,
  * then SIGKILL the whole process group; reap. Safe to call twice.
  * Returns 0 if it stopped by itself, 1 if SIGKILL was needed. */

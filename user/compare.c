@@ -17,9 +17,11 @@
 #include "cmds.h"
 #include "csv.h"
 #include "html.h"
+#include "failures.h"
 #include "loadgen.h"
 #include "memory.h"
 #include "model.h"
+#include "netstat.h"
 #include "report.h"
 #include "scenario.h"
 #include "session.h"
@@ -157,6 +159,7 @@ static void load_config(const struct scenario *sc, const struct compare_opts *o,
 	cfg->timeout_s = sc->timeout_s;
 	cfg->threads = sc->threads;
 	cfg->record_conns = true;
+	cfg->watch_pid = a->pid; /* a server that dies ends the load */
 }
 
 /*
@@ -173,6 +176,7 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	struct tracer_counts counts;
 	struct mem_sampler *ms = NULL;
 	struct mem_result mr = { 0 };
+	struct netstat net0 = { 0 }, net1 = { 0 }, netd = { 0 };
 	const struct ms_event *ev;
 	size_t nev;
 	int rc;
@@ -197,16 +201,27 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
 		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
 	ms = mem_sampler_start(&ss.a, 250);
+	netstat_read(&net0);
 	tracer_read_counts(ss.t, &r->snap_start);
 	if (lg_run(&r->load_cfg, &r->load, e))
 		goto out;
 	tracer_read_counts(ss.t, &r->snap_end);
+	netstat_read(&net1);
+	netstat_diff(&netd, &net1, &net0);
 	r->ran = true;
 	r->interrupted = r->load.interrupted;
 	r->t_load_start = r->load.t_start;
 	r->t_load_end = r->load.t_end;
-	if (!r->interrupted)
+	if (r->load.watch_exited || !apache_alive(&ss.a)) {
+		/* The server's parent died under load (killed, crashed): what was
+		 * measured up to then is reported, and the run is marked. */
+		char how[128];
+
+		apache_describe_exit(&ss.a, how, sizeof(how));
+		snprintf(r->error, sizeof(r->error), "server died during the load (apache parent %s)", how);
+	} else if (!r->interrupted) {
 		usleep(200 * 1000); /* let the last connections close: part of the "after" phase */
+	}
 	rc = 0;
 out:
 	if (ms)
@@ -221,12 +236,15 @@ out:
 		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,
 				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
 		model_build_memory(r, &mr, sc);
+		failures_build(r, sc, ev, nev, &netd, ss.a.errlog, ss.a.stderr_log);
 	}
 	apache_errlog_tail(&ss.a, r->errlog_tail, sizeof(r->errlog_tail), 10);
 	session_end(&ss);
 	mem_result_free(&mr);
 	if (rc)
 		snprintf(r->error, sizeof(r->error), "%s", e->msg);
+	else if (r->error[0])
+		snprintf(e->msg, sizeof(e->msg), "%s", r->error); /* ran, but the server died */
 	return rc;
 }
 
@@ -260,7 +278,7 @@ static int compare_main(const char *cmd, int argc, char **argv)
 	struct errbuf e = { { 0 } };
 	bool run = !strcmp(cmd, "run"), mpm_given = false;
 	uint64_t v;
-	int opt, rc = 0, nruns = 0, not_served = 0;
+	int opt, rc = 0, nruns = 0, not_served = 0, died = 0;
 
 	for (int m = 0; m < MPM__MAX; m++)
 		o.mpms[m] = true;
@@ -368,6 +386,10 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		if (r > 0) {
 			fprintf(stderr, "mpmscope: %s: %s\n", mpm_name((enum mpm)m), e.msg);
 			not_served++;
+		} else if (r == 0 && runs[nruns].error[0]) {
+			fprintf(stderr, "mpmscope: %s: %s; figures cover the load until then\n",
+				mpm_name((enum mpm)m), runs[nruns].error);
+			died++;
 		} else if (r < 0) {
 			if (runs[nruns].interrupted || ms_interrupted) {
 				nruns++;
@@ -388,6 +410,7 @@ static int compare_main(const char *cmd, int argc, char **argv)
 	rep.httpd_version = proto.version;
 	rep.runs = runs;
 	rep.nruns = nruns;
+	rep.nclaims = claims_eval(&sc, runs, nruns, rep.claims, SC_MAX_EXPECT);
 	rep.interrupted = ms_interrupted;
 	report_table(&rep, stdout);
 	if (o.json && report_json(&rep, o.json, &e)) {
@@ -404,7 +427,7 @@ static int compare_main(const char *cmd, int argc, char **argv)
 	}
 	if (ms_interrupted && !rc)
 		rc = 130;
-	else if (not_served && !rc)
+	else if ((not_served || died) && !rc)
 		rc = 1;
 	for (int i = 0; i < nruns; i++)
 		model_free(&runs[i]);

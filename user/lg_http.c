@@ -10,6 +10,10 @@ static int on_headers_complete(http_parser *p)
 {
 	struct lg_http *h = H_OF(p);
 
+	/* http_parser takes any 1-3 digits ("HTTP/1.1 0 OK"): a status below 100
+	 * is malformed, not a success (found by tests/fuzz/fuzz_http). */
+	if (p->status_code < 100)
+		return -1;
 	h->status = (uint16_t)p->status_code;
 	h->headers_done = true;
 	return 0;
@@ -25,6 +29,15 @@ static int on_message_complete(http_parser *p)
 {
 	struct lg_http *h = H_OF(p);
 
+	/* An interim response (100 Continue, 102, 103 Early Hints) precedes the
+	 * final one (RFC 7231 6.2): skip it whatever the read() boundaries, and
+	 * go on parsing. 101 Switching Protocols ends HTTP on this connection. */
+	if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101) {
+		h->status = 0;
+		h->headers_done = false;
+		h->body = 0;
+		return 0;
+	}
 	h->done = true;
 	h->keep_alive = http_should_keep_alive(p) != 0;
 	/* Stop right after this response: anything behind it is not ours. */

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "lg_http.h"
@@ -72,7 +73,12 @@ struct shared {
 	_Atomic int abort_err;
 	_Atomic bool connected;
 	_Atomic uint64_t doclen;    /* ab's reference body length + 1 (0: unset) */
+	_Atomic bool watch_exited;  /* cfg->watch_pid is gone: every thread stops */
+	int pidfd;                  /* pidfd of cfg->watch_pid in thread 0's epoll, or -1 */
 };
+
+/* epoll data of the pidfd: never a connection index */
+#define WATCH_EV UINT32_MAX
 
 struct lg_thread {
 	struct shared *sh;
@@ -221,6 +227,7 @@ static void record_fail(struct lg_thread *t, struct conn *c, enum lg_fail cls, i
 	f->conn_requests = c->on_fd;
 	f->t_start = c->t_start;
 	f->t_fail = now;
+	f->retried = 0;
 }
 
 static void conn_fail(struct lg_thread *t, struct conn *c, enum lg_fail cls, enum lg_close why)
@@ -254,6 +261,16 @@ static bool retry_idle_close(struct lg_thread *t, struct conn *c, bool reset)
 		t->r.ab_receive++;
 	else
 		t->r.ab_length++;
+	{
+		/* kept beside the failures: ab would have counted it as one, and
+		 * the kernel can tell why the server closed */
+		uint64_t now = now_ns();
+		size_t n = t->fails.len;
+
+		record_fail(t, c, reset ? LG_FAIL_RESET : LG_FAIL_EOF, 0, now);
+		if (t->fails.len > n)
+			vec_at(&t->fails, struct lg_failure, n)->retried = 1;
+	}
 	conn_close(t, c, LG_CLOSE_SERVER_IDLE, now_ns());
 	c->retried = true;
 	queue(t, c);
@@ -585,10 +602,21 @@ static void on_idle_event(struct lg_thread *t, struct conn *c, uint32_t ev)
 	n = read(c->fd, t->rbuf, sizeof(t->rbuf));
 	if (n < 0 && errno == EAGAIN)
 		return;
-	if (n <= 0)
+	if (n <= 0) {
+		uint64_t now = now_ns();
+		size_t k = t->fails.len;
+
 		t->r.server_idle_closes++;
-	else
+		/* no request lost, but ab would have sent its next one here and
+		 * counted a failure: kept so the kernel can tell why it closed */
+		record_fail(t, c, LG_FAIL_EOF, 0, now);
+		if (t->fails.len > k) {
+			vec_at(&t->fails, struct lg_failure, k)->retried = 2;
+			vec_at(&t->fails, struct lg_failure, k)->t_start = now;
+		}
+	} else {
 		t->r.bytes_read += (uint64_t)n;
+	}
 	conn_close(t, c, n <= 0 ? LG_CLOSE_SERVER_IDLE : LG_CLOSE_CLIENT, now_ns());
 	if (c->held)
 		c->state = CS_DONE;
@@ -651,8 +679,12 @@ static void wait_events(struct lg_thread *t, uint64_t now, uint64_t deadline)
 	}
 	if (t->pwait2_missing)
 		n = epoll_wait(t->epfd, evs, MAX_EVENTS, (int)((wait + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
-	for (int i = 0; i < n; i++)
-		on_event(t, &t->c[evs[i].data.u32], evs[i].events);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u32 == WATCH_EV)
+			atomic_store(&t->sh->watch_exited, true);
+		else
+			on_event(t, &t->c[evs[i].data.u32], evs[i].events);
+	}
 }
 
 static void *thread_main(void *arg)
@@ -674,7 +706,8 @@ static void *thread_main(void *arg)
 		uint64_t deadline;
 
 		now = now_ns();
-		if (ms_interrupted || atomic_load_explicit(&sh->abort_err, memory_order_relaxed))
+		if (ms_interrupted || atomic_load_explicit(&sh->abort_err, memory_order_relaxed) ||
+		    atomic_load_explicit(&sh->watch_exited, memory_order_relaxed))
 			break;
 		if (sh->t_stop && now >= sh->t_stop)
 			break;
@@ -942,6 +975,21 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res, struct errbuf *e)
 		}
 	}
 
+	/* A watched process (the server) that exits stops the load at once:
+	 * otherwise a dead server's orphans, or refused connects, would run the
+	 * remaining requests (pidfd: readable when the process has exited). */
+	sh->pidfd = -1;
+	if (rc == 0 && cfg->watch_pid > 0) {
+		sh->pidfd = (int)syscall(SYS_pidfd_open, cfg->watch_pid, 0);
+		if (sh->pidfd >= 0) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = WATCH_EV };
+
+			if (epoll_ctl(ts[0].epfd, EPOLL_CTL_ADD, sh->pidfd, &ev) < 0) {
+				close(sh->pidfd);
+				sh->pidfd = -1;
+			}
+		}
+	}
 	sh->t0 = now_ns();
 	if (cfg->duration_s > 0)
 		sh->t_stop = sh->t0 + (uint64_t)(cfg->duration_s * 1e9);
@@ -976,7 +1024,10 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res, struct errbuf *e)
 	if (rc == 0) {
 		merge(sh, ts, nt, res);
 		res->interrupted = ms_interrupted != 0;
+		res->watch_exited = atomic_load(&sh->watch_exited);
 	}
+	if (sh->pidfd >= 0)
+		close(sh->pidfd);
 
 	for (unsigned i = 0; i < nt; i++) {
 		struct lg_thread *t = &ts[i];

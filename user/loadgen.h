@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hist.h"
 #include "util.h"
@@ -58,6 +59,8 @@ struct lg_config {
 	double timeout_s;       /* per request (default 30) */
 	bool record_conns;      /* keep one lg_conn per connection (for kernel joins) */
 	bool allow_remote;      /* the user named a non-loopback host explicitly */
+	pid_t watch_pid;        /* stop the load as soon as this process exits (0: none):
+				 * the server's parent, so that a dead server ends the run */
 };
 
 /* One client connection, kept when record_conns is set. Times are CLOCK_MONOTONIC ns. */
@@ -78,7 +81,9 @@ struct lg_failure {
 	uint8_t reused;         /* it went on a connection that had served requests before */
 	uint16_t local_port;    /* 0 if the socket never had one */
 	uint16_t status;        /* HTTP status for LG_FAIL_STATUS */
-	uint16_t pad;
+	uint8_t retried;        /* not a failure: 1 an idle keep-alive close that cost a retry on a new
+				 * connection; 2 an idle close seen before any request was lost */
+	uint8_t pad;
 	uint32_t conn_requests; /* responses completed on that connection before */
 	uint64_t t_start;       /* the request began (CLOCK_MONOTONIC ns) */
 	uint64_t t_fail;        /* the failure was seen */
@@ -125,6 +130,7 @@ struct lg_result {
 	struct lg_failure *failures; /* record_conns: failed requests, in time order */
 	size_t nfailures;
 	bool interrupted;           /* stopped early by ms_interrupted */
+	bool watch_exited;          /* stopped early: cfg->watch_pid exited during the run */
 };
 
 /* At most this many lg_conn records are kept (res->conns_dropped counts the rest). */

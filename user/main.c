@@ -20,6 +20,7 @@ static const struct subcmd subcmds[] = {
 	{ "compare", cmd_compare, "run a scenario on each MPM with the tracer attached, one row per MPM" },
 	{ "run", cmd_run, "run a scenario on one MPM (same as compare -m MPM)" },
 	{ "trace", cmd_trace, "follow a running Apache (-p PID or -C COMM) without generating load" },
+	{ "serve", cmd_serve, "a Prometheus exporter (/metrics) of a running Apache's kernel figures (-p PID or -C COMM)" },
 	{ "explain", cmd_explain, "the kernel-level story of one keep-alive connection on one MPM" },
 	{ "load", cmd_load, "the built-in HTTP/1.1 load generator alone, against a loopback URL" },
 	{ "server", cmd_server, "start a scenario's private Apache under one MPM and keep it running (no tracer)" },

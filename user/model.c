@@ -523,6 +523,8 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 	k->internal_connects = c->c[MS_C_CONNECT];
 	k->events_lost = c->c[MS_C_RB_DROPS];
 	k->track_full = c->c[MS_C_TRACK_FULL];
+	k->conn_unaccepted = c->c[MS_C_CONN_UNACCEPTED];
+	k->synack_retrans = c->c[MS_C_SYNACK_RETRANS];
 	memcpy(k->accept_errno, c->accept_errno, sizeof(k->accept_errno));
 	memcpy(k->create_errno, c->create_errno, sizeof(k->create_errno));
 
@@ -592,7 +594,9 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 					internal[j].lport = 0; /* one accept per connect */
 					done = true;
 				}
-			for (size_t j = 0; j < nprobe && !done; j++)
+			/* readiness probes all happen before the server is declared
+			 * ready; their ports may be reused by the load afterwards */
+			for (size_t j = 0; j < nprobe && !done && (!r->t_ready || e->ts <= r->t_ready); j++)
 				if (probe_ports[j] == e->conn.rport) {
 					k->accepts_probe++;
 					done = true;

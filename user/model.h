@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "failures.h"
 #include "loadgen.h"
 #include "memory.h"
 #include "mpmscope.h"
@@ -166,6 +167,8 @@ struct kernel_facts {
 	uint64_t accept_errno[MS_ERRNO_SLOTS];
 	uint64_t internal_connects;   /* connect() by server tasks */
 	uint64_t load_conns_unaccepted; /* generator connections the kernel never saw accepted */
+	uint64_t conn_unaccepted;     /* server connections closed without ever being accepted */
+	uint64_t synack_retrans;      /* SYN-ACKs retransmitted on the server's port */
 	uint64_t events_lost;         /* ring-buffer records dropped */
 	uint64_t track_full;
 	/* process tree */
@@ -190,6 +193,7 @@ struct run_model {
 	struct lg_result load;
 	struct kernel_facts k;
 	struct memory_facts mem;
+	struct failure_facts fail;
 	uint64_t t_ready, t_load_start, t_load_end, t_stopped;
 	struct tracer_counts snap_start, snap_end; /* kernel counters around the load */
 	char errlog_tail[2048];

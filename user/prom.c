@@ -131,5 +131,189 @@ void prom_hist(struct pbuf *b, const char *name, const char *labels, const struc
 	pbuf_printf(b, "%s_sum%s%s%s ", name, *labels ? "{" : "", labels, *labels ? "}" : "");
 	prom_seconds(b, h->sum_ns);
 	pbuf_put(b, "\n", 1);
-	sample_u64(b, name[0] ? pbuf_tmp_name(name, "_count") : name, labels, count);
+	pbuf_printf(b, "%s_count%s%s%s %llu\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
+		    (unsigned long long)count);
+}
+
+/* k1="v1"[,k2="v2"] in lb (reused), escaped. */
+static const char *lbl(struct pbuf *lb, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	lb->len = 0;
+	pbuf_put(lb, "", 0);
+	if (!k1)
+		return lb->p;
+	pbuf_printf(lb, "%s=\"", k1);
+	prom_label_value(lb, v1);
+	pbuf_put(lb, "\"", 1);
+	if (k2) {
+		pbuf_printf(lb, ",%s=\"", k2);
+		prom_label_value(lb, v2);
+		pbuf_put(lb, "\"", 1);
+	}
+	return lb->p;
+}
+
+static uint64_t since(const struct prom_source *s, int c)
+{
+	return s->now->c[c] >= s->base->c[c] ? s->now->c[c] - s->base->c[c] : 0;
+}
+
+static void errno_family(struct pbuf *b, struct pbuf *lb, const char *name, const char *help, const uint64_t *slots)
+{
+	family(b, name, "counter", help);
+	for (int i = 0; i < MS_ERRNO_SLOTS; i++)
+		if (slots[i])
+			sample_u64(b, name, lbl(lb, "errno", errno_slot_name(i), NULL, NULL), slots[i]);
+}
+
+void prom_render(struct pbuf *b, const struct prom_source *s)
+{
+	const struct tracer_counts *c = s->now;
+	const struct ms_sched *sc = &c->sched;
+	struct pbuf lb = { 0 };
+	char pid[16];
+	uint64_t held = 0;
+	int64_t procs, threads;
+
+	family(b, "mpmscope_info", "gauge", "The traced Apache: its MPM, parent pid and command, how the probes attached, mpmscope's version.");
+	snprintf(pid, sizeof(pid), "%d", (int)s->httpd_pid);
+	pbuf_put(b, "mpmscope_info{mpm=\"", 19);
+	prom_label_value(b, s->mpm);
+	pbuf_put(b, "\",httpd_pid=\"", 13);
+	prom_label_value(b, pid);
+	pbuf_put(b, "\",comm=\"", 8);
+	prom_label_value(b, s->comm);
+	pbuf_put(b, "\",attach_mode=\"", 15);
+	prom_label_value(b, s->attach_mode);
+	pbuf_put(b, "\",version=\"", 11);
+	prom_label_value(b, MPMSCOPE_VERSION);
+	pbuf_put(b, "\"} 1\n", 5);
+
+	/* tasks */
+	procs = s->seeded_procs + (int64_t)since(s, MS_C_PROC_CREATED) - (int64_t)since(s, MS_C_PROC_EXITED);
+	threads = s->seeded_threads + (int64_t)since(s, MS_C_PROC_CREATED) + (int64_t)since(s, MS_C_THREAD_CREATED) -
+		  (int64_t)since(s, MS_C_PROC_EXITED) - (int64_t)since(s, MS_C_THREAD_EXITED);
+	family(b, "mpmscope_server_processes", "gauge", "Processes of the server alive now (parent included).");
+	sample_u64(b, "mpmscope_server_processes", "", procs > 0 ? (uint64_t)procs : 0);
+	family(b, "mpmscope_server_threads", "gauge", "Threads of the server alive now, every process's main thread included.");
+	sample_u64(b, "mpmscope_server_threads", "", threads > 0 ? (uint64_t)threads : 0);
+	family(b, "mpmscope_tasks_created_total", "counter",
+	       "Processes (fork, clone without CLONE_THREAD) and threads created by the server's tasks.");
+	sample_u64(b, "mpmscope_tasks_created_total", "kind=\"process\"", c->c[MS_C_PROC_CREATED]);
+	sample_u64(b, "mpmscope_tasks_created_total", "kind=\"thread\"", c->c[MS_C_THREAD_CREATED]);
+	family(b, "mpmscope_task_exits_total", "counter",
+	       "Server tasks that exited: a process when its last thread exits, else a thread.");
+	sample_u64(b, "mpmscope_task_exits_total", "kind=\"process\"", c->c[MS_C_PROC_EXITED]);
+	sample_u64(b, "mpmscope_task_exits_total", "kind=\"thread\"", c->c[MS_C_THREAD_EXITED]);
+	errno_family(b, &lb, "mpmscope_task_create_failures_total", "fork/clone/clone3 calls of the server that failed, by errno.",
+		     c->create_errno);
+	family(b, "mpmscope_task_create_duration_seconds", "histogram",
+	       "Time in the fork/clone system call, in the creating task.");
+	if (c->hists[MS_H_PROC_CREATE].count)
+		prom_hist(b, "mpmscope_task_create_duration_seconds", "kind=\"process\"", &c->hists[MS_H_PROC_CREATE]);
+	if (c->hists[MS_H_THREAD_CREATE].count)
+		prom_hist(b, "mpmscope_task_create_duration_seconds", "kind=\"thread\"", &c->hists[MS_H_THREAD_CREATE]);
+	family(b, "mpmscope_task_first_run_delay_seconds", "histogram",
+	       "A new task's wait from its first wake-up to its first time on a CPU.");
+	if (c->hists[MS_H_PROC_FIRST_RUN].count)
+		prom_hist(b, "mpmscope_task_first_run_delay_seconds", "kind=\"process\"", &c->hists[MS_H_PROC_FIRST_RUN]);
+	if (c->hists[MS_H_THREAD_FIRST_RUN].count)
+		prom_hist(b, "mpmscope_task_first_run_delay_seconds", "kind=\"thread\"", &c->hists[MS_H_THREAD_FIRST_RUN]);
+
+	/* accepts */
+	family(b, "mpmscope_accepts_total", "counter", "accept/accept4 calls of the server that returned a connection.");
+	sample_u64(b, "mpmscope_accepts_total", "", c->c[MS_C_ACCEPT_OK]);
+	errno_family(b, &lb, "mpmscope_accept_errors_total",
+		     "accept/accept4 calls of the server that failed, by errno (EAGAIN: another task won the connection).",
+		     c->accept_errno);
+	family(b, "mpmscope_internal_connects_total", "counter",
+	       "connect() calls by server tasks (prefork's dummy connections that wake idle children).");
+	sample_u64(b, "mpmscope_internal_connects_total", "", c->c[MS_C_CONNECT]);
+
+	/* scheduler */
+	family(b, "mpmscope_cpu_seconds_total", "counter", "CPU time of the server's tasks, by role.");
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		if (sc->oncpu_ns[r])
+			sample_s(b, "mpmscope_cpu_seconds_total", lbl(&lb, "role", role_name(r), NULL, NULL), sc->oncpu_ns[r]);
+	family(b, "mpmscope_context_switches_total", "counter",
+	       "Context switches of the server's tasks, by role: voluntary (blocked) or involuntary (preempted).");
+	for (int r = 0; r < MS_ROLE__MAX; r++) {
+		if (sc->vcsw[r])
+			sample_u64(b, "mpmscope_context_switches_total", lbl(&lb, "role", role_name(r), "kind", "voluntary"),
+				   sc->vcsw[r]);
+		if (sc->ivcsw[r])
+			sample_u64(b, "mpmscope_context_switches_total", lbl(&lb, "role", role_name(r), "kind", "involuntary"),
+				   sc->ivcsw[r]);
+	}
+	family(b, "mpmscope_wakeups_total", "counter",
+	       "Wake-ups of server tasks, by the waker's role (kernel: softirq or timer; external: another process) and the wakee's.");
+	for (int w = 0; w < MS_WAKERS; w++)
+		for (int r = 0; r < MS_ROLE__MAX; r++)
+			if (sc->wakeups[w][r])
+				sample_u64(b, "mpmscope_wakeups_total", lbl(&lb, "waker", role_name(w), "wakee", role_name(r)),
+					   sc->wakeups[w][r]);
+	family(b, "mpmscope_runqueue_latency_seconds", "histogram",
+	       "Run-queue latency of the server's tasks (woken or preempted until on a CPU), by role.");
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		if (c->hists[MS_H_RUNQ + r].count)
+			prom_hist(b, "mpmscope_runqueue_latency_seconds", lbl(&lb, "role", role_name(r), NULL, NULL),
+				  &c->hists[MS_H_RUNQ + r]);
+	family(b, "mpmscope_offcpu_seconds_total", "counter",
+	       "Time the server's tasks spent blocked, by role and by what they waited for.");
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		for (int o = 0; o < MS_OFF__MAX; o++)
+			if (sc->off_ns[r][o])
+				sample_s(b, "mpmscope_offcpu_seconds_total", lbl(&lb, "role", role_name(r), "reason", offcpu_name(o)),
+					 sc->off_ns[r][o]);
+	family(b, "mpmscope_offcpu_duration_seconds", "histogram", "Length of each blocked period of a server task, by reason.");
+	for (int o = 0; o < MS_OFF__MAX; o++)
+		if (c->hists[MS_H_OFFCPU + o].count)
+			prom_hist(b, "mpmscope_offcpu_duration_seconds", lbl(&lb, "reason", offcpu_name(o), NULL, NULL),
+				  &c->hists[MS_H_OFFCPU + o]);
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		held += sc->off_ns[r][MS_OFF_KEEPALIVE];
+	family(b, "mpmscope_keepalive_held_task_seconds_total", "counter",
+	       "Task-seconds spent blocked on idle keep-alive connections (a task held, not serving): its rate is the tasks held.");
+	sample_s(b, "mpmscope_keepalive_held_task_seconds_total", "", held);
+
+	/* connections (kernel histograms, then the CONN_END summaries) */
+	family(b, "mpmscope_listen_queue_seconds", "histogram", "Connection established until the server accepted it.");
+	prom_hist(b, "mpmscope_listen_queue_seconds", "", &c->hists[MS_H_LISTEN_Q]);
+	family(b, "mpmscope_keepalive_idle_seconds", "histogram",
+	       "Keep-alive idle gaps: response sent until the next request's first bytes read.");
+	prom_hist(b, "mpmscope_keepalive_idle_seconds", "", &c->hists[MS_H_KA_IDLE]);
+	family(b, "mpmscope_request_read_seconds", "histogram", "First to last read of a request.");
+	prom_hist(b, "mpmscope_request_read_seconds", "", &c->hists[MS_H_REQ_READ]);
+	family(b, "mpmscope_request_handle_seconds", "histogram", "Last read of a request until the first byte of its response.");
+	prom_hist(b, "mpmscope_request_handle_seconds", "", &c->hists[MS_H_REQ_HANDLE]);
+	family(b, "mpmscope_response_write_seconds", "histogram", "First to last write of a response.");
+	prom_hist(b, "mpmscope_response_write_seconds", "", &c->hists[MS_H_REQ_WRITE]);
+	family(b, "mpmscope_lingering_close_seconds", "histogram", "Server FIN (lingering close) until the socket was closed.");
+	prom_hist(b, "mpmscope_lingering_close_seconds", "", &c->hists[MS_H_LINGER]);
+	if (s->conns_available) {
+		const struct prom_conns *k = &s->conns;
+
+		family(b, "mpmscope_connections_closed_total", "counter",
+		       "Connections to the server's listening ports that closed, by who ended them (a FIN or a reset, from either side).");
+		sample_u64(b, "mpmscope_connections_closed_total", "closer=\"server_fin\"", k->server_fin);
+		sample_u64(b, "mpmscope_connections_closed_total", "closer=\"client_fin\"", k->client_fin);
+		sample_u64(b, "mpmscope_connections_closed_total", "closer=\"server_rst\"", k->server_rst);
+		sample_u64(b, "mpmscope_connections_closed_total", "closer=\"client_rst\"", k->client_rst);
+		sample_u64(b, "mpmscope_connections_closed_total", "closer=\"other\"", k->other_close);
+		family(b, "mpmscope_connection_requests_total", "counter", "Requests read on the connections that closed.");
+		sample_u64(b, "mpmscope_connection_requests_total", "", k->requests);
+		family(b, "mpmscope_connections_never_accepted_total", "counter",
+		       "Connections that closed while still in the listen queue.");
+		sample_u64(b, "mpmscope_connections_never_accepted_total", "", k->never_accepted);
+	}
+
+	/* the exporter itself */
+	family(b, "mpmscope_events_lost_total", "counter", "Kernel records dropped because the ring buffer was full.");
+	sample_u64(b, "mpmscope_events_lost_total", "", c->c[MS_C_RB_DROPS]);
+	family(b, "mpmscope_untracked_processes_total", "counter",
+	       "Server processes that could not be followed (the kernel's table of processes was full).");
+	sample_u64(b, "mpmscope_untracked_processes_total", "", c->c[MS_C_TRACK_FULL]);
+	family(b, "mpmscope_scrapes_total", "counter", "Requests for /metrics answered, this one included.");
+	sample_u64(b, "mpmscope_scrapes_total", "", s->scrapes);
+	pbuf_free(&lb);
 }

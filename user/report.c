@@ -185,6 +185,53 @@ static void report_sched_conn_table(const struct report *rep, FILE *out)
 		     "in its listener's epoll instead)\n");
 }
 
+/* Every failed request's cause, per MPM, with Apache's log beside. */
+static void report_failures(const struct report *rep, FILE *out)
+{
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct failure_facts *ff = &r->fail;
+		bool server_trouble = ff->tasks_killed || ff->tasks_failed || ff->create_failed;
+
+		if (!r->ran && !ff->ncodes)
+			continue;
+		if (!ff->nrows && !server_trouble && !ff->net.listen_overflows)
+			continue;
+		fprintf(out, "\nfailures on %s: %llu failed request(s), %llu explained by kernel evidence; %llu idle "
+			     "keep-alive close(s) that ab would count as failures\n",
+			mpm_name(r->mpm), (unsigned long long)ff->failed, (unsigned long long)ff->explained,
+			(unsigned long long)ff->retried);
+		if (ff->nrows)
+			fprintf(out, "  %7s  %-14s %-20s %s\n", "count", "client", "ab would say", "cause");
+		for (int k = 0; k < ff->nrows; k++) {
+			const struct failure_row *w = &ff->rows[k];
+			char cl[32];
+
+			snprintf(cl, sizeof(cl), "%s", w->retried == 1 ? "retried" : w->retried == 2 ? "idle-close" : w->client_class);
+			fprintf(out, "  %7llu  %-14s %-20s %s\n", (unsigned long long)w->count, cl, w->ab_class, w->cause_text);
+			fprintf(out, "  %7s  e.g. %s\n", "", w->example);
+		}
+		if (ff->net.listen_overflows || ff->net.listen_drops || ff->synack_retrans)
+			fprintf(out, "  kernel: ListenOverflows +%llu, ListenDrops +%llu, SYN-ACK retransmits %llu during the load "
+				     "(netstat counters are per network namespace)\n",
+				(unsigned long long)ff->net.listen_overflows, (unsigned long long)ff->net.listen_drops,
+				(unsigned long long)ff->synack_retrans);
+		if (ff->conn_unaccepted)
+			fprintf(out, "  kernel: %llu connection(s) closed without ever being accepted\n",
+				(unsigned long long)ff->conn_unaccepted);
+		if (ff->tasks_killed)
+			fprintf(out, "  kernel: %u server process(es) ended by a signal (last: %d)\n", ff->tasks_killed,
+				ff->last_signal);
+		if (ff->tasks_failed)
+			fprintf(out, "  kernel: %u server process(es) exited with a non-zero status\n", ff->tasks_failed);
+		if (ff->create_failed)
+			fprintf(out, "  kernel: %llu fork/clone call(s) failed\n", (unsigned long long)ff->create_failed);
+		for (int k = 0; k < ff->ncodes; k++)
+			fprintf(out, "  error log: %s x%llu: %.160s\n", ff->codes[k].code, (unsigned long long)ff->codes[k].count,
+				ff->codes[k].line);
+	}
+}
+
 void report_kernel_tables(const struct report *rep, FILE *out)
 {
 	report_spawn_table(rep, out);
@@ -279,6 +326,18 @@ void report_table(const struct report *rep, FILE *out)
 				(unsigned long long)k->events_lost);
 	}
 	report_kernel_tables(rep, out);
+	report_failures(rep, out);
+	if (rep->nclaims) {
+		fprintf(out, "\nthe seed's claims, checked:\n");
+		for (int i = 0; i < rep->nclaims; i++) {
+			const struct claim_result *c = &rep->claims[i];
+
+			fprintf(out, "  [%s] %s\n", verdict_name(c->verdict), c->claim->text);
+			if (c->claim->en[0])
+				fprintf(out, "      (%s)\n", c->claim->en);
+			fprintf(out, "      %s\n", c->evidence);
+		}
+	}
 	if (rep->interrupted)
 		fprintf(out, "interrupted: figures cover the run up to Ctrl-C\n");
 }
@@ -620,6 +679,53 @@ static void json_conn(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 }
 
+static void json_failures(struct json *j, const struct run_model *r)
+{
+	const struct failure_facts *ff = &r->fail;
+
+	json_key(j, "failures");
+	json_arr_begin(j);
+	for (int k = 0; k < ff->nrows; k++) {
+		const struct failure_row *w = &ff->rows[k];
+
+		json_obj_begin(j);
+		json_kstr(j, "client_class", w->client_class);
+		json_kstr(j, "kind", w->retried == 1 ? "retried" : w->retried == 2 ? "idle_close" : "failed");
+		json_kstr(j, "ab_class", w->ab_class);
+		json_kstr(j, "cause", fail_cause_id(w->cause));
+		json_kstr(j, "cause_text", w->cause_text);
+		json_ku64(j, "count", w->count);
+		json_kstr(j, "example", w->example);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "failure_evidence");
+	json_obj_begin(j);
+	json_ku64(j, "analysed", ff->failed);
+	json_ku64(j, "retried_analysed", ff->retried);
+	json_ku64(j, "explained", ff->explained);
+	json_ku64(j, "listen_overflows", ff->net.listen_overflows);
+	json_ku64(j, "listen_drops", ff->net.listen_drops);
+	json_ku64(j, "reqq_full_drops", ff->net.reqq_full_drops);
+	json_ku64(j, "syncookies_sent", ff->net.syncookies_sent);
+	json_ku64(j, "synack_retransmits", ff->synack_retrans);
+	json_ku64(j, "connections_never_accepted", ff->conn_unaccepted);
+	json_ku64(j, "server_tasks_killed", ff->tasks_killed);
+	json_ku64(j, "server_tasks_failed", ff->tasks_failed);
+	json_ku64(j, "create_failed", ff->create_failed);
+	json_key(j, "error_log");
+	json_arr_begin(j);
+	for (int k = 0; k < ff->ncodes; k++) {
+		json_obj_begin(j);
+		json_kstr(j, "code", ff->codes[k].code);
+		json_ku64(j, "count", ff->codes[k].count);
+		json_kstr(j, "line", ff->codes[k].line);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
 static void json_kernel(struct json *j, const struct run_model *r)
 {
 	const struct kernel_facts *k = &r->k;
@@ -700,6 +806,17 @@ int report_json(const struct report *rep, const char *path, struct errbuf *e)
 	json_kstr(&j, "httpd", rep->httpd ? rep->httpd : "");
 	json_kstr(&j, "httpd_version", rep->httpd_version ? rep->httpd_version : "");
 	json_kbool(&j, "interrupted", rep->interrupted);
+	json_key(&j, "expectations");
+	json_arr_begin(&j);
+	for (int i = 0; i < rep->nclaims; i++) {
+		json_obj_begin(&j);
+		json_kstr(&j, "claim", rep->claims[i].claim->text);
+		json_kstr(&j, "en", rep->claims[i].claim->en);
+		json_kstr(&j, "verdict", verdict_name(rep->claims[i].verdict));
+		json_kstr(&j, "evidence", rep->claims[i].evidence);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_key(&j, "runs");
 	json_arr_begin(&j);
 	for (int i = 0; i < rep->nruns; i++) {
@@ -709,7 +826,13 @@ int report_json(const struct report *rep, const char *path, struct errbuf *e)
 		json_kstr(&j, "mpm", mpm_name(r->mpm));
 		json_kbool(&j, "ran", r->ran);
 		if (!r->ran) {
+			/* the server did not serve (e.g. died at start-up under a
+			 * memory limit): what the kernel and its log say of it */
 			json_kstr(&j, "error", r->error);
+			if (r->k.attach_mode) {
+				json_kernel(&j, r);
+				json_failures(&j, r);
+			}
 			json_obj_end(&j);
 			continue;
 		}
@@ -719,6 +842,7 @@ int report_json(const struct report *rep, const char *path, struct errbuf *e)
 		json_load(&j, r);
 		json_kernel(&j, r);
 		json_memory(&j, r);
+		json_failures(&j, r);
 		json_ku64(&j, "events_lost", r->k.events_lost);
 		json_obj_end(&j);
 	}

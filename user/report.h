@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "claims.h"
 #include "model.h"
 #include "scenario.h"
 
@@ -15,6 +16,8 @@ struct report {
 	struct run_model *runs;
 	int nruns;
 	bool interrupted;
+	struct claim_result claims[SC_MAX_EXPECT];
+	int nclaims;
 };
 
 /* The seed's table (time taken, req/s, failure rate) extended with kernel facts. */

@@ -49,6 +49,8 @@
  */
 #include "scenario.h"
 
+#include "claims.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -202,6 +204,11 @@ __attribute__((format(printf, 2, 3))) static int perr(struct parser *p, const ch
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Values are quoted raw in some messages: keep the error one printable
+	 * line (no terminal escapes, no carriage return from a stray '\r'). */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (p->line > 0)
 		err_set(p->e, "%s:%d: %s", p->origin, p->line, msg);
 	else
@@ -429,6 +436,60 @@ static int check_dup(struct parser *p, int *seen, const char *k)
 	return 0;
 }
 
+
+/* check = METRIC MPM OP (MPM | NUMBER | NUMBER * MPM) */
+static int parse_check(struct parser *p, struct sc_check *c, const char *v)
+{
+	char buf[160], *save = NULL, *tok[6];
+	int n = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (strlen(v) >= sizeof(c->text))
+		return perr(p, "check too long");
+	snprintf(c->text, sizeof(c->text), "%s", v);
+	snprintf(buf, sizeof(buf), "%s", v);
+	/* "1.5*event" reads as "1.5 * event" */
+	for (char *s = strtok_r(buf, " \t", &save); s && n < 6; s = strtok_r(NULL, " \t", &save)) {
+		char *star = strchr(s, '*');
+
+		if (star && star != s && star[1] && n + 3 <= 6) {
+			*star = 0;
+			tok[n++] = s;
+			tok[n++] = "*";
+			tok[n++] = star + 1;
+		} else {
+			tok[n++] = s;
+		}
+	}
+	if (n != 4 && n != 6)
+		return perr(p, "check '%s': expected METRIC MPM OP (MPM | NUMBER | NUMBER * MPM)", v);
+	if (!claims_metric_known(tok[0]))
+		return perr(p, "check '%s': unknown metric '%s' (known: %s)", v, tok[0], claims_metric_list());
+	snprintf(c->metric, sizeof(c->metric), "%s", tok[0]);
+	if (mpm_parse(tok[1], &c->lhs))
+		return perr(p, "check '%s': '%s' is not an MPM", v, tok[1]);
+	if (strcmp(tok[2], ">") && strcmp(tok[2], ">=") && strcmp(tok[2], "<") && strcmp(tok[2], "<="))
+		return perr(p, "check '%s': operator '%s' is not one of > >= < <=", v, tok[2]);
+	snprintf(c->op, sizeof(c->op), "%s", tok[2]);
+	c->factor = 1;
+	if (n == 4 && !mpm_parse(tok[3], &c->rhs)) {
+		c->rhs_is_mpm = true;
+	} else {
+		char *end;
+		double f = strtod(tok[3], &end);
+
+		if (*end || end == tok[3] || f != f)
+			return perr(p, "check '%s': '%s' is neither an MPM nor a number", v, tok[3]);
+		c->factor = f;
+		if (n == 6) {
+			if (strcmp(tok[4], "*") || mpm_parse(tok[5], &c->rhs))
+				return perr(p, "check '%s': expected NUMBER * MPM", v);
+			c->rhs_is_mpm = true;
+		}
+	}
+	return 0;
+}
+
 static int keyvalue(struct parser *p, const char *k, const char *v)
 {
 	struct scenario *sc = p->sc;
@@ -568,11 +629,23 @@ static int keyvalue(struct parser *p, const char *k, const char *v)
 			return perr(p, "%s: 0 would forbid everything; leave [limits] out for no limit", k);
 		return 0;
 	case SEC_EXPECT:
-		if (strcmp(k, "claim"))
-			break;
-		if (sc->nexpect >= SC_MAX_EXPECT)
-			return perr(p, "too many claims (at most %d)", SC_MAX_EXPECT);
-		return set_str(p, sc->expect[sc->nexpect++].text, sizeof(sc->expect[0].text), v, k);
+		if (!strcmp(k, "claim")) {
+			if (sc->nexpect >= SC_MAX_EXPECT)
+				return perr(p, "too many claims (at most %d)", SC_MAX_EXPECT);
+			return set_str(p, sc->expect[sc->nexpect++].text, sizeof(sc->expect[0].text), v, k);
+		}
+		if (!strcmp(k, "en") || !strcmp(k, "check")) {
+			struct sc_expect *x = sc->nexpect ? &sc->expect[sc->nexpect - 1] : NULL;
+
+			if (!x)
+				return perr(p, "'%s' must follow a claim", k);
+			if (!strcmp(k, "en"))
+				return set_str(p, x->en, sizeof(x->en), v, k);
+			if (x->nchecks >= SC_MAX_CHECKS)
+				return perr(p, "too many checks for one claim (at most %d)", SC_MAX_CHECKS);
+			return parse_check(p, &x->checks[x->nchecks++], v);
+		}
+		break;
 	default:
 		break;
 	}

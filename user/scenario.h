@@ -33,8 +33,24 @@ struct sc_file {
 	char *content;        /* literal content (NULL: size bytes of filler) */
 };
 
+#define SC_MAX_CHECKS 4
+
+/* One check: METRIC LHS OP RHS, RHS an MPM (times a factor) or a number. */
+struct sc_check {
+	char metric[32];
+	enum mpm lhs;
+	char op[3];           /* ">", ">=", "<", "<=" */
+	bool rhs_is_mpm;
+	enum mpm rhs;
+	double factor;        /* rhs = factor * metric(rhs), or the number itself */
+	char text[96];        /* as written */
+};
+
 struct sc_expect {
-	char text[256];       /* the claim as written, checked by a later module */
+	char text[256];       /* the claim as written (quoted from the seed) */
+	char en[256];         /* an English rendering, if the claim is not in English */
+	struct sc_check checks[SC_MAX_CHECKS];
+	int nchecks;
 };
 
 struct scenario {
