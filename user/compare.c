@@ -271,14 +271,17 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		{ 0 },
 	};
 	struct compare_opts o = { .scenario = "baseline", .keepalive = -1 };
-	struct scenario sc;
+	struct scenario *scs = NULL;
 	struct apache proto;
-	struct report rep = { 0 };
-	struct run_model runs[MPM__MAX];
+	struct report *reps = NULL;
+	struct run_model *allruns = NULL;
+	char **names = NULL;
+	int nsc = 0, nreps = 0;
+	bool all;
 	struct errbuf e = { { 0 } };
 	bool run = !strcmp(cmd, "run"), mpm_given = false;
 	uint64_t v;
-	int opt, rc = 0, nruns = 0, not_served = 0, died = 0;
+	int opt, rc = 0, not_served = 0, died = 0;
 
 	for (int m = 0; m < MPM__MAX; m++)
 		o.mpms[m] = true;
@@ -367,61 +370,101 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		goto usage_err;
 	if (tracer_preflight(&o.tracer, &e))
 		goto usage_err;
-	if (scenario_load(&sc, o.scenario, &e))
-		goto usage_err;
+	all = !strcmp(o.scenario, "all");
+	if (all) {
+		if (o.html || o.csv) {
+			err_set(&e, "--html and --csv take one scenario; with -s all use --json (one file, every scenario)");
+			goto usage_err;
+		}
+		nsc = scenario_list(&names, &e);
+		if (nsc < 0)
+			goto usage_err;
+		if (!nsc) {
+			err_set(&e, "no scenario in %s", scenario_dir());
+			goto usage_err;
+		}
+	} else {
+		nsc = 1;
+		names = xcalloc(1, sizeof(*names));
+		names[0] = xstrdup(o.scenario);
+	}
+	scs = xcalloc((size_t)nsc, sizeof(*scs));
+	reps = xcalloc((size_t)nsc, sizeof(*reps));
+	allruns = xcalloc((size_t)nsc * MPM__MAX, sizeof(*allruns));
+	/* every scenario is checked before anything runs: a typo fails at once */
+	for (int i = 0; i < nsc; i++)
+		if (scenario_load(&scs[i], names[i], &e)) {
+			for (int k = 0; k < i; k++)
+				scenario_free(&scs[k]);
+			nsc = 0;
+			rc = 2;
+			fprintf(stderr, "mpmscope: %s\n", e.msg);
+			goto done;
+		}
 	apache_sweep_stale();
 	apache_init(&proto);
 	if (apache_find(&proto, o.httpd, &e)) {
-		scenario_free(&sc);
-		goto usage_err;
+		fprintf(stderr, "mpmscope: %s\n", e.msg);
+		rc = 2;
+		goto done;
 	}
 	snprintf(proto.addr, sizeof(proto.addr), "127.0.0.1");
 	proto.port = o.port;
 
-	for (int m = 0; m < MPM__MAX && !ms_interrupted; m++) {
-		if (!o.mpms[m])
-			continue;
-		int r = run_one(&sc, &o, &proto, (enum mpm)m, &runs[nruns], &e);
+	for (int i = 0; i < nsc && !ms_interrupted; i++) {
+		struct run_model *runs = &allruns[i * MPM__MAX];
+		struct report *rep = &reps[i];
+		int nruns = 0;
 
-		if (r > 0) {
-			fprintf(stderr, "mpmscope: %s: %s\n", mpm_name((enum mpm)m), e.msg);
-			not_served++;
-		} else if (r == 0 && runs[nruns].error[0]) {
-			fprintf(stderr, "mpmscope: %s: %s; figures cover the load until then\n",
-				mpm_name((enum mpm)m), runs[nruns].error);
-			died++;
-		} else if (r < 0) {
-			if (runs[nruns].interrupted || ms_interrupted) {
-				nruns++;
-				break;
+		if (all)
+			fprintf(stdout, "\n=== scenario %d/%d: %s\n", i + 1, nsc, scs[i].name);
+		for (int m = 0; m < MPM__MAX && !ms_interrupted; m++) {
+			int r;
+
+			if (!o.mpms[m])
+				continue;
+			r = run_one(&scs[i], &o, &proto, (enum mpm)m, &runs[nruns], &e);
+			if (r > 0) {
+				fprintf(stderr, "mpmscope: %s: %s\n", mpm_name((enum mpm)m), e.msg);
+				not_served++;
+			} else if (r == 0 && runs[nruns].error[0]) {
+				fprintf(stderr, "mpmscope: %s: %s; figures cover the load until then\n",
+					mpm_name((enum mpm)m), runs[nruns].error);
+				died++;
+			} else if (r < 0) {
+				if (runs[nruns].interrupted || ms_interrupted) {
+					nruns++;
+					break;
+				}
+				fprintf(stderr, "mpmscope: %s: %s\n", mpm_name((enum mpm)m), e.msg);
+				model_free(&runs[nruns]);
+				rc = 2;
+				goto done;
 			}
-			fprintf(stderr, "mpmscope: %s: %s\n", mpm_name((enum mpm)m), e.msg);
-			for (int i = 0; i < nruns; i++)
-				model_free(&runs[i]);
-			model_free(&runs[nruns]);
-			scenario_free(&sc);
-			return 2;
+			nruns++;
 		}
-		nruns++;
+		rep->sc = &scs[i];
+		rep->httpd = proto.httpd;
+		rep->httpd_version = proto.version;
+		rep->runs = runs;
+		rep->nruns = nruns;
+		rep->nclaims = claims_eval(&scs[i], runs, nruns, rep->claims, SC_MAX_EXPECT);
+		rep->interrupted = ms_interrupted;
+		report_table(rep, stdout);
+		nreps = i + 1;
 	}
-
-	rep.sc = &sc;
-	rep.httpd = proto.httpd;
-	rep.httpd_version = proto.version;
-	rep.runs = runs;
-	rep.nruns = nruns;
-	rep.nclaims = claims_eval(&sc, runs, nruns, rep.claims, SC_MAX_EXPECT);
-	rep.interrupted = ms_interrupted;
-	report_table(&rep, stdout);
-	if (o.json && report_json(&rep, o.json, &e)) {
+	if (all && nreps)
+		report_verdicts(reps, nreps, stdout);
+	if (o.json && nreps &&
+	    (all ? report_json_all(reps, nreps, o.json, &e) : report_json(&reps[0], o.json, &e))) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}
-	if (o.html && report_html(&rep, o.html, &e)) {
+	if (o.html && nreps && report_html(&reps[0], o.html, &e)) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}
-	if (o.csv && report_csv(&rep, o.csv, &e)) {
+	if (o.csv && nreps && report_csv(&reps[0], o.csv, &e)) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}
@@ -429,9 +472,19 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		rc = 130;
 	else if ((not_served || died) && !rc)
 		rc = 1;
-	for (int i = 0; i < nruns; i++)
-		model_free(&runs[i]);
-	scenario_free(&sc);
+done:
+	for (int i = 0; i < nreps; i++)
+		for (int k = 0; k < reps[i].nruns; k++)
+			model_free(&reps[i].runs[k]);
+	for (int i = 0; i < nsc; i++)
+		scenario_free(&scs[i]);
+	if (names)
+		for (int i = 0; i < (all ? nsc : 1); i++)
+			free(names[i]);
+	free(names);
+	free(scs);
+	free(reps);
+	free(allruns);
 	return rc;
 
 usage_err:

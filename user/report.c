@@ -232,6 +232,23 @@ static void report_failures(const struct report *rep, FILE *out)
 	}
 }
 
+void report_verdicts(const struct report *reps, int nreps, FILE *out)
+{
+	int count[VERDICT_NOT_MEASURED + 1] = { 0 };
+
+	fprintf(out, "\n=== the seeds' claims across %d scenario(s)\n", nreps);
+	for (int i = 0; i < nreps; i++)
+		for (int k = 0; k < reps[i].nclaims; k++) {
+			const struct claim_result *c = &reps[i].claims[k];
+
+			count[c->verdict]++;
+			fprintf(out, "  %-14s %-16s %s\n", verdict_name(c->verdict), reps[i].sc->name,
+				c->claim->en[0] ? c->claim->en : c->claim->text);
+		}
+	fprintf(out, "  %d confirmed, %d refuted, %d not measured, %d not checkable (a refuted claim is a finding)\n",
+		count[VERDICT_CONFIRMED], count[VERDICT_REFUTED], count[VERDICT_NOT_MEASURED], count[VERDICT_NOT_CHECKED]);
+}
+
 void report_kernel_tables(const struct report *rep, FILE *out)
 {
 	report_spawn_table(rep, out);
@@ -793,71 +810,106 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 }
 
+static void report_json_obj(struct json *j, const struct report *rep)
+{
+	json_obj_begin(j);
+	json_kstr(j, "tool", "mpmscope " MPMSCOPE_VERSION);
+	json_kstr(j, "scenario", rep->sc->name);
+	json_kstr(j, "description", rep->sc->description);
+	json_kstr(j, "httpd", rep->httpd ? rep->httpd : "");
+	json_kstr(j, "httpd_version", rep->httpd_version ? rep->httpd_version : "");
+	json_kbool(j, "interrupted", rep->interrupted);
+	json_key(j, "expectations");
+	json_arr_begin(j);
+	for (int i = 0; i < rep->nclaims; i++) {
+		json_obj_begin(j);
+		json_kstr(j, "claim", rep->claims[i].claim->text);
+		json_kstr(j, "en", rep->claims[i].claim->en);
+		json_kstr(j, "verdict", verdict_name(rep->claims[i].verdict));
+		json_kstr(j, "evidence", rep->claims[i].evidence);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "runs");
+	json_arr_begin(j);
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+
+		json_obj_begin(j);
+		json_kstr(j, "mpm", mpm_name(r->mpm));
+		json_kbool(j, "ran", r->ran);
+		if (!r->ran) {
+			/* the server did not serve (e.g. died at start-up under a
+			 * memory limit): what the kernel and its log say of it */
+			json_kstr(j, "error", r->error);
+			if (r->k.attach_mode) {
+				json_kernel(j, r);
+				json_failures(j, r);
+			}
+			json_obj_end(j);
+			continue;
+		}
+		json_kbool(j, "interrupted", r->interrupted);
+		json_ki64(j, "httpd_pid", r->httpd_pid);
+		json_ku64(j, "port", r->port);
+		json_load(j, r);
+		json_kernel(j, r);
+		json_memory(j, r);
+		json_failures(j, r);
+		json_ku64(j, "events_lost", r->k.events_lost);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_obj_end(j);
+}
+
+static int json_write(struct json *j, const char *path, struct errbuf *e)
+{
+	int rc;
+
+	/* a trailing newline makes the file friendlier to cat and diff */
+	j->buf = xrealloc(j->buf, j->len + 2);
+	j->buf[j->len++] = '\n';
+	j->buf[j->len] = 0;
+	rc = write_file_atomic(path, j->buf, j->len, e);
+	json_free(j);
+	return rc;
+}
+
 int report_json(const struct report *rep, const char *path, struct errbuf *e)
 {
 	struct json j;
-	int rc;
+
+	json_init(&j);
+	report_json_obj(&j, rep);
+	return json_write(&j, path, e);
+}
+
+int report_json_all(const struct report *reps, int nreps, const char *path, struct errbuf *e)
+{
+	struct json j;
 
 	json_init(&j);
 	json_obj_begin(&j);
 	json_kstr(&j, "tool", "mpmscope " MPMSCOPE_VERSION);
-	json_kstr(&j, "scenario", rep->sc->name);
-	json_kstr(&j, "description", rep->sc->description);
-	json_kstr(&j, "httpd", rep->httpd ? rep->httpd : "");
-	json_kstr(&j, "httpd_version", rep->httpd_version ? rep->httpd_version : "");
-	json_kbool(&j, "interrupted", rep->interrupted);
+	json_key(&j, "scenarios");
+	json_arr_begin(&j);
+	for (int i = 0; i < nreps; i++)
+		report_json_obj(&j, &reps[i]);
+	json_arr_end(&j);
 	json_key(&j, "expectations");
 	json_arr_begin(&j);
-	for (int i = 0; i < rep->nclaims; i++) {
-		json_obj_begin(&j);
-		json_kstr(&j, "claim", rep->claims[i].claim->text);
-		json_kstr(&j, "en", rep->claims[i].claim->en);
-		json_kstr(&j, "verdict", verdict_name(rep->claims[i].verdict));
-		json_kstr(&j, "evidence", rep->claims[i].evidence);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "runs");
-	json_arr_begin(&j);
-	for (int i = 0; i < rep->nruns; i++) {
-		const struct run_model *r = &rep->runs[i];
-
-		json_obj_begin(&j);
-		json_kstr(&j, "mpm", mpm_name(r->mpm));
-		json_kbool(&j, "ran", r->ran);
-		if (!r->ran) {
-			/* the server did not serve (e.g. died at start-up under a
-			 * memory limit): what the kernel and its log say of it */
-			json_kstr(&j, "error", r->error);
-			if (r->k.attach_mode) {
-				json_kernel(&j, r);
-				json_failures(&j, r);
-			}
+	for (int i = 0; i < nreps; i++)
+		for (int k = 0; k < reps[i].nclaims; k++) {
+			json_obj_begin(&j);
+			json_kstr(&j, "scenario", reps[i].sc->name);
+			json_kstr(&j, "claim", reps[i].claims[k].claim->text);
+			json_kstr(&j, "en", reps[i].claims[k].claim->en);
+			json_kstr(&j, "verdict", verdict_name(reps[i].claims[k].verdict));
+			json_kstr(&j, "evidence", reps[i].claims[k].evidence);
 			json_obj_end(&j);
-			continue;
 		}
-		json_kbool(&j, "interrupted", r->interrupted);
-		json_ki64(&j, "httpd_pid", r->httpd_pid);
-		json_ku64(&j, "port", r->port);
-		json_load(&j, r);
-		json_kernel(&j, r);
-		json_memory(&j, r);
-		json_failures(&j, r);
-		json_ku64(&j, "events_lost", r->k.events_lost);
-		json_obj_end(&j);
-	}
 	json_arr_end(&j);
 	json_obj_end(&j);
-	if (j.len == 0 || j.buf[j.len - 1] != '\n') {
-		/* a trailing newline makes the file friendlier to cat and diff */
-		size_t n = j.len;
-
-		j.buf = xrealloc(j.buf, n + 2);
-		j.buf[n] = '\n';
-		j.buf[n + 1] = 0;
-		j.len = n + 1;
-	}
-	rc = write_file_atomic(path, j.buf, j.len, e);
-	json_free(&j);
-	return rc;
+	return json_write(&j, path, e);
 }
