@@ -84,7 +84,7 @@ demo: deps all
 # Debian 12 packages: what building and running need, and what the tests add.
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev \
 	apache2-bin iproute2 procps
-TEST_PKGS := jq apache2-utils chromium
+TEST_PKGS := jq apache2-utils chromium prometheus curl
 
 deps:
 	@missing=; for p in $(DEB_PKGS) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PKGS)); do \
@@ -150,3 +150,50 @@ test-kernels: all $(CORE_CHECK)
 	@KERNEL_PKG='$(KERNEL_PKG)' KERNELS_DIR='$(KERNELS_DIR)' KERNELS_TIMEOUT='$(KERNELS_TIMEOUT)' \
 		tests/kernels/boot.sh
 # ==== end of kernels =============================================================
+
+# ==== hardening (issue 9): fuzzing and sanitizers ================================
+# make fuzz [FUZZ_SECONDS=60]: builds the libFuzzer targets of tests/fuzz/ into
+#   build/fuzz/ (clang -fsanitize=fuzzer,address,undefined) and runs each for
+#   FUZZ_SECONDS, from the seed corpus tests/fuzz/corpus_NAME/ (new inputs go
+#   to build/fuzz/corpus_NAME/, crashes to build/fuzz/crash-*). Fails on a crash.
+# make asan: build-asan/mpmscope and the unit tests with ASan+UBSan
+#   (tests/asan.sh runs them, and one compare, under the sanitizers).
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Iuser -Ibpf -D_GNU_SOURCE
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_http $(FUZZ_DIR)/fuzz_scenario
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+TEST_PKGS += valgrind
+
+.PHONY: fuzz fuzz-build asan
+
+$(FUZZ_DIR):
+	@mkdir -p $@
+
+$(FUZZ_DIR)/fuzz_http: tests/fuzz/fuzz_http.c user/lg_http.c user/lg_http.h user/loadgen.h | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_http.c user/lg_http.c -lhttp_parser -o $@
+
+$(FUZZ_DIR)/fuzz_scenario: tests/fuzz/fuzz_scenario.c user/scenario.c user/scenario.h user/util.c user/util.h | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_scenario.c user/scenario.c user/util.c -lm -o $@
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
+	@for t in http scenario; do \
+		mkdir -p $(FUZZ_DIR)/corpus_$$t; \
+		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$dict \
+			-artifact_prefix=$(FUZZ_DIR)/crash-$$t- $(FUZZ_DIR)/corpus_$$t tests/fuzz/corpus_$$t \
+			>$(FUZZ_DIR)/$$t.log 2>&1; rc=$$?; \
+		grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_DIR)/$$t.log | sed "s/^/fuzz: $$t: /"; \
+		if [ $$rc -ne 0 ]; then tail -40 $(FUZZ_DIR)/$$t.log; echo "fuzz: $$t: crash (log $(FUZZ_DIR)/$$t.log)"; exit 1; fi; \
+	done
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CC=$(CC) \
+		CFLAGS='-O1 -g $(ASAN_FLAGS)' LDFLAGS='$(ASAN_FLAGS)' \
+		build-asan/mpmscope $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS)) \
+		$(patsubst tests/tools/%.c,build-asan/tests/%,$(TEST_TOOLS_SRCS))
+# ==== end of hardening ============================================================

@@ -212,7 +212,7 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	r->interrupted = r->load.interrupted;
 	r->t_load_start = r->load.t_start;
 	r->t_load_end = r->load.t_end;
-	if (r->load.watch_exited || !apache_alive(&ss.a)) {
+	if (!apache_alive(&ss.a) || r->load.watch_exited) { /* apache_alive() first: it reaps */
 		/* The server's parent died under load (killed, crashed): what was
 		 * measured up to then is reported, and the run is marked. */
 		char how[128];

@@ -125,6 +125,16 @@ static double rel_s(const struct run_model *r, uint64_t t)
 	return ((double)t - (double)r->t_load_start) / 1e9;
 }
 
+/* AH00161 (prefork), AH00286 (worker), AH00484 (event): MaxRequestWorkers reached */
+static bool maxworkers_logged(const struct failure_facts *ff)
+{
+	for (int i = 0; i < ff->ncodes; i++)
+		if (!strcmp(ff->codes[i].code, "AH00161") || !strcmp(ff->codes[i].code, "AH00286") ||
+		    !strcmp(ff->codes[i].code, "AH00484"))
+			return true;
+	return false;
+}
+
 /* Decide the cause of one failed request; fill text and example. */
 static enum fail_cause classify(const struct run_model *r, const struct scenario *sc, const struct failure_facts *ff,
 				const struct lg_failure *f, const struct ms_event *ce, char *text, size_t tn,
@@ -177,8 +187,8 @@ static enum fail_cause classify(const struct run_model *r, const struct scenario
 		}
 	}
 	if (!(c->flags & MS_CF_ACCEPTED)) {
-		snprintf(text, tn, "never accepted: it waited in the listen queue until the client gave up "
-				   "(no process/thread free to accept: MaxRequestWorkers reached?)");
+		snprintf(text, tn, "never accepted: it waited in the listen queue until the client gave up%s",
+			 maxworkers_logged(ff) ? " (error log: server reached MaxRequestWorkers)" : "");
 		snprintf(p, left, "; established at %+.3f s, closed %.3f s later, never accept()ed", rel_s(r, c->established_ns),
 			 (double)(ce->ts - c->established_ns) / 1e9);
 		return FC_NEVER_ACCEPTED;
@@ -188,6 +198,13 @@ static enum fail_cause classify(const struct run_model *r, const struct scenario
 		 c->accept_tid, (double)(c->accept_ns - c->established_ns) / 1e6, c->serve_tid, c->serve_tgid, c->requests);
 	p += strlen(p);
 	left = en - (size_t)(p - ex);
+	if (f->cls == LG_FAIL_TIMEOUT && c->accept_ns + 5 * NSEC_PER_MSEC >= f->t_fail) {
+		snprintf(text, tn, "waited in the listen queue past the client's timeout: no process or thread was free "
+				   "to accept it%s",
+			 maxworkers_logged(ff) ? " (error log: server reached MaxRequestWorkers)" : "");
+		snprintf(p, left, "; accepted %.3f s after the client gave up", (double)(c->accept_ns - f->t_fail) / 1e9);
+		return FC_NEVER_ACCEPTED;
+	}
 	if (f->cls == LG_FAIL_TIMEOUT) {
 		snprintf(text, tn, "accepted but not answered within the client's timeout");
 		return FC_SLOW_RESPONSE;

@@ -883,12 +883,16 @@ static void merge(struct shared *sh, struct lg_thread *ts, unsigned nt, struct l
 	if (cfg->record_conns) {
 		res->conns = xcalloc(nrec ? nrec : 1, sizeof(*res->conns));
 		for (unsigned i = 0; i < nt; i++) {
+			if (!ts[i].recs.len)
+				continue; /* data may be NULL: memcpy(..., NULL, 0) is undefined */
 			memcpy(res->conns + res->nconns, ts[i].recs.data, ts[i].recs.len * sizeof(*res->conns));
 			res->nconns += ts[i].recs.len;
 		}
 		qsort(res->conns, res->nconns, sizeof(*res->conns), cmp_conn);
 		res->failures = xcalloc(nfail ? nfail : 1, sizeof(*res->failures));
 		for (unsigned i = 0; i < nt; i++) {
+			if (!ts[i].fails.len)
+				continue;
 			memcpy(res->failures + res->nfailures, ts[i].fails.data,
 			       ts[i].fails.len * sizeof(*res->failures));
 			res->nfailures += ts[i].fails.len;

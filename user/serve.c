@@ -341,12 +341,13 @@ static bool client_write(struct client *cl, uint64_t now)
 	return true;
 }
 
-/* false: the client's FIN (or an error): close it */
+/* false: the client's FIN (or an error): close it. At most 64 KiB a round,
+ * so that a client that keeps sending cannot hold the loop. */
 static bool client_drain(struct client *cl)
 {
 	char sink[4096];
 
-	for (;;) {
+	for (int i = 0; i < 16; i++) {
 		ssize_t r = read(cl->fd, sink, sizeof(sink));
 
 		if (r < 0)
@@ -354,6 +355,7 @@ static bool client_drain(struct client *cl)
 		if (r == 0)
 			return false;
 	}
+	return true;
 }
 
 static int serve_loop(struct serve_ctx *x, int lfd, struct errbuf *e)

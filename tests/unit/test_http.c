@@ -98,6 +98,18 @@ int main(void)
 	CHECK(run("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", 0, false).rc ==
 	      LG_HTTP_MORE);
 
+	/* Interim 1xx responses are skipped wherever the reads split them (found by
+	 * tests/fuzz/fuzz_http: a 100 alone in a read() used to count as the final
+	 * response, and with the final one in the same read() as trailing bytes). */
+	check_splits("100 continue then 200",
+		     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", false,
+		     OK(200, 2, true));
+	check_splits("103 early hints then 204",
+		     "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+		     "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", false, OK(204, 0, false));
+	check_splits("eof after an interim response", "HTTP/1.1 100 Continue\r\n\r\n", true,
+		     BAD(0, 0, LG_FAIL_EOF));
+
 	/* Server closes early. */
 	check_splits("eof in the status line", "HTTP/1.1 200 O", true, BAD(0, 0, LG_FAIL_EOF));
 	check_splits("eof in the headers", "HTTP/1.1 200 OK\r\nContent-Len", true,
@@ -123,6 +135,10 @@ int main(void)
 	CHECK(run("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
 		  false).rc == LG_HTTP_BAD);
 	CHECK(run("HTTP/1.1 2000 OK\r\n\r\n", 0, false).rc == LG_HTTP_BAD);
+	/* A status below 100 is malformed, not a 2xx (found by the fuzzer). */
+	check_splits("status 0", "HTTP/1.1 00 OK\r\nContent-Length: 1\r\n\r\nx", true,
+		     BAD(0, 0, LG_FAIL_LENGTH));
+	check_splits("status 99 close-delimited", "HTTP/1.1 99 Hm\r\n\r\nx", true, BAD(0, 0, LG_FAIL_LENGTH));
 	/* A body longer than Content-Length: trailing bytes, not ours. */
 	check_splits("trailing bytes", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabcdef", false,
 		     BAD(200, 2, LG_FAIL_LENGTH));

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/* prom: exact seconds, label escaping, log2-ns histograms as cumulative
+ * Prometheus buckets, and a rendered page's families and gauges. */
+#include <stdlib.h>
+
+#include "model.h"
+#include "prom.h"
+#include "unit.h"
+
+static const char *sec(uint64_t ns)
+{
+	static struct pbuf b;
+
+	b.len = 0;
+	prom_seconds(&b, ns);
+	return b.p;
+}
+
+/* The value on the line that starts with `prefix ` (NULL if absent). */
+static const char *value_of(const char *page, const char *prefix)
+{
+	static char v[64];
+	size_t n = strlen(prefix);
+
+	for (const char *l = page; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (!strncmp(l, prefix, n) && l[n] == ' ') {
+			size_t k = strcspn(l + n + 1, "\n");
+
+			snprintf(v, sizeof(v), "%.*s", (int)k, l + n + 1);
+			return v;
+		}
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	struct pbuf b = { 0 };
+	struct ms_hist h = { 0 };
+	static struct tracer_counts base, now;
+	struct prom_source s = { 0 };
+
+	CHECK_STR(sec(0), "0");
+	CHECK_STR(sec(1), "0.000000001");
+	CHECK_STR(sec(1500), "0.0000015");
+	CHECK_STR(sec(2000000000ULL), "2");
+	CHECK_STR(sec(1099511627776ULL), "1099.511627776");
+
+	prom_label_value(&b, "a\"b\\c\nd");
+	CHECK_STR(b.p, "a\\\"b\\\\c\\nd");
+	pbuf_free(&b);
+
+	/* 3 values under 1 us (folded into the first bucket), 2 in [2^12, 2^13) ns */
+	h.slots[0] = 1;
+	h.slots[9] = 2;
+	h.slots[12] = 2;
+	h.count = 5;
+	h.sum_ns = 3 * 500 + 2 * 5000;
+	prom_hist(&b, "x_seconds", "role=\"worker\"", &h);
+	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000001024\"}"), "3");
+	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000004096\"}"), "3");
+	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000008192\"}"), "5");
+	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"1099.511627776\"}"), "5");
+	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"+Inf\"}"), "5");
+	CHECK_STR(value_of(b.p, "x_seconds_sum{role=\"worker\"}"), "0.0000115");
+	CHECK_STR(value_of(b.p, "x_seconds_count{role=\"worker\"}"), "5");
+	CHECK(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000000512\"}") == NULL);
+	pbuf_free(&b);
+	/* count read before a slot it includes: +Inf and _count never below a bucket */
+	h.count = 4;
+	prom_hist(&b, "y", "", &h);
+	CHECK_STR(value_of(b.p, "y_bucket{le=\"+Inf\"}"), "5");
+	CHECK_STR(value_of(b.p, "y_count"), "5");
+	pbuf_free(&b);
+
+	/* a page */
+	base.c[MS_C_PROC_CREATED] = 1;
+	now.c[MS_C_PROC_CREATED] = 4;
+	now.c[MS_C_PROC_EXITED] = 2;
+	now.c[MS_C_THREAD_CREATED] = 10;
+	now.c[MS_C_ACCEPT_OK] = 2000;
+	now.accept_errno[11] = 7;
+	now.sched.oncpu_ns[MS_ROLE_WORKER] = 1500000000ULL;
+	now.sched.off_ns[MS_ROLE_WORKER][MS_OFF_KEEPALIVE] = 2 * NSEC_PER_SEC;
+	now.sched.off_ns[MS_ROLE_CHILD_MAIN][MS_OFF_KEEPALIVE] = NSEC_PER_SEC / 2;
+	now.sched.wakeups[MS_WAKER_EXTERNAL][MS_ROLE_LISTENER] = 9;
+	now.hists[MS_H_RUNQ + MS_ROLE_WORKER].slots[14] = 3;
+	now.hists[MS_H_RUNQ + MS_ROLE_WORKER].count = 3;
+	s.mpm = "event";
+	s.comm = "ap\"ache";
+	s.attach_mode = "tp_btf";
+	s.httpd_pid = 42;
+	s.seeded_procs = 3;
+	s.seeded_threads = 50;
+	s.base = &base;
+	s.now = &now;
+	s.conns_available = true;
+	s.conns.server_fin = 5;
+	s.conns.requests = 77;
+	s.scrapes = 1;
+	prom_render(&b, &s);
+	CHECK(strstr(b.p, "mpmscope_info{mpm=\"event\",httpd_pid=\"42\",comm=\"ap\\\"ache\",attach_mode=\"tp_btf\",version=\"") != NULL);
+	CHECK_STR(value_of(b.p, "mpmscope_server_processes"), "4");   /* 3 + (4-1) - 2 */
+	CHECK_STR(value_of(b.p, "mpmscope_server_threads"), "61");    /* 50 + 3 + 10 - 2 */
+	CHECK_STR(value_of(b.p, "mpmscope_tasks_created_total{kind=\"process\"}"), "4");
+	CHECK_STR(value_of(b.p, "mpmscope_accepts_total"), "2000");
+	CHECK_STR(value_of(b.p, "mpmscope_accept_errors_total{errno=\"EAGAIN\"}"), "7");
+	CHECK_STR(value_of(b.p, "mpmscope_cpu_seconds_total{role=\"worker\"}"), "1.5");
+	CHECK(value_of(b.p, "mpmscope_cpu_seconds_total{role=\"listener\"}") == NULL); /* zero: left out */
+	CHECK_STR(value_of(b.p, "mpmscope_keepalive_held_task_seconds_total"), "2.5");
+	CHECK_STR(value_of(b.p, "mpmscope_wakeups_total{waker=\"external\",wakee=\"listener\"}"), "9");
+	CHECK_STR(value_of(b.p, "mpmscope_runqueue_latency_seconds_bucket{role=\"worker\",le=\"0.000032768\"}"), "3");
+	CHECK_STR(value_of(b.p, "mpmscope_connections_closed_total{closer=\"server_fin\"}"), "5");
+	CHECK_STR(value_of(b.p, "mpmscope_connection_requests_total"), "77");
+	CHECK_STR(value_of(b.p, "mpmscope_scrapes_total"), "1");
+	CHECK(strstr(b.p, "# TYPE mpmscope_runqueue_latency_seconds histogram\n") != NULL);
+	CHECK(strstr(b.p, "# TYPE mpmscope_accepts_total counter\n") != NULL);
+	CHECK(b.p[b.len - 1] == '\n');
+	pbuf_free(&b);
+	s.conns_available = false;
+	prom_render(&b, &s);
+	CHECK(strstr(b.p, "mpmscope_connections_closed_total") == NULL);
+	pbuf_free(&b);
+	return unit_done("test_prom");
+}
