@@ -63,7 +63,7 @@ struct {
 } spawn_calls SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, MS_H__MAX);
 	__type(key, __u32);
 	__type(value, struct ms_hist);
@@ -170,15 +170,21 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
 		return;
 	if (slot >= MS_HIST_SLOTS)
 		slot = MS_HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slots[slot], 1);
-	__sync_fetch_and_add(&h->count, 1);
-	__sync_fetch_and_add(&h->sum_ns, ns);
+	/* per-CPU: plain adds, summed by user space */
+	h->slots[slot]++;
+	h->count++;
+	h->sum_ns += ns;
 }
 
 static __always_inline bool is_tracked(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
+
+/* tp_btf programs get BTF-typed pointers they may dereference directly (a
+ * CO-RE-relocated load); raw_tp ones must go through bpf_probe_read. The
+ * handlers take `btf` as a constant, so each twin keeps only its own way. */
+#define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
 static __always_inline struct ms_task *task_of(__u32 tid)
 {
@@ -470,131 +476,176 @@ int BPF_PROG(ms_proc_exit_raw, struct task_struct *task)
 
 /* --- syscall returns: accept, connect, failed creations ---------------------- */
 
-static __always_inline void on_sys_exit(struct pt_regs *regs, long ret)
+/*
+ * Syscalls. Two ways in, same handlers: the per-syscall tracepoints
+ * (tracepoint/syscalls/sys_exit_accept4 ...) fire only for the calls that
+ * matter and are preferred; the generic sys_enter/sys_exit hooks fire for
+ * every syscall on the machine and are the fallback where tracefs cannot be
+ * had. The loader loads one set.
+ */
+
+static __always_inline bool current_tracked(__u64 *pid_tgid)
 {
-	long id = BPF_CORE_READ(regs, orig_ax);
+	*pid_tgid = bpf_get_current_pid_tgid();
+	return is_tracked(*pid_tgid >> 32);
+}
+
+static __always_inline void on_accept_ret(long ret)
+{
 	__u64 pid_tgid;
-	__u32 tgid;
 
-	/* The cheapest test first: this fires for every syscall on the machine. */
-	if (id != MS_NR_ACCEPT4 && id != MS_NR_ACCEPT && id != MS_NR_CONNECT && id != MS_NR_CLONE &&
-	    id != MS_NR_CLONE3 && id != MS_NR_FORK && id != MS_NR_VFORK)
+	if (!current_tracked(&pid_tgid))
 		return;
-	pid_tgid = bpf_get_current_pid_tgid();
-	tgid = pid_tgid >> 32;
-	if (!bpf_map_lookup_elem(&tracked, &tgid))
-		return;
-
-	if (id == MS_NR_ACCEPT4 || id == MS_NR_ACCEPT) {
-		if (ret >= 0) {
-			count(MS_C_ACCEPT_OK);
-			on_accepted(pid_tgid, emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret));
-		} else {
-			count(MS_C_ACCEPT_ERR);
-			count_errno(&accept_errno, ret);
-		}
-	} else if (id == MS_NR_CONNECT) {
-		/* prefork's parent connects to its own port to wake idle children
-		 * ("internal dummy connection"); EINPROGRESS (-115) is a connect
-		 * under way on a non-blocking socket. */
-		if (ret == 0 || ret == -115)
-			emit_conn(MS_EV_CONNECT, pid_tgid, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	if (ret >= 0) {
+		count(MS_C_ACCEPT_OK);
+		on_accepted(pid_tgid, emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret));
 	} else {
-		__u32 tid = (__u32)pid_tgid;
-		struct ms_spawn_call *call = bpf_map_lookup_elem(&spawn_calls, &tid);
-
-		if (ret < 0) {
-			count(MS_C_CREATE_FAILED);
-			count_errno(&create_errno, ret);
-		}
-		if (call) {
-			__u64 dur = bpf_ktime_get_ns() - call->enter_ns;
-
-			if (call->kind) {
-				hist_add(call->kind == 2 ? MS_H_THREAD_CREATE : MS_H_PROC_CREATE, dur);
-				if (ret > 0) {
-					__u32 ctid = (__u32)ret;
-					struct ms_task *life = bpf_map_lookup_elem(&tasks, &ctid);
-
-					if (life)
-						life->create_dur_ns = dur;
-				}
-			}
-			bpf_map_delete_elem(&spawn_calls, &tid);
-		}
+		count(MS_C_ACCEPT_ERR);
+		count_errno(&accept_errno, ret);
 	}
 }
 
-/* --- syscall entries: start of fork/clone, first wait for work -------------- */
-
-static __always_inline bool waits_for_work(long id, struct pt_regs *regs)
+/* prefork's parent connects to its own port to wake idle children
+ * ("internal dummy connection"); EINPROGRESS (-115) is a connect under way
+ * on a non-blocking socket. */
+static __always_inline void on_connect_ret(long ret, int fd)
 {
-	if (id == MS_NR_ACCEPT4 || id == MS_NR_ACCEPT || id == MS_NR_EPOLL_WAIT || id == MS_NR_EPOLL_PWAIT ||
-	    id == MS_NR_EPOLL_PWAIT2)
-		return true;
-	if (id == MS_NR_FUTEX) {
-		/* FUTEX_WAIT (0) and FUTEX_WAIT_BITSET (9), private or not: an idle
-		 * worker waiting on the queue's condition variable */
-		int op = (int)PT_REGS_PARM2_CORE_SYSCALL(regs) & 127;
+	__u64 pid_tgid;
 
-		return op == 0 || op == 9;
-	}
-	return false;
+	if ((ret == 0 || ret == -115) && current_tracked(&pid_tgid))
+		emit_conn(MS_EV_CONNECT, pid_tgid, fd);
 }
 
-static __always_inline void on_sys_enter(struct pt_regs *regs, long id)
+static __always_inline void on_spawn_enter(void)
 {
+	struct ms_spawn_call call = {};
 	__u64 pid_tgid;
 	__u32 tid;
 
-	if (id != MS_NR_CLONE && id != MS_NR_CLONE3 && id != MS_NR_FORK && id != MS_NR_VFORK &&
-	    id != MS_NR_ACCEPT4 && id != MS_NR_ACCEPT && id != MS_NR_EPOLL_WAIT && id != MS_NR_EPOLL_PWAIT &&
-	    id != MS_NR_EPOLL_PWAIT2 && id != MS_NR_FUTEX)
-		return;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!is_tracked(pid_tgid >> 32))
+	if (!current_tracked(&pid_tgid))
 		return;
 	tid = (__u32)pid_tgid;
-	if (id == MS_NR_CLONE || id == MS_NR_CLONE3 || id == MS_NR_FORK || id == MS_NR_VFORK) {
-		struct ms_spawn_call call = { .enter_ns = bpf_ktime_get_ns() };
+	call.enter_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&spawn_calls, &tid, &call, BPF_ANY);
+}
 
-		bpf_map_update_elem(&spawn_calls, &tid, &call, BPF_ANY);
+static __always_inline void on_spawn_exit(long ret)
+{
+	struct ms_spawn_call *call;
+	__u64 pid_tgid;
+	__u32 tid;
+
+	if (!current_tracked(&pid_tgid))
 		return;
+	if (ret < 0) {
+		count(MS_C_CREATE_FAILED);
+		count_errno(&create_errno, ret);
 	}
-	if (waits_for_work(id, regs)) {
-		struct ms_task *life = bpf_map_lookup_elem(&tasks, &tid);
+	tid = (__u32)pid_tgid;
+	call = bpf_map_lookup_elem(&spawn_calls, &tid);
+	if (!call)
+		return; /* the new child returning from fork/clone, or tracing began mid-call */
+	if (call->kind) {
+		__u64 dur = bpf_ktime_get_ns() - call->enter_ns;
 
-		/* worker MPM: the listener is the thread that accepts; event: the
-		 * only thread that epoll_waits */
-		if (life && life->role == MS_ROLE_WORKER && id != MS_NR_FUTEX)
-			life->role = MS_ROLE_LISTENER;
-		if (life && (life->flags & (MS_TF_READY | MS_TF_LISTEN)) != (MS_TF_READY | MS_TF_LISTEN)) {
-			__u64 now = bpf_ktime_get_ns();
+		hist_add(call->kind == 2 ? MS_H_THREAD_CREATE : MS_H_PROC_CREATE, dur);
+		if (ret > 0) {
+			__u32 ctid = (__u32)ret;
+			struct ms_task *life = bpf_map_lookup_elem(&tasks, &ctid);
 
-			if (!(life->flags & MS_TF_READY)) {
-				life->ready_ns = now;
-				life->ready_nr = (__u32)id;
-				life->flags |= MS_TF_READY;
-			}
-			if (id != MS_NR_FUTEX && !(life->flags & MS_TF_LISTEN)) {
-				life->listen_ns = now;
-				life->flags |= MS_TF_LISTEN;
-			}
+			if (life)
+				life->create_dur_ns = dur;
 		}
 	}
+	bpf_map_delete_elem(&spawn_calls, &tid);
+}
+
+static __always_inline bool is_spawn_nr(long id)
+{
+	return id == MS_NR_CLONE || id == MS_NR_CLONE3 || id == MS_NR_FORK || id == MS_NR_VFORK;
+}
+
+/* the generic hooks: the cheapest test (the syscall number) first */
+static __always_inline void on_sys_exit(struct pt_regs *regs, long ret)
+{
+	long id = BPF_CORE_READ(regs, orig_ax);
+
+	if (id == MS_NR_ACCEPT4 || id == MS_NR_ACCEPT)
+		on_accept_ret(ret);
+	else if (id == MS_NR_CONNECT)
+		on_connect_ret(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	else if (is_spawn_nr(id))
+		on_spawn_exit(ret);
+}
+
+static __always_inline void on_sys_enter(long id)
+{
+	if (is_spawn_nr(id))
+		on_spawn_enter();
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(ms_sys_enter, struct pt_regs *regs, long id)
 {
-	on_sys_enter(regs, id);
+	on_sys_enter(id);
 	return 0;
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(ms_sys_enter_raw, struct pt_regs *regs, long id)
 {
-	on_sys_enter(regs, id);
+	on_sys_enter(id);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ms_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ms_sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret);
+	return 0;
+}
+
+/* the per-syscall tracepoints */
+#define SC_EXIT(name, call)                                                      \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
+	int ms_sc_x_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                        \
+		call;                                                            \
+		return 0;                                                        \
+	}
+#define SC_ENTER(name)                                                           \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                              \
+	int ms_sc_e_##name(struct trace_event_raw_sys_enter *ctx)                \
+	{                                                                        \
+		on_spawn_enter();                                                \
+		return 0;                                                        \
+	}
+
+SC_EXIT(accept4, on_accept_ret(ctx->ret))
+SC_EXIT(accept, on_accept_ret(ctx->ret))
+SC_EXIT(clone, on_spawn_exit(ctx->ret))
+SC_EXIT(clone3, on_spawn_exit(ctx->ret))
+SC_EXIT(fork, on_spawn_exit(ctx->ret))
+SC_EXIT(vfork, on_spawn_exit(ctx->ret))
+SC_ENTER(clone)
+SC_ENTER(clone3)
+SC_ENTER(fork)
+SC_ENTER(vfork)
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int ms_sc_x_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	/* the fd argument is still in the saved registers at exit */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	on_connect_ret(ctx->ret, regs ? (int)PT_REGS_PARM1_CORE_SYSCALL(regs) : -1);
 	return 0;
 }
 
@@ -630,15 +681,10 @@ int BPF_PROG(ms_wakeup_new_raw, struct task_struct *p)
 }
 
 /* Why current (about to block) left the CPU, from the syscall it is in. */
-static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role)
+static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct pt_regs *regs, long nr)
 {
-	struct task_struct *cur = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
-	long nr;
-
 	if (!regs)
 		return MS_OFF_OTHER;
-	nr = BPF_CORE_READ(regs, orig_ax);
 	if (nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT)
 		return MS_OFF_WAIT_CONN;
 	if (nr == MS_NR_EPOLL_WAIT || nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2)
@@ -687,29 +733,52 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role)
  * lookups decide that neither task is ours; for ours: CPU time, voluntary
  * and involuntary switches, why it blocked, run-queue latency, first run.
  */
-static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next)
+static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next, long prev_state, bool btf)
 {
 	struct ms_sched *s = NULL;
 	struct ms_task *t;
 	__u64 now = 0;
 	__u32 tid, role;
 
-	if (is_tracked(BPF_CORE_READ(prev, tgid))) {
-		tid = BPF_CORE_READ(prev, pid);
-		t = task_of(tid);
+	/* every server thread has an entry in `tasks`: one lookup decides */
+	tid = RD(btf, prev, pid);
+	t = task_of(tid);
+	if (t) {
 		s = sched_stats();
-		if (t && s) {
+		if (s) {
 			now = bpf_ktime_get_ns();
 			role = role_of(t);
 			if (t->oncpu_ns && now > t->oncpu_ns)
 				s->oncpu_ns[role] += now - t->oncpu_ns;
 			t->oncpu_ns = 0;
-			if (task_state(prev) == 0 /* TASK_RUNNING: preempted */) {
+			if ((btf ? prev_state : task_state(prev)) == 0 /* TASK_RUNNING: preempted */) {
 				s->ivcsw[role]++;
 				t->runq_ns = now;
 			} else {
-				__u32 reason = offcpu_reason(t, role);
+				struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+				long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
+				bool conn_wait = nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT || nr == MS_NR_EPOLL_WAIT ||
+						 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
+				__u32 reason;
 
+				/* worker MPM: the listener is the thread that accepts;
+				 * event: the only thread that epoll_waits */
+				if (role == MS_ROLE_WORKER && conn_wait) {
+					role = MS_ROLE_LISTENER;
+					t->role = role;
+				}
+				reason = offcpu_reason(t, role, regs, nr);
+				/* ready to serve: its first wait for work (a connection,
+				 * or the queue for an idle worker) */
+				if (!(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER)) {
+					t->ready_ns = now;
+					t->ready_nr = (__u32)nr;
+					t->flags |= MS_TF_READY;
+				}
+				if (conn_wait && !(t->flags & MS_TF_LISTEN)) {
+					t->listen_ns = now;
+					t->flags |= MS_TF_LISTEN;
+				}
 				s->vcsw[role]++;
 				t->off_ns = now;
 				t->off_reason = reason;
@@ -719,9 +788,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		}
 	}
 
-	if (!is_tracked(BPF_CORE_READ(next, tgid)))
-		return;
-	tid = BPF_CORE_READ(next, pid);
+	tid = RD(btf, next, pid);
 	t = task_of(tid);
 	if (!t)
 		return;
@@ -744,16 +811,16 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 }
 
 SEC("tp_btf/sched_switch")
-int BPF_PROG(ms_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+int BPF_PROG(ms_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
 {
-	on_switch(prev, next);
+	on_switch(prev, next, prev_state, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(ms_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(prev, next);
+	on_switch(prev, next, 0, false);
 	return 0;
 }
 
@@ -762,33 +829,30 @@ int BPF_PROG(ms_switch_raw, bool preempt, struct task_struct *prev, struct task_
  * wakee's CPU, from an IPI): the end of the wakee's off-CPU time, the start
  * of its run-queue wait, and who woke whom.
  */
-static __always_inline void on_waking(struct task_struct *p)
+static __always_inline void on_waking(struct task_struct *p, bool btf)
 {
 	struct ms_sched *s;
 	struct ms_task *t, *w;
-	struct task_struct *cur;
 	__u64 now, pid_tgid;
 	__u32 tid, role, waker;
 
-	if (!is_tracked(BPF_CORE_READ(p, tgid)))
-		return;
-	tid = BPF_CORE_READ(p, pid);
+	tid = RD(btf, p, pid);
 	t = task_of(tid);
+	if (!t)
+		return;
 	s = sched_stats();
-	if (!t || !s)
+	if (!s)
 		return;
 	now = bpf_ktime_get_ns();
 	role = role_of(t);
 	pid_tgid = bpf_get_current_pid_tgid();
-	cur = (struct task_struct *)bpf_get_current_task();
-	if ((__u32)pid_tgid == 0 || (BPF_CORE_READ(cur, flags) & 0x00200000 /* PF_KTHREAD */)) {
+	w = task_of((__u32)pid_tgid);
+	if (w)
+		waker = role_of(w);
+	else if ((__u32)pid_tgid == 0 || (bpf_get_current_task_btf()->flags & 0x00200000 /* PF_KTHREAD */))
 		waker = MS_WAKER_KERNEL;
-	} else if (is_tracked(pid_tgid >> 32)) {
-		w = task_of((__u32)pid_tgid);
-		waker = w ? role_of(w) : MS_ROLE_OTHER;
-	} else {
+	else
 		waker = MS_WAKER_EXTERNAL;
-	}
 	/* Debian 12's 6.1 verifier loses these bounds through a stack spill
 	 * that clang introduces once it proves the test always holds: keep it. */
 	barrier_var(waker);
@@ -813,14 +877,14 @@ static __always_inline void on_waking(struct task_struct *p)
 SEC("tp_btf/sched_waking")
 int BPF_PROG(ms_waking, struct task_struct *p)
 {
-	on_waking(p);
+	on_waking(p, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_waking")
 int BPF_PROG(ms_waking_raw, struct task_struct *p)
 {
-	on_waking(p);
+	on_waking(p, false);
 	return 0;
 }
 
@@ -849,15 +913,15 @@ static __always_inline void on_recv(struct sock *sk, int ret)
 	if (ret <= 0)
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
-	if (!is_tracked(pid_tgid >> 32))
+	tid = (__u32)pid_tgid;
+	t = task_of(tid); /* a server thread? (the client's reads stop here) */
+	if (!t)
 		return;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
-	tid = (__u32)pid_tgid;
-	t = task_of(tid);
-	trole = t ? role_of(t) : MS_ROLE__MAX;
+	trole = role_of(t);
 	if (!(c->flags & MS_CF_IN_REQ)) {
 		if (c->flags & MS_CF_RESP_SENT) {
 			__u64 gap = now - c->last_send_ns;
@@ -898,7 +962,8 @@ static __always_inline void on_send(struct sock *sk, int ret)
 	if (ret <= 0)
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
-	if (!is_tracked(pid_tgid >> 32))
+	t = task_of((__u32)pid_tgid);
+	if (!t)
 		return;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
@@ -913,10 +978,9 @@ static __always_inline void on_send(struct sock *sk, int ret)
 	c->flags |= MS_CF_RESP_SENT;
 	c->last_send_ns = now;
 	c->tx_bytes += ret;
-	t = task_of((__u32)pid_tgid);
 	touch_conn(t, key, c);
 	if (c->flags & MS_CF_SAMPLED)
-		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, t ? role_of(t) : MS_ROLE__MAX);
+		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, role_of(t));
 }
 
 SEC("tp_btf/sock_recv_length")
@@ -1108,16 +1172,3 @@ int BPF_PROG(ms_rst_recv_raw, struct sock *sk)
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ms_sys_exit, struct pt_regs *regs, long ret)
-{
-	on_sys_exit(regs, ret);
-	return 0;
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(ms_sys_exit_raw, struct pt_regs *regs, long ret)
-{
-	on_sys_exit(regs, ret);
-	return 0;
-}

@@ -5,6 +5,7 @@
  * of both sides joined into one run model and rendered.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "apache.h"
 #include "cmds.h"
@@ -64,6 +66,7 @@ static void usage(FILE *f, const char *cmd)
 		"      --httpd PATH       Apache binary (default: apache2 or httpd found on this system)\n"
 		"      --port N           listen port on 127.0.0.1 (default: a free one)\n"
 		"      --no-btf-tracepoints  use raw_tp programs instead of tp_btf\n"
+		"      --no-syscall-tracepoints  hook every syscall (sys_enter/sys_exit) instead of the few that matter\n"
 		"      --btf PATH         kernel BTF file (default /sys/kernel/btf/vmlinux)\n"
 		"  -q, --quiet            no progress lines on stderr\n"
 		"  -v, --verbose          show libbpf's messages\n"
@@ -123,6 +126,31 @@ static int check_output_path(const char *path, struct errbuf *e)
 	if (access(dir, W_OK) < 0) {
 		err_set(e, "cannot write %s: %s", path, strerror(errno));
 		return -1;
+	}
+	/* access() says yes to root for any writable mount, even when the
+	 * "directory" is a file (/etc/passwd/x.json) or a pseudo file system
+	 * (/proc): create and remove the very temporary file the report will
+	 * be written to, so that a run of minutes never ends on this error. */
+	{
+		struct stat st;
+		char tmp[PATH_MAX + 32];
+		int fd;
+
+		if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+			err_set(e, "cannot write %s: %s", path, strerror(EISDIR));
+			return -1;
+		}
+		if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+			err_set(e, "%s: path too long", path);
+			return -1;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			err_set(e, "cannot write %s: %s", path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+		unlink(tmp);
 	}
 	return 0;
 }
@@ -232,6 +260,8 @@ out:
 		tracer_read_counts(ss.t, &counts);
 		ev = tracer_events(ss.t, &nev);
 		r->k.attach_mode = tracer_attach_mode(ss.t);
+		r->k.syscall_mode = tracer_syscall_mode(ss.t);
+		r->k.records = tracer_records(ss.t);
 		snprintf(r->k.missing_tps, sizeof(r->k.missing_tps), "%s", tracer_missing_tps(ss.t));
 		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,
 				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
@@ -264,6 +294,7 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		{ "httpd", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "no-btf-tracepoints", no_argument, NULL, 'R' },
+		{ "no-syscall-tracepoints", no_argument, NULL, 'S' },
 		{ "btf", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -336,6 +367,7 @@ static int compare_main(const char *cmd, int argc, char **argv)
 			o.port = (uint16_t)v;
 			break;
 		case 'R': o.tracer.raw_tp = true; break;
+		case 'S': o.tracer.no_syscall_tps = true; break;
 		case 'B': o.tracer.btf_path = optarg; break;
 		case 'q': o.quiet = true; break;
 		case 'v': o.tracer.verbose = true; break;

@@ -184,20 +184,28 @@ static void csv_columns(struct csv *c, const struct report *rep, const struct ru
 	sb_put(c->b, "\n", 1);
 }
 
-int report_csv(const struct report *rep, const char *path, struct errbuf *e)
+int report_csv_all(const struct report *reps, int nreps, const char *path, struct errbuf *e)
 {
+	static const struct scenario none;
+	const struct report blank = { .sc = &none };
 	struct sbuf b;
 	struct csv c = { .b = &b, .header = true, .first = true };
 	int rc;
 
 	sb_init(&b);
-	csv_columns(&c, rep, NULL);
+	csv_columns(&c, nreps ? &reps[0] : &blank, NULL);
 	c.header = false;
-	for (int i = 0; i < rep->nruns; i++) {
-		c.first = true;
-		csv_columns(&c, rep, &rep->runs[i]);
-	}
+	for (int s = 0; s < nreps; s++)
+		for (int i = 0; i < reps[s].nruns; i++) {
+			c.first = true;
+			csv_columns(&c, &reps[s], &reps[s].runs[i]);
+		}
 	rc = write_file_atomic(path, b.buf, b.len, e);
 	sb_free(&b);
 	return rc;
+}
+
+int report_csv(const struct report *rep, const char *path, struct errbuf *e)
+{
+	return report_csv_all(rep, 1, path, e);
 }

@@ -13,5 +13,8 @@
 
 /* Written atomically (temporary file, then renamed). */
 int report_csv(const struct report *rep, const char *path, struct errbuf *e);
+/* compare -s all: one header, then the rows of every scenario (the first
+ * column, scenario, tells them apart). */
+int report_csv_all(const struct report *reps, int nreps, const char *path, struct errbuf *e);
 
 #endif

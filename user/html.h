@@ -13,5 +13,9 @@
 
 /* Written atomically (temporary file, then renamed). */
 int report_html(const struct report *rep, const char *path, struct errbuf *e);
+/* compare -s all: one page, a table of contents, every claim's verdict
+ * across the scenarios first, then one section per scenario (its element ids
+ * prefixed "sN-", N its place from 1, its section "#sN"). */
+int report_html_all(const struct report *reps, int nreps, const char *path, struct errbuf *e);
 
 #endif

@@ -152,6 +152,7 @@ struct proc_fact {
 
 struct kernel_facts {
 	const char *attach_mode;      /* tp_btf / raw_tp */
+	const char *syscall_mode;     /* per-syscall tracepoints / sys_enter+sys_exit */
 	uint64_t processes_created, threads_created;
 	uint64_t process_exits, thread_exits;
 	uint64_t spawn_by_phase[PHASE__MAX][2]; /* [phase][0 process, 1 thread] */
@@ -170,6 +171,7 @@ struct kernel_facts {
 	uint64_t conn_unaccepted;     /* server connections closed without ever being accepted */
 	uint64_t synack_retrans;      /* SYN-ACKs retransmitted on the server's port */
 	uint64_t events_lost;         /* ring-buffer records dropped */
+	uint64_t records;             /* ring-buffer records received */
 	uint64_t track_full;
 	/* process tree */
 	struct proc_fact *procs;

@@ -751,6 +751,8 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_key(j, "kernel");
 	json_obj_begin(j);
 	json_kstr(j, "attach_mode", k->attach_mode ? k->attach_mode : "");
+	json_kstr(j, "syscall_mode", k->syscall_mode ? k->syscall_mode : "");
+	json_ku64(j, "records", k->records);
 	json_ku64(j, "processes_created", k->processes_created);
 	json_ku64(j, "threads_created", k->threads_created);
 	json_ku64(j, "exits", k->process_exits + k->thread_exits);

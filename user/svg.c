@@ -318,17 +318,56 @@ static void close_svg(struct sbuf *b)
 	sb_puts(b, "</svg>\n");
 }
 
-/* One row of swatches under the title; moves the plot area down. */
+static bool has_legend(const struct svg_chart *c)
+{
+	return !c->no_legend && c->nseries > 0 && !(c->cat_colors && c->nseries == 1);
+}
+
+static double legend_item_w(const struct svg_chart *c, size_t i, bool lines)
+{
+	const char *name = c->series[i].name ? c->series[i].name : "";
+
+	return (lines ? 21 : 17) + 6.5 * (double)strlen(name) + 18;
+}
+
+/* Rows the legend takes between x0 and x1 (it wraps). */
+static int legend_rows(const struct svg_chart *c, double x0, double x1, bool lines)
+{
+	double x = x0;
+	int rows = 1;
+
+	if (!has_legend(c))
+		return 0;
+	for (size_t i = 0; i < c->nseries; i++) {
+		double w = legend_item_w(c, i, lines);
+
+		if (x > x0 && x + w - 18 > x1) {
+			rows++;
+			x = x0;
+		}
+		x += w;
+	}
+	return rows;
+}
+
+/* Swatches under the title, wrapped on as many rows as needed; moves the
+ * plot area down. */
 static void legend(struct sbuf *b, const struct svg_chart *c, struct frame *f, bool lines)
 {
-	double x = f->left, y = f->top + 10;
+	double x0 = c->horizontal ? 14 : f->left, x = x0, y = f->top + 10;
 
-	if (c->no_legend || c->nseries == 0 || (c->cat_colors && c->nseries == 1))
+	if (!has_legend(c))
 		return;
 	sb_puts(b, "<g class=\"legend\">\n");
 	for (size_t i = 0; i < c->nseries; i++) {
 		const char *name = c->series[i].name ? c->series[i].name : "";
+		double w = legend_item_w(c, i, lines);
 
+		if (x > x0 && x + w - 18 > f->right) {
+			x = x0;
+			y += 18;
+			f->top += 18;
+		}
 		if (lines)
 			sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 				     "stroke-width=\"2.5\"%s/>",
@@ -339,7 +378,7 @@ static void legend(struct sbuf *b, const struct svg_chart *c, struct frame *f, b
 		sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#1f2328\">", x + (lines ? 21 : 17), y + 4);
 		sb_esc(b, name);
 		sb_puts(b, "</text>\n");
-		x += (lines ? 21 : 17) + 6.5 * (double)strlen(name) + 18;
+		x += w;
 	}
 	sb_puts(b, "</g>\n");
 	f->top += 22;
@@ -420,6 +459,147 @@ static bool drawable(const struct svg_chart *c, double v)
 	return isfinite(v) && (!c->ylog || v > 0);
 }
 
+/* Horizontal bars: categories down the left, values along the bottom. */
+#define HB_BAR 13.0  /* one bar of a group */
+#define HB_SOLO 18.0 /* a bar alone or a stack */
+
+static void hbars(struct sbuf *b, const struct svg_chart *c0)
+{
+	struct svg_chart cc = *c0;
+	const struct svg_chart *c = &cc;
+	bool solo = c->stacked || c->nseries <= 1;
+	double lo = INFINITY, hi = -INFINITY, label_w = 0, bh = solo ? HB_SOLO : HB_BAR;
+	double gh = solo ? bh + 10 : bh * (double)c->nseries + 10;
+	int w = c->width > 0 ? c->width : 600;
+	size_t points = 0;
+	struct frame f;
+	struct axis xa;
+	char t[48];
+
+	for (size_t k = 0; k < c->ncat; k++) {
+		double stack = 0;
+
+		label_w = fmax(label_w, 6.2 * (double)strlen(c->categories[k]) + 12);
+		for (size_t s = 0; s < c->nseries; s++) {
+			double v = c->series[s].y[k];
+
+			if (!drawable(c, v))
+				continue;
+			points++;
+			stack += v;
+			lo = fmin(lo, v);
+			hi = fmax(hi, v);
+		}
+		if (c->stacked && stack > hi)
+			hi = stack;
+	}
+	label_w = fmin(label_w, w * 0.42);
+	if (cc.height <= 0) {
+		int rows = legend_rows(c, 14, w - 18, false);
+		double head = (c->title ? 34 : 12) + (c->subtitle ? 16 : 0) + (rows ? 22 + 18.0 * (rows - 1) : 0);
+
+		cc.height = (int)ceil(head + 8 + gh * (double)(points ? c->ncat : 4) + (c->ylabel ? 42 : 28) + 4);
+	}
+	open_svg(b, c, &f, "bars", points);
+	legend(b, c, &f, false);
+	f.bottom = f.h - (c->ylabel ? 42 : 28);
+	if (!points) {
+		empty_plot(b, c, &f);
+		close_svg(b);
+		return;
+	}
+	f.left = 14 + label_w;
+
+	memset(&xa, 0, sizeof(xa));
+	xa.unit = c->yunit;
+	xa.log = c->ylog;
+	xa.p0 = f.left;
+	xa.p1 = f.right;
+	if (xa.log)
+		axis_log(&xa, lo, hi, c->ymin_log);
+	else
+		axis_linear(&xa, lo < 0 ? lo : 0, hi > 0 ? hi : 1, (int)((f.right - f.left) / 90) + 1);
+	sb_puts(b, "<g class=\"xaxis\">\n");
+	for (int i = 0; i < xa.nticks; i++) {
+		double x = axis_px(&xa, xa.ticks[i]);
+
+		sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", x, f.top + 8,
+			  x, f.bottom, xa.major[i] ? "#e6e9ed" : "#f3f4f6");
+		if (xa.major[i])
+			sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#59636e\">%s</text>", x,
+				  f.bottom + 15, xa.ticks[i] == 0 ? "0" : svg_fmt(t, sizeof(t), xa.ticks[i], xa.unit));
+		sb_puts(b, "\n");
+	}
+	sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#8c959f\"/>\n", f.left,
+		  f.bottom, f.right, f.bottom);
+	if (c->ylabel) {
+		sb_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#59636e\">",
+			  (f.left + f.right) / 2, f.h - 10);
+		sb_esc(b, c->ylabel);
+		if (xa.log)
+			sb_puts(b, " (log scale)");
+		sb_puts(b, "</text>\n");
+	}
+	sb_puts(b, "</g>\n<g class=\"bars\">\n");
+	for (size_t k = 0; k < c->ncat; k++) {
+		double gy = f.top + 8 + gh * (double)k + 5, base = 0;
+		const char *cat = c->categories[k];
+		size_t fit = (size_t)((label_w - 12) / 6.2);
+
+		/* the category's name, cut with an ellipsis when it is too long
+		 * (the tooltips keep it whole) */
+		sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#1f2328\">", f.left - 6,
+			  gy + (gh - 10) / 2 + 4);
+		if (strlen(cat) > fit && fit > 2) {
+			char cut[256];
+
+			snprintf(cut, sizeof(cut), "%.*s", (int)(fit - 1 < sizeof(cut) - 1 ? fit - 1 : sizeof(cut) - 1), cat);
+			sb_esc(b, cut);
+			sb_puts(b, "\u2026");
+		} else {
+			sb_esc(b, cat);
+		}
+		sb_puts(b, "</text>\n");
+		for (size_t s = 0; s < c->nseries; s++) {
+			const struct svg_series *se = &c->series[s];
+			double v = se->y[k], y = solo ? gy : gy + bh * (double)s, x0, x1, left, wd;
+			const char *col = c->cat_colors && c->nseries == 1 ? c->cat_colors[k] : series_color(c, s);
+
+			if (!drawable(c, v))
+				continue;
+			x0 = c->stacked ? axis_px(&xa, base) : xa.log ? xa.p0 : axis_px(&xa, 0);
+			x1 = axis_px(&xa, c->stacked ? base + v : v);
+			left = fmin(x0, x1);
+			wd = fabs(x1 - x0);
+			if (wd < 1)
+				wd = 1;
+			sb_printf(b, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+				     "fill=\"%s\"%s><title>", left, y, wd, solo ? bh : bh - 1.5, col,
+				  c->stacked ? " stroke=\"#fff\" stroke-width=\"0.5\"" : "");
+			if (se->name && *se->name) {
+				sb_esc(b, se->name);
+				sb_puts(b, ", ");
+			}
+			sb_esc(b, cat);
+			sb_printf(b, ": %s</title></rect>\n", svg_fmt(t, sizeof(t), v, c->yunit));
+			if (c->value_labels && !c->stacked) {
+				double tw = (double)strlen(t) * 5.6;
+				bool inside = left + wd + 4 + tw > f.right;
+
+				sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"10\" "
+					     "fill=\"%s\">%s</text>\n", inside ? left + wd - 4 : left + wd + 4,
+					  y + (solo ? bh : bh - 1.5) / 2 + 3.5, inside ? "end" : "start",
+					  inside ? "#fff" : "#1f2328", t);
+			}
+			base += v;
+		}
+	}
+	sb_puts(b, "</g>\n");
+	sb_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#8c959f\"/>\n", f.left,
+		  f.top + 8, f.left, f.bottom);
+	close_svg(b);
+}
+
 void svg_bars(struct sbuf *b, const struct svg_chart *c)
 {
 	struct frame f;
@@ -428,6 +608,11 @@ void svg_bars(struct sbuf *b, const struct svg_chart *c)
 	size_t points = 0;
 	int every = 1;
 	char t[48];
+
+	if (c->horizontal) {
+		hbars(b, c);
+		return;
+	}
 
 	for (size_t k = 0; k < c->ncat; k++) {
 		double stack = 0;

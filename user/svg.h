@@ -74,6 +74,9 @@ struct svg_chart {
 	const char *const *categories;
 	size_t ncat;
 	bool stacked;           /* stack the series instead of grouping them */
+	bool horizontal;        /* bars grow to the right, categories down the left (long names); the
+				 * value axis is then the bottom one, with ylabel and yunit; height 0:
+				 * as tall as the bars need */
 	const char *const *cat_colors; /* one series: a colour per category (then no legend) */
 	bool value_labels;      /* print each bar's value above it */
 	/* line charts */
@@ -87,7 +90,8 @@ struct svg_chart {
 	const char *empty_note; /* shown under "no data" (why), optional */
 };
 
-/* Bars: categories x series, grouped (or stacked). NaN values are not drawn. */
+/* Bars: categories x series, grouped (or stacked), vertical or horizontal.
+ * NaN values are not drawn. */
 void svg_bars(struct sbuf *b, const struct svg_chart *c);
 /* Lines: each series a polyline over (x[i], y[i]); NaN points break the line. */
 void svg_lines(struct sbuf *b, const struct svg_chart *c);

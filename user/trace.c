@@ -235,6 +235,8 @@ int cmd_trace(int argc, char **argv)
 	r.interrupted = ms_interrupted;
 	snprintf(r.k.missing_tps, sizeof(r.k.missing_tps), "%s", tracer_missing_tps(t));
 	r.k.attach_mode = tracer_attach_mode(t);
+	r.k.syscall_mode = tracer_syscall_mode(t);
+	r.k.records = tracer_records(t);
 	pthread_mutex_lock(&st.lock);
 	model_build_kernel(&r, &fin, st.tasks.data, st.tasks.len, NULL, 0);
 	conn_facts_from(&r.k.conn, &st.conns, &fin, r.k.missing_tps);

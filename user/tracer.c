@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,9 @@ struct tracer {
 	void (*on_event)(void *ctx, const struct ms_event *ev);
 	void *on_event_ctx;
 	bool discard_events;
+	bool syscall_tps;      /* per-syscall tracepoints (else the generic sys_enter/sys_exit) */
+	uint64_t nrecords;     /* ring-buffer records received */
+	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
 };
 
 /* libbpf's own messages are kept, not printed: the last warning becomes the
@@ -115,6 +119,7 @@ static int on_event(void *ctx, void *data, size_t len)
 
 	if (len < sizeof(struct ms_event))
 		return 0;
+	t->nrecords++;
 	if (t->on_event)
 		t->on_event(t->on_event_ctx, data);
 	if (!t->discard_events)
@@ -171,7 +176,9 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 		const char *tp = strchr(sec, '/');
 		size_t n = strlen(name);
 		bool is_raw = n > 4 && !strcmp(name + n - 4, "_raw");
-		bool load = is_raw == raw;
+		bool is_sc = !strncmp(name, "ms_sc_", 6);          /* per-syscall tracepoints */
+		bool is_generic = !strncmp(name, "ms_sys_", 7);    /* sys_enter/sys_exit: every syscall */
+		bool load = is_sc ? t->syscall_tps : is_raw == raw && !(is_generic && t->syscall_tps);
 
 		tp = tp ? tp + 1 : sec;
 		for (size_t i = 0; i < ARRAY_SIZE(optional_tps); i++)
@@ -249,6 +256,30 @@ int tracer_preflight(const struct tracer_opts *o, struct errbuf *e)
 	return 0;
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+#define SC_EVENT TRACEFS "/events/syscalls/sys_exit_accept4/id"
+
+/*
+ * The per-syscall tracepoints need tracefs at attach time only (libbpf reads
+ * the event ids there). A machine without it mounted gets it for the moment
+ * of the attach and loses it again right after: nothing is left changed.
+ */
+static bool syscall_tracepoints(struct tracer *t, const struct tracer_opts *o)
+{
+	if (o->no_syscall_tps)
+		return false;
+	if (!access(SC_EVENT, R_OK) || !access("/sys/kernel/debug/tracing/events/syscalls/sys_exit_accept4/id", R_OK))
+		return true;
+	if (access(TRACEFS, F_OK) || mount("nodev", TRACEFS, "tracefs", 0, NULL))
+		return false;
+	t->tracefs_mounted = true;
+	if (!access(SC_EVENT, R_OK))
+		return true;
+	umount2(TRACEFS, MNT_DETACH);
+	t->tracefs_mounted = false;
+	return false; /* a kernel without CONFIG_FTRACE_SYSCALLS */
+}
+
 int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf *e)
 {
 	struct tracer *t;
@@ -265,6 +296,7 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 	t->on_event = o->on_event;
 	t->on_event_ctx = o->on_event_ctx;
 	t->discard_events = o->discard_events;
+	t->syscall_tps = syscall_tracepoints(t, o);
 	t->skel = open_load(t, o, t->raw_tp, e);
 	if (!t->skel && !t->raw_tp) {
 		/* tp_btf needs BTF-typed tracepoints (5.5+): fall back to raw_tp. */
@@ -276,6 +308,10 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 	if (!t->skel)
 		goto fail;
 	err = mpmscope_bpf__attach(t->skel);
+	if (t->tracefs_mounted) {
+		umount2(TRACEFS, MNT_DETACH);
+		t->tracefs_mounted = false;
+	}
 	if (err) {
 		err_set(e, "cannot attach the BPF programs: %s", libbpf_last[0] ? libbpf_last : strerror(-err));
 		goto fail;
@@ -408,9 +444,23 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
 					sum[i] += vals[(size_t)c * nv + i];
 		free(vals);
 	}
-	for (__u32 k = 0; k < MS_H__MAX; k++)
-		if (bpf_map__lookup_elem(t->skel->maps.hists, &k, sizeof(k), &out->hists[k], sizeof(out->hists[k]), 0))
-			memset(&out->hists[k], 0, sizeof(out->hists[k]));
+	{
+		/* per-CPU histograms: sum the CPUs' copies, slot by slot */
+		size_t nv = sizeof(struct ms_hist) / sizeof(__u64);
+		__u64 *vals = xcalloc((size_t)t->ncpus, sizeof(struct ms_hist));
+
+		for (__u32 k = 0; k < MS_H__MAX; k++) {
+			__u64 *sum = (__u64 *)&out->hists[k];
+
+			if (bpf_map__lookup_elem(t->skel->maps.hists, &k, sizeof(k), vals,
+						 sizeof(struct ms_hist) * (size_t)t->ncpus, 0))
+				continue;
+			for (int c = 0; c < t->ncpus; c++)
+				for (size_t i = 0; i < nv; i++)
+					sum[i] += vals[(size_t)c * nv + i];
+		}
+		free(vals);
+	}
 }
 
 const struct ms_event *tracer_events(struct tracer *t, size_t *n)
@@ -422,6 +472,16 @@ const struct ms_event *tracer_events(struct tracer *t, size_t *n)
 const char *tracer_attach_mode(struct tracer *t)
 {
 	return t->raw_tp ? "raw_tp" : "tp_btf";
+}
+
+uint64_t tracer_records(struct tracer *t)
+{
+	return t->nrecords;
+}
+
+const char *tracer_syscall_mode(struct tracer *t)
+{
+	return t->syscall_tps ? "syscall tracepoints" : "sys_enter/sys_exit";
 }
 
 int tracer_nprogs(struct tracer *t)

@@ -26,6 +26,7 @@ struct tracer_opts {
 	void (*on_event)(void *ctx, const struct ms_event *ev);
 	void *on_event_ctx;
 	bool discard_events;  /* do not keep records (memory stays flat) */
+	bool no_syscall_tps;  /* generic sys_enter/sys_exit instead of per-syscall tracepoints */
 };
 
 struct tracer_counts {
@@ -59,6 +60,8 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out);
 /* Records received so far, in arrival order (valid after tracer_stop). */
 const struct ms_event *tracer_events(struct tracer *t, size_t *n);
 const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
+const char *tracer_syscall_mode(struct tracer *t);
+uint64_t tracer_records(struct tracer *t); /* ring-buffer records received so far */ /* "syscall tracepoints" or "sys_enter/sys_exit" */
 /* Programs loaded and attached (the twins not used are not counted). */
 int tracer_nprogs(struct tracer *t);
 void tracer_close(struct tracer *t);
