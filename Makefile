@@ -174,8 +174,10 @@ $(FUZZ_DIR):
 $(FUZZ_DIR)/fuzz_http: tests/fuzz/fuzz_http.c user/lg_http.c user/lg_http.h user/loadgen.h | $(FUZZ_DIR)
 	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_http.c user/lg_http.c -lhttp_parser -o $@
 
-$(FUZZ_DIR)/fuzz_scenario: tests/fuzz/fuzz_scenario.c user/scenario.c user/scenario.h user/util.c user/util.h | $(FUZZ_DIR)
-	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_scenario.c user/scenario.c user/util.c -lm -o $@
+# scenario.c checks [expect] claims against claims.c's metric names
+FUZZ_SCENARIO_SRCS := user/scenario.c user/util.c user/claims.c user/hist.c
+$(FUZZ_DIR)/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) user/*.h | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) -I$(BUILD) tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) -lm -o $@
 
 fuzz-build: $(FUZZ_TARGETS)
 

@@ -59,6 +59,17 @@ check_eq "raw_tp: threads per child" \
 	"$(jqr "$TMP/raw.json" '[.runs[0].kernel.procs[] | select(.role == "child") | .threads_created] | unique | join(",")')" 27
 check_clean "raw_tp run"
 
+# The generic sys_enter/sys_exit hooks (where tracefs cannot be had) too.
+"$MPMSCOPE" run -m prefork -s baseline --no-syscall-tracepoints --json "$TMP/gen.json" >/dev/null 2>&1
+check_eq "generic syscall hooks: run exits 0" "$?" 0
+check_eq "generic syscall hooks: mode" "$(jqr "$TMP/gen.json" '.runs[0].kernel.syscall_mode')" "sys_enter/sys_exit"
+check_eq "generic syscall hooks: accepts == connections" "$(jqr "$TMP/gen.json" '.runs[0].kernel.accepts')" \
+	"$(jqr "$TMP/gen.json" '.runs[0].load.connections')"
+check_eq "generic syscall hooks: a creation time for every process" \
+	"$(jqr "$TMP/gen.json" '.runs[0].kernel.spawn | .process_create_us.n == .processes and .processes >= 5')" true
+check_eq "default: per-syscall tracepoints" "$(jqr "$J" '.runs[0].kernel.syscall_mode')" "syscall tracepoints"
+check_clean "generic syscall hooks"
+
 # Bad input: one line, non-zero exit, nothing left behind.
 expect_error "unknown MPM" "unknown MPM 'foo'" "$MPMSCOPE" compare -m foo
 expect_error "unknown scenario" "unknown scenario 'nosuch'" "$MPMSCOPE" compare -s nosuch

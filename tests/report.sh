@@ -7,7 +7,12 @@
 
 PLOTS="plot-rps plot-failrate plot-latency plot-spawn-cost plot-khist-proc-create plot-khist-thread-create
 plot-khist-proc-first-run plot-khist-thread-first-run plot-spawn-timeline plot-thread-timeline plot-memory
-plot-memory-slot plot-load-timeline plot-p99-timeline"
+plot-memory-slot plot-load-timeline plot-p99-timeline
+plot-runq-role-prefork plot-runq-role-event plot-runq-hist plot-wakeups plot-offcpu plot-cpu-req plot-cswitch-req"
+# per-connection plots: they have data when the kernel has sock_recv_length
+CONN_PLOTS="plot-held plot-ka-idle-hist plot-closes plot-conn-times plot-req-per-conn"
+# only when something failed (or was closed while idle): failed requests by class and by root cause
+OPTIONAL_PLOTS="plot-failclass plot-failcause"
 
 # Bad output paths: one line, non-zero exit, before any run.
 expect_error "unwritable --html" "cannot write /nonexistent-dir/r.html" \
@@ -89,19 +94,50 @@ check_eq "HTML: no network reference (http://, https://, //host)" \
 	"$(grep -ciE 'https?://|(src|href)="//' "$H")" 0
 check_eq "HTML: no external resource (<link>, <script src>, <img>, @import, url())" \
 	"$(grep -ciE '<link|<script|<img|@import|url\(' "$H")" 0
-check_eq "HTML: one <svg> per plot" "$(grep -o '<svg ' "$H" | wc -l)" "$(wc -w <<<"$PLOTS")"
-# chart ID: the text of that one <svg> element
-chart() { awk -v id="$1" 'index($0, "<svg class=\"chart\" id=\"" id "\"") { on = 1 } on { print } on && /<\/svg>/ { exit }' "$H"; }
-for id in $PLOTS; do
-	body=$(chart "$id")
+# chart ID [FILE]: the text of that one <svg> element
+chart() { awk -v id="$1" 'index($0, "<svg class=\"chart\" id=\"" id "\"") { on = 1 } on { print } on && /<\/svg>/ { exit }' "${2:-$H}"; }
+# has_data DESC ID [FILE]: the chart exists, draws bars or lines, and says no "no data"
+has_data() {
+	local body n pts
+	body=$(chart "$2" "${3:-$H}")
 	n=$(grep -c 'class="\(bar\|line\)"' <<<"$body")
 	pts=$(grep -o 'data-points="[0-9]*"' <<<"$body" | head -1 | tr -dc 0-9)
 	if [ -n "$body" ] && [ "$n" -gt 0 ] && [ "${pts:-0}" -gt 0 ] && ! grep -q 'no data' <<<"$body"; then
-		pass "HTML: $id has data ($n bars/lines, $pts values)"
+		pass "$1: $2 has data ($n bars/lines, $pts values)"
 	else
-		fail "HTML: $id: ${#body} bytes, $n bars/lines, data-points '$pts'"
+		fail "$1: $2: ${#body} bytes, $n bars/lines, data-points '$pts'"
 	fi
+}
+conn_avail=$(jqr "$J" '[.runs[] | select(.kernel.conn != null)] | length')
+nopt=0
+for id in $OPTIONAL_PLOTS; do grep -q "<svg class=\"chart\" id=\"$id\"" "$H" && nopt=$((nopt + 1)); done
+NPLOTS=$(($(wc -w <<<"$PLOTS $CONN_PLOTS") + nopt))
+check_eq "HTML: one <svg> per plot" "$(grep -o '<svg ' "$H" | wc -l)" "$NPLOTS"
+for id in $PLOTS; do has_data HTML "$id"; done
+if [ "$conn_avail" = 2 ]; then
+	for id in $CONN_PLOTS; do has_data HTML "$id"; done
+	check_eq "HTML: no 'kernel lacks' note when per-connection records exist" "$(grep -c 'this kernel lacks' "$H")" 0
+else
+	check "HTML: a kernel without sock_recv_length says so" grep -q 'no data: this kernel lacks' "$H"
+fi
+for id in $OPTIONAL_PLOTS; do grep -q "<svg class=\"chart\" id=\"$id\"" "$H" && has_data HTML "$id"; done
+check_eq "HTML: every chart has a title" "$(grep -c '<svg class="chart"' "$H")" \
+	"$(awk '/<svg class="chart"/ { n = 3 } n && /font-size="14" font-weight="600"/ { t++; n = 0 } n { n-- } END { print t + 0 }' "$H")"
+check_eq "HTML: every chart's y (or value) axis has a label" "$(grep -c '<svg class="chart"' "$H")" \
+	"$(awk '/<svg class="chart"/ { on = 1; got = 0 } on && (/rotate\(-90\)/ || /<text x="[0-9.]*" y="[0-9]*" text-anchor="middle" fill="#59636e">[a-z]/) { got = 1 }
+		on && /<\/svg>/ { on = 0; t += got } END { print t + 0 }' "$H")"
+for t in summary sched conns; do
+	check "HTML: table $t" grep -q "<table id=\"$t\">" "$H"
 done
+check "HTML: section Scheduler" grep -q '<h2 id="scheduler">Scheduler</h2>' "$H"
+check "HTML: section Connections" grep -q '<h2 id="connections">Connections</h2>' "$H"
+check "HTML: section Failures" grep -q '<h2 id="failures">Failures</h2>' "$H"
+# claims: one badge per expectation of the JSON, same verdicts in the same order
+check_ge "HTML: the scenario has claims" "$(jqr "$J" '.expectations | length')" 1
+check_eq "HTML: claims' badges = JSON expectations' verdicts" \
+	"$(grep -o '<span class="badge [a-z-]*" data-verdict="[^"]*"' "$H" | sed 's/.*data-verdict="//; s/"$//' | paste -sd,)" \
+	"$(jqr "$J" '.expectations[].verdict' | paste -sd,)"
+check "HTML: a refuted claim is a finding (said once)" grep -q 'A refuted claim is a finding' "$H"
 check_eq "HTML: each MPM has its colour in the legend of the latency plot" \
 	"$(chart plot-latency | grep -oE '<text[^>]*>(prefork|event)</text>' | wc -l)" 2
 check "HTML: the summary table has a row per MPM" \
@@ -131,8 +167,7 @@ if command -v chromium >/dev/null 2>&1; then
 	check_eq "Chromium: PNG" "$(head -c 8 "$TMP/r.png" 2>/dev/null | od -An -c | tr -d ' ')" '211PNG\r\n032\n'
 	chrome --dump-dom "file://$H" >"$TMP/dom.html" 2>>"$TMP/chrome.err"
 	check_eq "Chromium: no console error" "$(grep -cE 'Uncaught|:CONSOLE[:(]' "$TMP/chrome.err")" 0
-	check_eq "Chromium: DOM has every plot" "$(grep -o '<svg class="chart"' "$TMP/dom.html" | wc -l)" \
-		"$(wc -w <<<"$PLOTS")"
+	check_eq "Chromium: DOM has every plot" "$(grep -o '<svg class="chart"' "$TMP/dom.html" | wc -l)" "$NPLOTS"
 	check_eq "Chromium: no script element in the DOM" "$(grep -c '<script' "$TMP/dom.html")" 0
 	check "Chromium: DOM has the summary table" grep -q 'id="summary"' "$TMP/dom.html"
 	[ -n "${MPMSCOPE_KEEP_SCREENSHOT:-}" ] && cp "$TMP/r.png" "$MPMSCOPE_KEEP_SCREENSHOT"
@@ -140,5 +175,58 @@ else
 	fail "Chromium: not installed and could not be installed (apt-get install chromium)"
 fi
 check_clean "compare with reports"
+
+# --- idle keep-alive connections: held task-seconds and closes -------------------------
+# worker holds a thread per idle connection, event none (seed 004)
+H2="$TMP/idle.html" J2="$TMP/idle.json"
+"$MPMSCOPE" compare -s idle-connections -m worker,event --json "$J2" --html "$H2" >"$TMP/idle.table" 2>"$TMP/idle.err"
+check_eq "idle-connections with --html exits 0" "$?" 0
+if [ "$(jqr "$J2" '[.runs[] | select(.kernel.conn != null)] | length')" = 2 ]; then
+	for id in plot-held plot-closes plot-ka-idle-hist plot-conn-times; do has_data idle "$id" "$H2"; done
+	held=$(jqr "$J2" '.runs[] | select(.mpm == "worker") | .kernel.conn.held_task_seconds')
+	check "idle: worker held more than 10 task-seconds (JSON: $held)" awk -v h="$held" 'BEGIN { exit !(h > 10) }'
+	check "idle: the held chart shows worker's bar" grep -q '<rect class="bar"[^>]*><title>worker: [0-9.]*s</title>' \
+		<(chart plot-held "$H2")
+	for m in worker event; do
+		sfin=$(jqr "$J2" ".runs[] | select(.mpm == \"$m\") | .kernel.conn.closes.server_fin")
+		if [ "$sfin" -gt 0 ] && [ "$sfin" -lt 1000 ]; then
+			check "idle: closes chart, $m server FIN = JSON ($sfin)" \
+				grep -qF "<title>server FIN, $m: $sfin</title>" <(chart plot-closes "$H2")
+		fi
+	done
+	check "idle: conns table" grep -q '<table id="conns">' "$H2"
+else
+	check "idle: a kernel without sock_recv_length says so" grep -q 'no data: this kernel lacks' "$H2"
+fi
+check_eq "idle: claims' badges = JSON expectations' verdicts" \
+	"$(grep -o '<span class="badge [a-z-]*" data-verdict="[^"]*"' "$H2" | sed 's/.*data-verdict="//; s/"$//' | paste -sd,)" \
+	"$(jqr "$J2" '.expectations[].verdict' | paste -sd,)"
+has_data idle plot-failcause "$H2"
+check_clean "idle-connections with --html"
+
+# --- a run where every request fails: 20 HTTP 404s -------------------------------------
+cat >"$TMP/notfound.scn" <<'EOF_SCN'
+[scenario]
+name        = notfound
+description = every request asks for a file that does not exist
+
+[load]
+path        = /nonexistent.html
+requests    = 20
+concurrency = 2
+EOF_SCN
+H3="$TMP/nf.html" J3="$TMP/nf.json"
+"$MPMSCOPE" compare -s "$TMP/notfound.scn" -m prefork --json "$J3" --html "$H3" >"$TMP/nf.table" 2>"$TMP/nf.err"
+check_eq "404 run with --html exits 0" "$?" 0
+check_eq "404: JSON says 20 failed" "$(jqr "$J3" '.runs[0].load.failed')" 20
+check "404: failures table for prefork" grep -q '<table id="failures-prefork" class="failures">' "$H3"
+check_eq "404: the table's failed rows add up to 20" \
+	"$(grep -o '<tr data-cause="[a-z_]*" data-kind="failed"><td>[0-9]*</td>' "$H3" | sed 's/.*<td>//; s/<.*//' | awk '{ n += $1 } END { print n + 0 }')" 20
+check "404: cause http_status" grep -q '<tr data-cause="http_status" data-kind="failed"><td>20</td>' "$H3"
+check "404: the header counts them" grep -q 'prefork: 20 failed requests' "$H3"
+has_data 404 plot-failcause "$H3"
+has_data 404 plot-failclass "$H3"
+check "404: root-cause chart: prefork, http_status: 20" grep -q 'prefork, http_status: 20<' <(chart plot-failcause "$H3")
+check_clean "404 run with --html"
 
 finish

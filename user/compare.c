@@ -404,10 +404,6 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		goto usage_err;
 	all = !strcmp(o.scenario, "all");
 	if (all) {
-		if (o.html || o.csv) {
-			err_set(&e, "--html and --csv take one scenario; with -s all use --json (one file, every scenario)");
-			goto usage_err;
-		}
 		nsc = scenario_list(&names, &e);
 		if (nsc < 0)
 			goto usage_err;
@@ -492,11 +488,11 @@ static int compare_main(const char *cmd, int argc, char **argv)
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}
-	if (o.html && nreps && report_html(&reps[0], o.html, &e)) {
+	if (o.html && nreps && (all ? report_html_all(reps, nreps, o.html, &e) : report_html(&reps[0], o.html, &e))) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}
-	if (o.csv && nreps && report_csv(&reps[0], o.csv, &e)) {
+	if (o.csv && nreps && (all ? report_csv_all(reps, nreps, o.csv, &e) : report_csv(&reps[0], o.csv, &e))) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}

@@ -122,7 +122,7 @@ static void csv_columns(struct csv *c, const struct report *rep, const struct ru
 	col_str(c, "httpd_version", rep->httpd_version ? rep->httpd_version : "");
 	col_str(c, "ran", ran ? "true" : "false");
 	col_str(c, "interrupted", r->interrupted ? "true" : "false");
-	col_str(c, "error", ran ? "" : r->error);
+	col_str(c, "error", r->error); /* did not serve, or died during the load */
 
 	/* load side */
 	col_u64(c, "requests", ran, l->requested);

@@ -1454,6 +1454,7 @@ static void conn_section(struct page *p)
 	struct per_mpm pm;
 	double held[MPM__MAX], rpc[MPM__MAX], cl[ARRAY_SIZE(closers)][MPM__MAX], tv[MPM__MAX][ARRAY_SIZE(times)];
 	struct svg_series cs[ARRAY_SIZE(closers)];
+	size_t ncs = 0;
 	const struct ms_hist *h[MPM__MAX];
 	char empty[160];
 	int avail = 0;
@@ -1505,13 +1506,19 @@ static void conn_section(struct page *p)
 	hist_chart(p, "plot-ka-idle-hist", "Keep-alive idle gaps",
 		   "kernel log2 histogram, whole run: response sent \u2192 next request read", "idle gaps", h,
 		   lacking ? empty : "no keep-alive connection was reused or left idle");
-	for (size_t k = 0; k < ARRAY_SIZE(closers); k++)
-		cs[k] = (struct svg_series){ .name = closers[k], .color = other_colors[k], .y = cl[k] };
+	for (size_t k = 0; k < ARRAY_SIZE(closers); k++) {
+		bool any = false;
+
+		for (int i = 0; i < ran->n; i++)
+			any |= isfinite(cl[k][i]);
+		if (any) /* the closers seen only: a short legend */
+			cs[ncs++] = (struct svg_series){ .name = closers[k], .color = other_colors[k], .y = cl[k] };
+	}
 	figure(p->b, svg_bars, &(struct svg_chart){ .id = eid(p, "plot-closes"), .title = "Connections by closer",
 						    .subtitle = "who ended each connection (FIN: orderly, RST: reset)",
 						    .ylabel = "connections", .yunit = SVG_INT, .categories = pm.names,
 						    .ncat = (size_t)ran->n, .stacked = true, .series = cs,
-						    .nseries = ARRAY_SIZE(closers), .empty_note = empty });
+						    .nseries = ncs, .empty_note = empty });
 	per_mpm_bars(p, "plot-req-per-conn", "Requests per connection", "requests read on each connection, mean",
 		     "requests per connection", SVG_NUM, rpc, empty);
 	grid_end(p);

@@ -41,6 +41,10 @@ static void usage(FILE *f)
 
 int cmd_version(int argc, char **argv)
 {
+	if (argc > 1) {
+		fprintf(stderr, "mpmscope: version takes no argument\n");
+		return 2;
+	}
 	printf("mpmscope %s\n", MPMSCOPE_VERSION);
 	return 0;
 }

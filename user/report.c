@@ -261,9 +261,28 @@ void report_table(const struct report *rep, FILE *out)
 	char b[8][32];
 
 	fprintf(out, "\nscenario %s: %s\n", sc->name, sc->description);
-	fprintf(out, "load: %s -n %llu -c %u%s%s   httpd: %s\n", sc->url_path, (unsigned long long)sc->requests,
-		sc->concurrency, sc->keepalive ? " -k" : "", sc->hold ? " (with held connections)" : "",
-		rep->httpd_version ? rep->httpd_version : "?");
+	{
+		/* the load as run (command-line overrides included) */
+		const struct lg_config *lc = NULL;
+		char extra[96] = "";
+
+		for (int i = 0; i < rep->nruns && !lc; i++)
+			if (rep->runs[i].load_cfg.connections)
+				lc = &rep->runs[i].load_cfg;
+		if (lc) {
+			if (lc->duration_s > 0)
+				snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " -t %gs", lc->duration_s);
+			if (lc->rate > 0)
+				snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --rate %g", lc->rate);
+			if (lc->hold)
+				snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), " --hold %u", lc->hold);
+			fprintf(out, "load: %s -n %llu -c %u%s%s   httpd: %s\n", lc->path, (unsigned long long)lc->requests,
+				lc->connections, lc->keepalive ? " -k" : "", extra, rep->httpd_version ? rep->httpd_version : "?");
+		} else {
+			fprintf(out, "load: %s -n %llu -c %u%s   httpd: %s\n", sc->url_path, (unsigned long long)sc->requests,
+				sc->concurrency, sc->keepalive ? " -k" : "", rep->httpd_version ? rep->httpd_version : "?");
+		}
+	}
 	fprintf(out, "\n%-8s %8s %9s %7s %7s %8s %8s %8s %8s | %6s %7s %6s %7s %7s %5s\n", "MPM", "time(s)", "req/s",
 		"failed", "fail%", "p50", "p90", "p99", "max", "procs", "threads", "exits", "accepts", "acc.err",
 		"lost");
@@ -285,7 +304,7 @@ void report_table(const struct report *rep, FILE *out)
 			(unsigned long long)k->processes_created, (unsigned long long)k->threads_created,
 			(unsigned long long)(k->process_exits + k->thread_exits), (unsigned long long)k->accepts,
 			(unsigned long long)k->accept_errors, (unsigned long long)k->events_lost,
-			r->interrupted ? "  (interrupted)" : "");
+			r->interrupted ? "  (interrupted)" : r->error[0] ? "  (server died)" : "");
 	}
 
 	/* Notes: what the columns do not say on their own. */
@@ -852,6 +871,8 @@ static void report_json_obj(struct json *j, const struct report *rep)
 			continue;
 		}
 		json_kbool(j, "interrupted", r->interrupted);
+		if (r->error[0])
+			json_kstr(j, "error", r->error); /* the server died during the load */
 		json_ki64(j, "httpd_pid", r->httpd_pid);
 		json_ku64(j, "port", r->port);
 		json_load(j, r);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* The people's reports on a made-up model, no Apache needed: CSV quoting and
  * empty fields, HTML escaping and "no data" plots, the SVG module's formats,
- * log axis and empty charts. */
+ * log axis, horizontal bars and empty charts; the scheduler, connection,
+ * failure and claim sections, a run that did not serve, a kernel without
+ * per-connection records, and the all-scenarios page and CSV. */
 #include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -103,6 +105,61 @@ static void test_svg(void)
 	free(c);
 	sb_free(&b);
 
+	/* horizontal bars: categories down the left (a long one cut, whole in
+	 * its tooltip), value labels, the value axis at the bottom */
+	{
+		static const char *const hc[] = { "short", "a very long category name that cannot fit in the margin "
+							    "left of the bars at all" };
+		double hy[] = { 3, 12 }, hz[] = { NAN, 5 };
+		struct svg_series hs[] = { { .name = "one", .y = hy }, { .name = "two", .y = hz } };
+
+		sb_init(&b);
+		svg_bars(&b, &(struct svg_chart){ .id = "h", .title = "H", .ylabel = "things", .yunit = SVG_INT,
+						   .horizontal = true, .categories = hc, .ncat = 2, .series = hs,
+						   .nseries = 2, .value_labels = true });
+		CHECK(strstr(b.buf, "data-points=\"3\"") != NULL);
+		CHECK_EQ_U(count(b.buf, "class=\"bar\""), 3);
+		CHECK(strstr(b.buf, ">short<") != NULL);
+		CHECK(strstr(b.buf, "\u2026<") != NULL);                       /* cut with an ellipsis */
+		CHECK(strstr(b.buf, "margin left of the bars at all: 12<") != NULL); /* whole in the tooltip */
+		CHECK(strstr(b.buf, ">things<") != NULL);
+		CHECK(strstr(b.buf, ">12<") != NULL);
+		sb_free(&b);
+	}
+
+	/* a legend longer than the chart is wide wraps onto a second row */
+	{
+		static const char *const lc[] = { "x" };
+		double v[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+		struct svg_series ls[8];
+		char names[8][32];
+		const char *row1, *row2;
+
+		for (int i = 0; i < 8; i++) {
+			snprintf(names[i], sizeof(names[i]), "series number %d", i);
+			ls[i] = (struct svg_series){ .name = names[i], .y = &v[i] };
+		}
+		sb_init(&b);
+		svg_bars(&b, &(struct svg_chart){ .id = "w", .title = "W", .categories = lc, .ncat = 1, .series = ls,
+						   .nseries = 8, .stacked = true });
+		row1 = strstr(b.buf, ">series number 0<");
+		row2 = strstr(b.buf, ">series number 7<");
+		CHECK(row1 && row2);
+		if (row1 && row2) {
+			const char *q1 = row1, *q2 = row2;
+			double ya, yb;
+
+			while (q1 > b.buf && strncmp(q1, "<text", 5))
+				q1--;
+			while (q2 > b.buf && strncmp(q2, "<text", 5))
+				q2--;
+			ya = atof(strstr(q1, "y=\"") + 3);
+			yb = atof(strstr(q2, "y=\"") + 3);
+			CHECK(yb > ya);
+		}
+		sb_free(&b);
+	}
+
 	/* lines: a NaN breaks the line in two */
 	{
 		double x[] = { 0, 1, 2, 3 }, ly[] = { 1, 2, NAN, 4 };
@@ -198,9 +255,261 @@ static void test_reports(void)
 	hist_free(runs[0].load.latency);
 }
 
+/* A model with every kernel section filled: prefork served (failures, sched,
+ * conns), event did not serve (killed at start-up, its error log). */
+static void fill_rich(struct scenario *sc, struct run_model *runs, struct report *rep)
+{
+	struct run_model *r = &runs[0], *d = &runs[1];
+
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->name, sizeof(sc->name), "rich");
+	snprintf(sc->description, sizeof(sc->description), "made up");
+	snprintf(sc->url_path, sizeof(sc->url_path), "/nonexistent.html");
+	sc->requests = 20;
+	sc->concurrency = 2;
+	snprintf(sc->expect[0].text, sizeof(sc->expect[0].text), "Le <b>prefork</b> \"gagne\"");
+	snprintf(sc->expect[0].en, sizeof(sc->expect[0].en), "prefork wins & more");
+	snprintf(sc->expect[1].text, sizeof(sc->expect[1].text), "event holds no thread");
+	sc->nexpect = 2;
+
+	memset(runs, 0, 2 * sizeof(*runs));
+	r->mpm = MPM_PREFORK;
+	r->ran = true;
+	r->load.requested = 20;
+	r->load.completed = 100;
+	r->load.failed = 20;
+	r->load.failed_by[LG_FAIL_STATUS] = 20;
+	r->load.duration_s = 1;
+	r->load.rps = 100;
+	r->k.attach_mode = "tp_btf";
+	/* scheduler: two roles, a wake-up pair, off-CPU reasons (one idle by design) */
+	r->k.sched.runq_us_by_role[MS_ROLE_PARENT] = (struct hsum){ .n = 10, .p50 = 20, .p90 = 40, .p99 = 80 };
+	r->k.sched.runq_us_by_role[MS_ROLE_PREFORK_CHILD] = (struct hsum){ .n = 90, .p50 = 30, .p90 = 300, .p99 = 3000 };
+	r->k.sched.runq_us = (struct hsum){ .n = 100, .p50 = 30, .p99 = 2500 };
+	r->snap_start.hists[MS_H_RUNQ + MS_ROLE_PREFORK_CHILD].slots[14] = 5;
+	r->snap_end.hists[MS_H_RUNQ + MS_ROLE_PREFORK_CHILD].slots[14] = 5;  /* before the load only */
+	r->snap_end.hists[MS_H_RUNQ + MS_ROLE_PREFORK_CHILD].slots[15] = 40;
+	r->snap_end.hists[MS_H_RUNQ + MS_ROLE_PARENT].slots[16] = 7;
+	r->k.sched.pairs[MS_WAKER_EXTERNAL][MS_ROLE_PREFORK_CHILD] = 150;
+	r->k.sched.pairs[MS_WAKER_KERNEL][MS_ROLE_PARENT] = 1; /* 0.01 per request: shown */
+	r->k.sched.off_ns_by_reason[MS_OFF_KEEPALIVE] = 12500000000ull;
+	r->k.sched.off_ns_by_reason[MS_OFF_LINGER] = 500000000ull;
+	r->k.sched.off_ns_by_reason[MS_OFF_WAIT_CONN] = 99000000000ull;
+	r->k.sched.cpu_us_per_request = 250;
+	r->k.sched.wakeups_per_request = 1.5;
+	r->k.sched.cswitch_per_request = 2;
+	r->k.sched.vcsw_per_request = 1.5;
+	r->k.sched.ivcsw_per_request = 0.5;
+	/* connections */
+	r->k.conn.available = true;
+	r->k.conn.connections = 120;
+	r->k.conn.requests = 120;
+	r->k.conn.requests_per_conn = 1;
+	r->k.conn.held_task_seconds = 12.5;
+	r->k.conn.server_fin = 100;
+	r->k.conn.client_fin = 15;
+	r->k.conn.client_rst = 5;
+	r->k.conn.listen_queue_us = (struct dist){ .n = 120, .p50 = 50, .p99 = 900 };
+	r->k.conn.linger_us = (struct dist){ .n = 100, .p50 = 70, .p99 = 700 };
+	r->k.conn.keepalive_idle_us = (struct hsum){ .n = 30, .p50 = 20, .p99 = 3000000 };
+	r->snap_end.hists[MS_H_KA_IDLE].slots[14] = 20;
+	r->snap_end.hists[MS_H_KA_IDLE].slots[31] = 10;
+	/* failures: 20 HTTP 404s, and idle closes ab would have counted */
+	r->fail.failed = 20;
+	r->fail.explained = 20;
+	r->fail.retried = 3;
+	r->fail.rows[0] = (struct failure_row){ .client_class = "status", .ab_class = "none", .cause = FC_HTTP_STATUS,
+						.cause_text = "the server answered 404 <Not Found>", .count = 20,
+						.example = "client port 40000, status 404" };
+	r->fail.rows[1] = (struct failure_row){ .retried = 2, .client_class = "eof", .ab_class = "Length",
+						.cause = FC_KEEPALIVE_TIMEOUT, .cause_text = "KeepAliveTimeout expired",
+						.count = 3, .example = "client port 40001" };
+	r->fail.nrows = 2;
+	r->fail.net.listen_overflows = 4;
+
+	d->mpm = MPM_EVENT;
+	d->ran = false;
+	snprintf(d->error, sizeof(d->error), "httpd exited at start-up (status 1) <under ulimit -v>");
+	d->k.attach_mode = "tp_btf";
+	d->fail.tasks_killed = 1;
+	d->fail.last_signal = 9;
+	d->fail.ncodes = 1;
+	snprintf(d->fail.codes[0].code, sizeof(d->fail.codes[0].code), "AH00351");
+	snprintf(d->fail.codes[0].line, sizeof(d->fail.codes[0].line), "AH00351: could not create <thread> & died");
+	d->fail.codes[0].count = 2;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->sc = sc;
+	rep->httpd_version = "Apache/2.4 (Test)";
+	rep->runs = runs;
+	rep->nruns = 2;
+	rep->claims[0] = (struct claim_result){ .claim = &sc->expect[0], .verdict = VERDICT_REFUTED,
+						.evidence = "rps: prefork 100 > event 0: <no>" };
+	rep->claims[1] = (struct claim_result){ .claim = &sc->expect[1], .verdict = VERDICT_NOT_MEASURED,
+						.evidence = "held_task_seconds: event n/a" };
+	rep->nclaims = 2;
+}
+
+static void test_sections(void)
+{
+	static struct scenario sc, sc2;
+	static struct run_model runs[2], runs2[2];
+	struct report rep, reps[2];
+	struct errbuf e;
+	char path[] = "/tmp/mpmscope-unit2.XXXXXX";
+	char html[64], csv[64], *buf, *c;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	snprintf(html, sizeof(html), "%s.html", path);
+	snprintf(csv, sizeof(csv), "%s.csv", path);
+	fill_rich(&sc, runs, &rep);
+
+	CHECK(report_html(&rep, html, &e) == 0);
+	buf = slurp(html);
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	/* claims: a badge per claim, the quoted text, the English, the evidence, all escaped */
+	CHECK(strstr(buf, "id=\"claims\"") != NULL);
+	CHECK_EQ_U(count(buf, "<span class=\"badge refuted\" data-verdict=\"refuted\">refuted</span>"), 1);
+	CHECK_EQ_U(count(buf, "data-verdict=\"not measured\""), 1);
+	CHECK(strstr(buf, "Le &lt;b&gt;prefork&lt;/b&gt; &quot;gagne&quot;") != NULL);
+	CHECK(strstr(buf, "prefork wins &amp; more") != NULL);
+	CHECK(strstr(buf, "rps: prefork 100 &gt; event 0: &lt;no&gt;") != NULL);
+	CHECK(strstr(buf, "A refuted claim is a finding") != NULL);
+	CHECK(strstr(buf, "Le <b>") == NULL);
+	/* the run that did not serve: its error in the summary and in Failures, with its evidence */
+	CHECK(strstr(buf, "<tr data-mpm=\"event\" data-ran=\"false\">") != NULL);
+	CHECK_EQ_U(count(buf, "httpd exited at start-up (status 1) &lt;under ulimit -v&gt;"), 2);
+	CHECK(strstr(buf, "did not serve") != NULL);
+	CHECK(strstr(buf, "server process(es) ended by a signal (last: 9)") != NULL);
+	CHECK(strstr(buf, "<b>AH00351</b> &times;2: <code>AH00351: could not create &lt;thread&gt; &amp; died") != NULL);
+	/* failures: the table, the chart by root cause, the evidence */
+	c = chart(buf, "plot-failcause");
+	CHECK(c && strstr(c, ">http_status<") && strstr(c, ">keepalive_timeout (idle close)<") &&
+	      strstr(c, "prefork, http_status: 20<"));
+	free(c);
+	CHECK(strstr(buf, "<table id=\"failures-prefork\"") != NULL);
+	CHECK(strstr(buf, "<tr data-cause=\"http_status\" data-kind=\"failed\"><td>20</td>") != NULL);
+	CHECK(strstr(buf, "data-kind=\"not-failed\"><td>3</td><td class=\"tl\">idle-close<") != NULL);
+	CHECK(strstr(buf, "the server answered 404 &lt;Not Found&gt;") != NULL);
+	CHECK(strstr(buf, "ListenOverflows +4") != NULL);
+	c = chart(buf, "plot-failclass");
+	CHECK(c && strstr(c, "status, prefork: 20<"));
+	free(c);
+	/* scheduler */
+	CHECK(strstr(buf, "id=\"sched\"") != NULL);
+	c = chart(buf, "plot-runq-role-prefork");
+	CHECK(c && strstr(c, "data-points=\"6\"") && strstr(c, ">prefork_child<") && strstr(c, ">p99<"));
+	free(c);
+	CHECK(chart(buf, "plot-runq-role-event") == NULL); /* it did not run */
+	c = chart(buf, "plot-runq-hist"); /* load phase: end - start */
+	CHECK(c && strstr(c, "data-points=\"2\"") && strstr(c, "prefork, 32.8µs: 40<") && strstr(c, ": 7<") &&
+	      !strstr(c, "16.4µs: 5<"));
+	free(c);
+	c = chart(buf, "plot-wakeups");
+	CHECK(c && strstr(c, "external \u2192 prefork_child") && strstr(c, "kernel \u2192 parent") &&
+	      strstr(c, ": 1.5<"));
+	free(c);
+	c = chart(buf, "plot-offcpu");
+	CHECK(c && strstr(c, ">keepalive<") && strstr(c, ">lingering_close<") && !strstr(c, "wait_connection") &&
+	      strstr(c, "keepalive, prefork: 12.5s<"));
+	free(c);
+	c = chart(buf, "plot-cpu-req");
+	CHECK(c && strstr(c, ">250µs<"));
+	free(c);
+	c = chart(buf, "plot-cswitch-req");
+	CHECK(c && strstr(c, "data-points=\"3\""));
+	free(c);
+	/* connections */
+	CHECK(strstr(buf, "id=\"conns\"") != NULL);
+	CHECK(strstr(buf, "lacks") == NULL);
+	c = chart(buf, "plot-held");
+	CHECK(c && strstr(c, ">12.5s<"));
+	free(c);
+	c = chart(buf, "plot-ka-idle-hist");
+	CHECK(c && strstr(c, "data-points=\"2\""));
+	free(c);
+	c = chart(buf, "plot-closes");
+	CHECK(c && strstr(c, "data-points=\"3\"") && strstr(c, "server FIN, prefork: 100<") &&
+	      strstr(c, "client RST, prefork: 5<"));
+	free(c);
+	c = chart(buf, "plot-conn-times");
+	CHECK(c && strstr(c, "data-points=\"4\"") && strstr(c, ">900µs<"));
+	free(c);
+	c = chart(buf, "plot-req-per-conn");
+	CHECK(c && strstr(c, "data-points=\"1\""));
+	free(c);
+	CHECK(strstr(buf, "<script") == NULL);
+	free(buf);
+
+	/* a kernel without sock_recv_length: a note, and no per-connection chart draws */
+	runs[0].k.conn.available = false;
+	snprintf(runs[0].k.missing_tps, sizeof(runs[0].k.missing_tps), "sock_recv_length");
+	CHECK(report_html(&rep, html, &e) == 0);
+	buf = slurp(html);
+	if (buf) {
+		CHECK(strstr(buf, "no data: this kernel lacks sock_recv_length") != NULL);
+		c = chart(buf, "plot-closes");
+		CHECK(c && strstr(c, ">no data<") && strstr(c, "this kernel lacks sock_recv_length"));
+		free(c);
+		c = chart(buf, "plot-held");
+		CHECK(c && strstr(c, "data-points=\"0\""));
+		free(c);
+		free(buf);
+	}
+	runs[0].k.conn.available = true;
+
+	/* every scenario on one page: contents, the verdicts first, then each
+	 * scenario with its own ids */
+	fill_rich(&sc2, runs2, &reps[1]);
+	snprintf(sc2.name, sizeof(sc2.name), "second");
+	reps[1].claims[0].verdict = VERDICT_CONFIRMED;
+	reps[0] = rep;
+	CHECK(report_html_all(reps, 2, html, &e) == 0);
+	buf = slurp(html);
+	CHECK(buf != NULL);
+	if (buf) {
+		const char *toc = strstr(buf, "<nav class=\"toc\">"), *verdicts = strstr(buf, "id=\"verdicts\""),
+			   *s1 = strstr(buf, "<section class=\"scenario\" id=\"s1\">"),
+			   *s2 = strstr(buf, "<section class=\"scenario\" id=\"s2\">");
+
+		CHECK(toc && verdicts && s1 && s2 && toc < verdicts && verdicts < s1 && s1 < s2);
+		CHECK(strstr(buf, "<a href=\"#s1\">rich</a>") && strstr(buf, "<a href=\"#s2\">second</a>"));
+		CHECK_EQ_U(count(buf, "id=\"s1-plot-rps\""), 1);
+		CHECK_EQ_U(count(buf, "id=\"s2-plot-rps\""), 1);
+		CHECK_EQ_U(count(buf, "id=\"plot-rps\""), 0);
+		CHECK_EQ_U(count(buf, "id=\"s2-summary\""), 1);
+		CHECK_EQ_U(count(buf, "<h1>"), 1);
+		/* four claims: 1 confirmed, 1 refuted, 2 not measured */
+		CHECK(strstr(buf, "data-verdict=\"confirmed\">confirmed</span> 1</span>") != NULL);
+		CHECK(strstr(buf, "data-verdict=\"refuted\">refuted</span> 1</span>") != NULL);
+		CHECK(strstr(buf, "data-verdict=\"not measured\">not measured</span> 2</span>") != NULL);
+		CHECK(strstr(buf, "<script") == NULL);
+		free(buf);
+	}
+	CHECK(report_csv_all(reps, 2, csv, &e) == 0);
+	buf = slurp(csv);
+	CHECK(buf != NULL);
+	if (buf) {
+		CHECK_EQ_U(count(buf, "\n"), 5);
+		CHECK_EQ_U(count(buf, "scenario,mpm,"), 1);
+		CHECK(!strncmp(buf, "scenario,mpm,", 13));
+		CHECK(strstr(buf, "\nrich,prefork,") && strstr(buf, "\nrich,event,") && strstr(buf, "\nsecond,prefork,") &&
+		      strstr(buf, "\nsecond,event,"));
+		free(buf);
+	}
+	unlink(path);
+	unlink(html);
+	unlink(csv);
+}
+
 int main(void)
 {
 	test_svg();
 	test_reports();
+	test_sections();
 	return unit_done("test_report");
 }

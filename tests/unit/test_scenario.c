@@ -254,6 +254,13 @@ static void test_errors(void)
 		CHECK(scenario_parse(&sc, junk, sizeof(junk) - 1, "t.scn", &e) == -1);
 		CHECK_STR(e.msg, "t.scn:2: NUL byte in the file");
 	}
+	/* Control characters quoted from a value reach the message as '?': an
+	 * error is one printable line (found by tests/fuzz/fuzz_scenario). */
+	bad("[load]\nrequests = 1000\021concurrency = 100\n",
+	    "t.scn:2: requests: '1000?concurrency = 100' is not a non-negative integer");
+	bad("[load]\nkeepalive = o\033[2Jn\r\r\n", "t.scn:2: keepalive: 'o?[2Jn' is not on/off");
+	bad("[load]\nrate = 1\r5\n", "t.scn:2: rate: '1?5' is not a non-negative number of requests/s");
+	bad("[file a\033b]\n", "t.scn:1: bad file name 'a?b' (use [A-Za-z0-9._-], not starting with '.', at most 63 characters)");
 }
 
 static void test_mpm_names(void)
