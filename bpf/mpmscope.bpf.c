@@ -810,10 +810,15 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	}
 }
 
+/* sched_switch's 4th argument, prev_state, exists since 5.18: the loader
+ * says whether this kernel has it (from its BTF). Reading ctx[3] only under
+ * this constant keeps the program valid on older kernels too. */
+const volatile bool has_prev_state = false;
+
 SEC("tp_btf/sched_switch")
-int BPF_PROG(ms_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
+int BPF_PROG(ms_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	on_switch(prev, next, prev_state, true);
+	on_switch(prev, next, has_prev_state ? (long)(unsigned int)ctx[3] : task_state(prev), true);
 	return 0;
 }
 
@@ -1017,11 +1022,12 @@ static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
 	if ((c->flags & MS_CF_RESP_SENT) && !(c->flags & MS_CF_IN_REQ) && now > c->last_send_ns) {
 		__u64 gap = now - c->last_send_ns;
 
-		hist_add(MS_H_KA_IDLE, gap);
-		c->idle_sum_ns += gap;
+		/* kept apart from the keep-alive gaps ended by a new request: a
+		 * "Connection: close" response is followed by a close within
+		 * microseconds, a KeepAliveTimeout expiry after seconds */
+		hist_add(MS_H_IDLE_CLOSE, gap);
 		if (gap > c->idle_max_ns)
 			c->idle_max_ns = gap;
-		c->idle_count++;
 	}
 }
 

@@ -171,11 +171,12 @@ enum ms_hist_id {
 	MS_H_PROC_FIRST_RUN,   /* new process: sched_wakeup_new -> first time on a CPU */
 	MS_H_THREAD_FIRST_RUN, /* new thread: same */
 	MS_H_LISTEN_Q,         /* connection established -> accepted */
-	MS_H_KA_IDLE,          /* keep-alive idle gap: response sent -> next request read */
+	MS_H_KA_IDLE,          /* keep-alive idle gap: response sent -> next request read on it */
 	MS_H_REQ_READ,         /* first -> last read of a request */
 	MS_H_REQ_HANDLE,       /* last read -> first byte of the response */
 	MS_H_REQ_WRITE,        /* first -> last write of a response */
 	MS_H_LINGER,           /* server FIN -> socket closed */
+	MS_H_IDLE_CLOSE,       /* response sent -> the connection closed, no further request */
 	MS_H_RUNQ,             /* run-queue latency, one per role: MS_H_RUNQ + role */
 	MS_H_OFFCPU = MS_H_RUNQ + MS_ROLE__MAX, /* off-CPU time per reason: MS_H_OFFCPU + reason */
 	MS_H__MAX = MS_H_OFFCPU + MS_OFF__MAX

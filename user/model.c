@@ -472,6 +472,7 @@ void conn_facts_from(struct conn_facts *f, const struct conn_agg *a, const struc
 	f->listen_queue_us = dist_of_hist(a->listen_q_us);
 	f->linger_us = dist_of_hist(a->linger_us);
 	f->keepalive_idle_us = hsum_of(&c->hists[MS_H_KA_IDLE]);
+	f->idle_before_close_us = hsum_of(&c->hists[MS_H_IDLE_CLOSE]);
 	f->keepalive_idle_max_us = a->idle_max_us;
 	f->req_read_us = hsum_of(&c->hists[MS_H_REQ_READ]);
 	f->req_handle_us = hsum_of(&c->hists[MS_H_REQ_HANDLE]);

@@ -109,7 +109,8 @@ struct conn_facts {
 	double requests_per_conn;
 	uint32_t max_requests_per_conn;
 	struct dist listen_queue_us;       /* exact, from the records */
-	struct hsum keepalive_idle_us;     /* kernel histogram: every gap */
+	struct hsum keepalive_idle_us;     /* kernel histogram: gaps that ended with a new request */
+	struct hsum idle_before_close_us;  /* response -> close (Connection: close, or an expiry) */
 	double keepalive_idle_max_us;      /* exact */
 	uint64_t idle_gaps;
 	double held_task_seconds;          /* tasks blocked on idle keep-alive connections */

@@ -698,6 +698,7 @@ static void json_conn(struct json *j, const struct run_model *r)
 	json_kdouble(j, "max", f->keepalive_idle_max_us);
 	json_kdouble(j, "mean", f->keepalive_idle_us.mean);
 	json_obj_end(j);
+	json_hsum(j, "idle_before_close_us", &f->idle_before_close_us);
 	json_kdouble(j, "held_task_seconds", f->held_task_seconds);
 	json_key(j, "closes");
 	json_obj_begin(j);

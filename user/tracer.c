@@ -32,6 +32,7 @@ struct tracer {
 	void *on_event_ctx;
 	bool discard_events;
 	bool syscall_tps;      /* per-syscall tracepoints (else the generic sys_enter/sys_exit) */
+	bool has_prev_state;   /* sched_switch has its prev_state argument (5.18+) */
 	uint64_t nrecords;     /* ring-buffer records received */
 	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
 };
@@ -192,6 +193,19 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 		bpf_program__set_autoload(p, load);
 		t->nprogs += load;
 	}
+	/* sched_switch(preempt, prev, next[, prev_state]): 5.18 added the 4th */
+	t->has_prev_state = false;
+	if (vmlinux) {
+		int id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+		const struct btf_type *ty = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+
+		if (ty)
+			ty = btf__type_by_id(vmlinux, ty->type); /* pointer */
+		if (ty && btf_is_ptr(ty))
+			ty = btf__type_by_id(vmlinux, ty->type); /* func proto */
+		if (ty && btf_is_func_proto(ty))
+			t->has_prev_state = btf_vlen(ty) >= 5; /* void *, preempt, prev, next, prev_state */
+	}
 	btf__free(vmlinux);
 }
 
@@ -209,6 +223,7 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 	choose_programs(t, s, raw, o);
 	libbpf_verifier[0] = 0;
 	s->rodata->targ_mpm = (__u32)o->mpm;
+	s->rodata->has_prev_state = t->has_prev_state;
 	{
 		/* MPMSCOPE_RINGBUF_BYTES: a smaller ring buffer, to prove that
 		 * drops are counted and reported (tests); a power of two and a
