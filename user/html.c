@@ -1456,6 +1456,7 @@ static void conn_section(struct page *p)
 	struct svg_series cs[ARRAY_SIZE(closers)];
 	size_t ncs = 0;
 	const struct ms_hist *h[MPM__MAX];
+	struct ms_hist idle[MPM__MAX];
 	char empty[160];
 	int avail = 0;
 	const struct run_model *lacking = NULL;
@@ -1484,7 +1485,18 @@ static void conn_section(struct page *p)
 		tv[i][2] = a && f->linger_us.n ? f->linger_us.p50 : NAN;
 		tv[i][3] = a && f->linger_us.n ? f->linger_us.p99 : NAN;
 		pm.s[i].y = tv[i];
-		h[i] = a ? &ran->r[i]->snap_end.hists[MS_H_KA_IDLE] : NULL;
+		/* every idle gap after a response: ended by the next request, or by
+		 * the close (a KeepAliveTimeout expiry, a Connection: close) */
+		if (a) {
+			const struct ms_hist *ka = &ran->r[i]->snap_end.hists[MS_H_KA_IDLE];
+			const struct ms_hist *cz = &ran->r[i]->snap_end.hists[MS_H_IDLE_CLOSE];
+
+			for (int k = 0; k < MS_HIST_SLOTS; k++)
+				idle[i].slots[k] = ka->slots[k] + cz->slots[k];
+			idle[i].count = ka->count + cz->count;
+			idle[i].sum_ns = ka->sum_ns + cz->sum_ns;
+		}
+		h[i] = a ? &idle[i] : NULL;
 	}
 	if (lacking) {
 		snprintf(empty, sizeof(empty), "this kernel lacks %s", missing_tp(lacking));
@@ -1503,8 +1515,9 @@ static void conn_section(struct page *p)
 	per_mpm_bars(p, "plot-held", "Held task-seconds",
 		     "server tasks blocked on idle keep-alive connections, summed over the run", "task-seconds",
 		     SVG_SEC, held, empty);
-	hist_chart(p, "plot-ka-idle-hist", "Keep-alive idle gaps",
-		   "kernel log2 histogram, whole run: response sent \u2192 next request read", "idle gaps", h,
+	hist_chart(p, "plot-ka-idle-hist", "Idle gaps after a response",
+		   "kernel log2 histogram, whole run: response sent \u2192 next request read, or \u2192 close",
+		   "idle gaps", h,
 		   lacking ? empty : "no keep-alive connection was reused or left idle");
 	for (size_t k = 0; k < ARRAY_SIZE(closers); k++) {
 		bool any = false;
