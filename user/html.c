@@ -400,21 +400,11 @@ static void main_table(struct page *p)
 		const struct run_model *r = &rep->runs[i];
 		const struct lg_result *l = &r->load;
 		const struct kernel_facts *k = &r->k;
-		uint32_t maxthr = 0;
-		size_t children = 0, signalled = 0;
+		uint32_t maxthr = k->child_max_threads;
+		size_t children = k->children, signalled = k->children_signalled;
 
 		if (!r->ran)
 			continue;
-		for (size_t q = 0; q < k->nprocs; q++) {
-			if (k->procs[q].is_root)
-				continue;
-			children++;
-			if (k->procs[q].max_threads > maxthr)
-				maxthr = k->procs[q].max_threads;
-			if (k->procs[q].exited && (k->procs[q].exit_code & 0x7f) &&
-			    (k->procs[q].exit_code & 0x7f) != SIGTERM)
-				signalled++;
-		}
 		sb_printf(b, "<li><b>%s</b>: %zu server processes (%llu at start-up, %llu under load, %llu after), at "
 			     "most %u threads in one; %llu connections opened, %llu accepted by the kernel",
 			  mpm_name(r->mpm), children, (unsigned long long)k->spawn_by_phase[PHASE_STARTUP][0],

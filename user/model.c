@@ -2,6 +2,7 @@
 /* Kernel facts from the tracer's counters and records, joined with the load. */
 #include "model.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -615,9 +616,20 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 	for (size_t i = 0; i < nix; i++)
 		if (!ix[i].matched && r->load.conns[ix[i].i].t_established)
 			k->load_conns_unaccepted++;
-	for (size_t i = 0; i < k->nprocs; i++)
-		if (k->procs[i].max_threads > k->server_procs_max_threads)
-			k->server_procs_max_threads = k->procs[i].max_threads;
+	for (size_t i = 0; i < k->nprocs; i++) {
+		const struct proc_fact *p = &k->procs[i];
+		int sig = p->exit_code & 0x7f;
+
+		if (p->max_threads > k->server_procs_max_threads)
+			k->server_procs_max_threads = p->max_threads;
+		if (p->is_root)
+			continue;
+		k->children++;
+		if (p->max_threads > k->child_max_threads)
+			k->child_max_threads = p->max_threads;
+		if (p->exited && sig && sig != SIGTERM)
+			k->children_signalled++;
+	}
 	build_spawn(r, c, ev, nev);
 	build_sched(r, ev, nev);
 	build_conn(r, c, ev, nev, ix, nix);

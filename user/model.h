@@ -178,6 +178,9 @@ struct kernel_facts {
 	struct proc_fact *procs;
 	size_t nprocs;
 	uint32_t server_procs_max_threads; /* most threads any server process had at once (1 = single-threaded) */
+	uint32_t children;            /* server processes other than the parent */
+	uint32_t child_max_threads;   /* most threads any child had at once */
+	uint32_t children_signalled;  /* children ended by a signal other than SIGTERM */
 	struct spawn_facts spawn;
 	struct sched_facts sched;
 	struct conn_facts conn;

@@ -313,21 +313,11 @@ void report_table(const struct report *rep, FILE *out)
 		const struct run_model *r = &rep->runs[i];
 		const struct lg_result *l = &r->load;
 		const struct kernel_facts *k = &r->k;
-		uint32_t maxthr = 0;
-		size_t children = 0, signalled = 0;
+		uint32_t maxthr = k->child_max_threads;
+		size_t children = k->children, signalled = k->children_signalled;
 
 		if (!r->ran)
 			continue;
-		for (size_t p = 0; p < k->nprocs; p++) {
-			if (k->procs[p].is_root)
-				continue;
-			children++;
-			if (k->procs[p].max_threads > maxthr)
-				maxthr = k->procs[p].max_threads;
-			if (k->procs[p].exited && (k->procs[p].exit_code & 0x7f) &&
-			    (k->procs[p].exit_code & 0x7f) != SIGTERM)
-				signalled++;
-		}
 		fprintf(out, "%-8s %zu server processes (%llu at start-up, %llu under load, %llu after), "
 			     "at most %u threads in one; %llu connections opened, %llu accepted by the kernel",
 			mpm_name(r->mpm), children,
