@@ -908,7 +908,25 @@ static __always_inline void touch_conn(struct ms_task *t, __u64 sk, struct ms_co
 
 /* Bytes read by a server task: the first read after a response starts a new
  * request, and ends a keep-alive idle gap. */
-static __always_inline void on_recv(struct sock *sk, int ret)
+/* The server's listening ports, when known at load time: a socket whose
+ * local port is not one of them is the client's, dismissed for the cost of
+ * one load instead of a map lookup (the client reads and writes as often
+ * as the server on loopback). */
+const volatile __u16 server_ports[4] = {};
+const volatile __u32 nserver_ports = 0;
+
+static __always_inline bool server_socket(struct sock *sk, bool btf)
+{
+	__u16 port;
+
+	if (!nserver_ports)
+		return true;
+	port = RD(btf, sk, __sk_common.skc_num);
+	return port == server_ports[0] || (nserver_ports > 1 && port == server_ports[1]) ||
+	       (nserver_ports > 2 && port == server_ports[2]) || (nserver_ports > 3 && port == server_ports[3]);
+}
+
+static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 {
 	__u64 pid_tgid, key = (__u64)sk, now;
 	struct ms_conn *c;
@@ -916,6 +934,8 @@ static __always_inline void on_recv(struct sock *sk, int ret)
 	__u32 tid, trole;
 
 	if (ret <= 0)
+		return;
+	if (!server_socket(sk, btf))
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
 	tid = (__u32)pid_tgid;
@@ -958,13 +978,15 @@ static __always_inline void on_recv(struct sock *sk, int ret)
 		emit_step_task(MS_STEP_RECV, key, ret, 0, tid, trole);
 }
 
-static __always_inline void on_send(struct sock *sk, int ret)
+static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 {
 	__u64 pid_tgid, key = (__u64)sk, now;
 	struct ms_conn *c;
 	struct ms_task *t;
 
 	if (ret <= 0)
+		return;
+	if (!server_socket(sk, btf))
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
 	t = task_of((__u32)pid_tgid);
@@ -991,28 +1013,28 @@ static __always_inline void on_send(struct sock *sk, int ret)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(ms_sock_recv, struct sock *sk, int ret, int flags)
 {
-	on_recv(sk, ret);
+	on_recv(sk, ret, true);
 	return 0;
 }
 
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(ms_sock_recv_raw, struct sock *sk, int ret, int flags)
 {
-	on_recv(sk, ret);
+	on_recv(sk, ret, false);
 	return 0;
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(ms_sock_send, struct sock *sk, int ret, int flags)
 {
-	on_send(sk, ret);
+	on_send(sk, ret, true);
 	return 0;
 }
 
 SEC("raw_tp/sock_send_length")
 int BPF_PROG(ms_sock_send_raw, struct sock *sk, int ret, int flags)
 {
-	on_send(sk, ret);
+	on_send(sk, ret, false);
 	return 0;
 }
 

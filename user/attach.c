@@ -99,6 +99,8 @@ static bool numeric(const char *s)
 	return true;
 }
 
+static void find_ports(struct attach_target *a);
+
 int attach_find(struct attach_target *a, pid_t pid, const char *comm, struct errbuf *e)
 {
 	memset(a, 0, sizeof(*a));
@@ -151,6 +153,7 @@ int attach_find(struct attach_target *a, pid_t pid, const char *comm, struct err
 	a->root = pid;
 	proc_exe(pid, a->exe, sizeof(a->exe));
 	proc_comm(pid, a->comm, sizeof(a->comm));
+	find_ports(a);
 	return 0;
 }
 
@@ -331,7 +334,6 @@ int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e)
 			a->threads++;
 		}
 	}
-	find_ports(a);
 	for (int i = 0; i < a->nports; i++)
 		if (tracer_listen_port(t, a->ports[i], e))
 			return -1;

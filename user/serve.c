@@ -477,6 +477,11 @@ int cmd_serve(int argc, char **argv)
 	    open_listener(listen_spec, &lfd, shown, sizeof(shown), &loopback, &e))
 		goto usage_err;
 	to.mpm = (int)at.mpm;
+	if (at.nports <= 4) { /* the listening ports filter sockets cheaply in the kernel */
+		for (int i = 0; i < at.nports; i++)
+			to.ports[i] = at.ports[i];
+		to.nports = at.nports;
+	}
 	to.on_event_ctx = &st;
 	if (tracer_open(&t, &to, &e) || attach_seed(&at, t, &e)) {
 		tracer_close(t);

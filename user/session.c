@@ -13,7 +13,11 @@ int session_start(struct session *s, const struct apache *proto, const struct sc
 	s->a.mpm = m;
 	s->a.sc = sc;
 	topts.mpm = (int)m;
-	if (apache_prepare(&s->a, e) || tracer_open(&s->t, &topts, e) || tracer_listen_port(s->t, s->a.port, e))
+	if (apache_prepare(&s->a, e))
+		return -1;
+	topts.ports[0] = s->a.port; /* chosen by apache_prepare */
+	topts.nports = 1;
+	if (tracer_open(&s->t, &topts, e) || tracer_listen_port(s->t, s->a.port, e))
 		return -1;
 	if (apache_spawn(&s->a, e))
 		return -1;

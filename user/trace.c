@@ -177,6 +177,11 @@ int cmd_trace(int argc, char **argv)
 	if (tracer_preflight(&to, &e) || attach_find(&at, (pid_t)pid, comm, &e) || attach_detect_mpm(&at, &e))
 		goto usage_err;
 	to.mpm = (int)at.mpm;
+	if (at.nports <= 4) { /* the listening ports filter sockets cheaply in the kernel */
+		for (int i = 0; i < at.nports; i++)
+			to.ports[i] = at.ports[i];
+		to.nports = at.nports;
+	}
 	to.on_event_ctx = &st;
 	vec_init(&st.tasks, sizeof(struct ms_event));
 	conn_agg_init(&st.conns);

@@ -224,6 +224,11 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 	libbpf_verifier[0] = 0;
 	s->rodata->targ_mpm = (__u32)o->mpm;
 	s->rodata->has_prev_state = t->has_prev_state;
+	if (o->nports > 0 && o->nports <= 4) {
+		for (int i = 0; i < o->nports; i++)
+			s->rodata->server_ports[i] = o->ports[i];
+		s->rodata->nserver_ports = (__u32)o->nports;
+	}
 	{
 		/* MPMSCOPE_RINGBUF_BYTES: a smaller ring buffer, to prove that
 		 * drops are counted and reported (tests); a power of two and a

@@ -27,6 +27,8 @@ struct tracer_opts {
 	void *on_event_ctx;
 	bool discard_events;  /* do not keep records (memory stays flat) */
 	bool no_syscall_tps;  /* generic sys_enter/sys_exit instead of per-syscall tracepoints */
+	uint16_t ports[4];    /* the server's listening ports if known before loading (a cheap filter) */
+	int nports;
 };
 
 struct tracer_counts {
