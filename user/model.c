@@ -568,6 +568,10 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 		}
 		case MS_EV_EXIT:
 			p = proc_find(k, (pid_t)e->tgid);
+			/* a process that existed before the trace (trace -p): known
+			 * from its exit on */
+			if (!p && e->exit.group_dead)
+				p = proc_add(k, &cap, (pid_t)e->tgid, 0, 0);
 			if (!p)
 				break;
 			p->min_flt += e->exit.min_flt;
