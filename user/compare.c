@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +171,58 @@ static void progress(const struct compare_opts *o, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A live line on stderr while the load runs, when stderr is a terminal:
+ * scenario, MPM, elapsed, requests done, req/s over the last second. */
+struct live {
+	const struct compare_opts *o;
+	const char *scenario, *mpm;
+	_Atomic uint64_t done;
+	volatile bool stop;
+	pthread_t thread;
+	bool running;
+};
+
+static void *live_thread(void *arg)
+{
+	struct live *lv = arg;
+	uint64_t t0 = now_ns(), last = 0, tl = t0;
+
+	while (!lv->stop) {
+		uint64_t t, d;
+
+		usleep(250 * 1000);
+		t = now_ns();
+		if (t - tl < NSEC_PER_SEC)
+			continue;
+		d = atomic_load_explicit(&lv->done, memory_order_relaxed);
+		fprintf(stderr, "\rmpmscope: %s: %s: load %.0f s, %llu done, %.0f req/s   ", lv->scenario, lv->mpm,
+			(double)(t - t0) / 1e9, (unsigned long long)d, (double)(d - last) * 1e9 / (double)(t - tl));
+		last = d;
+		tl = t;
+	}
+	fprintf(stderr, "\r%*s\r", 70, "");
+	return NULL;
+}
+
+static void live_start(struct live *lv, const struct compare_opts *o, const char *scenario, const char *mpm)
+{
+	memset(lv, 0, sizeof(*lv));
+	lv->o = o;
+	lv->scenario = scenario;
+	lv->mpm = mpm;
+	if (o->quiet || !isatty(2))
+		return;
+	lv->running = !pthread_create(&lv->thread, NULL, live_thread, lv);
+}
+
+static void live_stop(struct live *lv)
+{
+	lv->stop = true;
+	if (lv->running)
+		pthread_join(lv->thread, NULL);
+	lv->running = false;
+}
+
 static void load_config(const struct scenario *sc, const struct compare_opts *o, const struct apache *a,
 			struct lg_config *cfg)
 {
@@ -205,6 +259,7 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	struct mem_sampler *ms = NULL;
 	struct mem_result mr = { 0 };
 	struct netstat net0 = { 0 }, net1 = { 0 }, netd = { 0 };
+	struct live lv = { 0 };
 	const struct ms_event *ev;
 	size_t nev;
 	int rc;
@@ -229,10 +284,17 @@ static int run_one(const struct scenario *sc, const struct compare_opts *o, cons
 	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
 		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
 	ms = mem_sampler_start(&ss.a, 250);
+	live_start(&lv, o, sc->name, mpm_name(m));
+	r->load_cfg.live_completed = &lv.done;
 	netstat_read(&net0);
 	tracer_read_counts(ss.t, &r->snap_start);
-	if (lg_run(&r->load_cfg, &r->load, e))
+	rc = lg_run(&r->load_cfg, &r->load, e);
+	live_stop(&lv);
+	r->load_cfg.live_completed = NULL;
+	if (rc) {
+		rc = -1;
 		goto out;
+	}
 	tracer_read_counts(ss.t, &r->snap_end);
 	netstat_read(&net1);
 	netstat_diff(&netd, &net1, &net0);

@@ -511,6 +511,8 @@ static void response_done(struct lg_thread *t, struct conn *c, uint32_t ev)
 		record_fail(t, c, LG_FAIL_STATUS, status, now);
 	} else {
 		t->r.completed++;
+		if (sh->cfg->live_completed)
+			atomic_fetch_add_explicit(sh->cfg->live_completed, 1, memory_order_relaxed);
 		tk->completed++;
 	}
 	want = atomic_load_explicit(&sh->doclen, memory_order_relaxed);

@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,6 +62,9 @@ struct lg_config {
 	bool allow_remote;      /* the user named a non-loopback host explicitly */
 	pid_t watch_pid;        /* stop the load as soon as this process exits (0: none):
 				 * the server's parent, so that a dead server ends the run */
+	/* if set, complete responses are also added here as they come, for a
+	 * live progress line (relaxed atomic adds: the caller only reads it) */
+	_Atomic uint64_t *live_completed;
 };
 
 /* One client connection, kept when record_conns is set. Times are CLOCK_MONOTONIC ns. */
