@@ -1126,13 +1126,6 @@ static void plot_load_timeline(struct page *p)
 
 /* ---- scheduler ------------------------------------------------------------- */
 
-/* Off-CPU reasons that are idleness by design: left out of the table and the
- * chart as in the text report (they are in the JSON). */
-static bool off_idle(int o)
-{
-	return o == MS_OFF_WAIT_CONN || o == MS_OFF_POD || o == MS_OFF_MAINTENANCE;
-}
-
 static double per_req(const struct run_model *r, uint64_t n)
 {
 	return r->load.completed ? (double)n / (double)r->load.completed : 0;
@@ -1151,41 +1144,7 @@ static void sched_table(struct page *p)
 	for (int i = 0; i < ran->n; i++) {
 		const struct run_model *r = ran->r[i];
 		const struct sched_facts *f = &r->k.sched;
-		uint64_t best[2] = { 0, 0 }, bon[2] = { 0, 0 };
-		int bw[2][2] = { { -1, -1 }, { -1, -1 } }, bo[2] = { -1, -1 };
 
-		for (int w = 0; w < MS_WAKERS; w++)
-			for (int e = 0; e < MS_ROLE__MAX; e++) {
-				uint64_t v = f->pairs[w][e];
-
-				if (v > best[0]) {
-					best[1] = best[0];
-					bw[1][0] = bw[0][0];
-					bw[1][1] = bw[0][1];
-					best[0] = v;
-					bw[0][0] = w;
-					bw[0][1] = e;
-				} else if (v > best[1]) {
-					best[1] = v;
-					bw[1][0] = w;
-					bw[1][1] = e;
-				}
-			}
-		for (int o = 0; o < MS_OFF__MAX; o++) {
-			uint64_t v = f->off_ns_by_reason[o];
-
-			if (off_idle(o))
-				continue;
-			if (v > bon[0]) {
-				bon[1] = bon[0];
-				bo[1] = bo[0];
-				bon[0] = v;
-				bo[0] = o;
-			} else if (v > bon[1]) {
-				bon[1] = v;
-				bo[1] = o;
-			}
-		}
 		sb_puts(b, "<tr>");
 		mpm_cell(b, r->mpm);
 		sb_printf(b, "<td>%.2f</td><td>%s</td><td>%.2f (%.2f + %.2f)</td>", f->wakeups_per_request,
@@ -1194,13 +1153,14 @@ static void sched_table(struct page *p)
 		td_hsum(b, &f->runq_us);
 		sb_printf(b, "<td>%.2f</td><td class=\"txt\">", f->herd_wakeups_per_conn);
 		for (int k = 0; k < 2; k++)
-			if (bw[k][0] >= 0)
-				sb_printf(b, "%s%s &rarr; %s %.2f", k ? "; " : "", role_name(bw[k][0]),
-					  role_name(bw[k][1]), per_req(r, best[k]));
+			if (f->top_pairs[k].waker >= 0 && f->top_pairs[k].count)
+				sb_printf(b, "%s%s &rarr; %s %.2f", k ? "; " : "", role_name(f->top_pairs[k].waker),
+					  role_name(f->top_pairs[k].wakee), per_req(r, f->top_pairs[k].count));
 		sb_puts(b, "</td><td class=\"txt\">");
 		for (int k = 0; k < 2; k++)
-			if (bo[k] >= 0)
-				sb_printf(b, "%s%s %.2f s", k ? "; " : "", offcpu_name(bo[k]), (double)bon[k] / 1e9);
+			if (f->top_off[k].reason >= 0 && f->top_off[k].ns)
+				sb_printf(b, "%s%s %.2f s", k ? "; " : "", offcpu_name(f->top_off[k].reason),
+					  (double)f->top_off[k].ns / 1e9);
 		sb_puts(b, "</td></tr>\n");
 	}
 	sb_puts(b, "</table></div>\n<p class=\"cap\">Load phase. Herd: wake-ups of listeners that found no "
@@ -1220,7 +1180,7 @@ static void plot_offcpu(struct page *p)
 	for (int o = 0; o < MS_OFF__MAX; o++) {
 		bool any = false;
 
-		if (off_idle(o))
+		if (offcpu_idle_by_design(o)) /* as in the text report; they are in the JSON */
 			continue;
 		for (int i = 0; i < ran->n; i++) {
 			v[ns][i] = nz((double)ran->r[i]->k.sched.off_ns_by_reason[o] / 1e9);

@@ -126,6 +126,11 @@ const char *errno_slot_name(int slot)
 	return n ? n : "other";
 }
 
+bool offcpu_idle_by_design(int reason)
+{
+	return reason == MS_OFF_WAIT_CONN || reason == MS_OFF_POD || reason == MS_OFF_MAINTENANCE;
+}
+
 void hist_diff(struct ms_hist *out, const struct ms_hist *b, const struct ms_hist *a)
 {
 	for (int i = 0; i < MS_HIST_SLOTS; i++)
@@ -387,6 +392,32 @@ static void build_sched(struct run_model *r, const struct ms_event *ev, size_t n
 				       : 0;
 
 		f->herd_wakeups_per_conn = (extra + (double)f->herd_eagain) / (double)accepted;
+	}
+	f->top_pairs[0].waker = f->top_pairs[1].waker = -1;
+	f->top_off[0].reason = f->top_off[1].reason = -1;
+	for (int w = 0; w < MS_WAKERS; w++)
+		for (int e = 0; e < MS_ROLE__MAX; e++) {
+			uint64_t v = f->pairs[w][e];
+			int slot = v > f->top_pairs[0].count ? 0 : v > f->top_pairs[1].count ? 1 : -1;
+
+			if (slot < 0)
+				continue;
+			if (slot == 0)
+				f->top_pairs[1] = f->top_pairs[0];
+			f->top_pairs[slot].waker = w;
+			f->top_pairs[slot].wakee = e;
+			f->top_pairs[slot].count = v;
+		}
+	for (int o = 0; o < MS_OFF__MAX; o++) {
+		uint64_t v = f->off_ns_by_reason[o];
+		int slot = offcpu_idle_by_design(o) ? -1 : v > f->top_off[0].ns ? 0 : v > f->top_off[1].ns ? 1 : -1;
+
+		if (slot < 0)
+			continue;
+		if (slot == 0)
+			f->top_off[1] = f->top_off[0];
+		f->top_off[slot].reason = o;
+		f->top_off[slot].ns = v;
 	}
 	for (size_t k = 0; k < nev; k++)
 		if (ev[k].type == MS_EV_EXIT && ev[k].exit.life.role < MS_ROLE__MAX &&

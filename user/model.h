@@ -75,6 +75,7 @@ struct hsum {
 const char *role_name(int role);       /* enum ms_role, MS_WAKER_KERNEL, MS_WAKER_EXTERNAL */
 const char *offcpu_name(int reason);   /* enum ms_offcpu */
 const char *errno_slot_name(int slot); /* see MS_ERRNO_SLOTS: "EAGAIN", "ERESTARTSYS", "other" */
+bool offcpu_idle_by_design(int reason); /* waiting for connections, the pipe of death, maintenance */
 struct hsum hsum_of(const struct ms_hist *h);
 /* b - a, slot by slot (a histogram over a phase) */
 void hist_diff(struct ms_hist *out, const struct ms_hist *b, const struct ms_hist *a);
@@ -97,6 +98,11 @@ struct sched_facts {
 	uint64_t listener_net_wakeups;     /* listeners woken by the network (client or softirq) */
 	double herd_wakeups_per_conn;
 	uint32_t tasks_by_role[MS_ROLE__MAX]; /* tasks seen with each role (at their exit) */
+	/* the two largest wake-up pairs and off-CPU reasons, idleness by design
+	 * (waiting for connections, the pipe of death, maintenance) left out;
+	 * waker/wakee/reason -1 when there is none */
+	struct { int waker, wakee; uint64_t count; } top_pairs[2];
+	struct { int reason; uint64_t ns; } top_off[2];
 };
 
 /* Connections of the server, from the kernel's per-connection records. */

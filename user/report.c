@@ -88,14 +88,9 @@ static void report_spawn_table(const struct report *rep, FILE *out)
 
 static char *fmt_hsum_us(char *buf, size_t n, const struct hsum *h)
 {
-	char a[16], b[16];
+	struct dist d = { .n = h->n, .p50 = h->p50, .p99 = h->p99 };
 
-	if (!h->n) {
-		snprintf(buf, n, "-");
-		return buf;
-	}
-	snprintf(buf, n, "%s/%s", fmt_duration_us(a, sizeof(a), h->p50), fmt_duration_us(b, sizeof(b), h->p99));
-	return buf;
+	return fmt_dist_us(buf, n, &d);
 }
 
 /* Wake-ups, run queue, CPU per request; connections and keep-alive. */
@@ -108,55 +103,19 @@ static void report_sched_conn_table(const struct report *rep, FILE *out)
 	for (int i = 0; i < rep->nruns; i++) {
 		const struct run_model *r = &rep->runs[i];
 		const struct sched_facts *f = &r->k.sched;
-		uint64_t best[2] = { 0, 0 };
-		int bw[2][2] = { { -1, -1 }, { -1, -1 } };
-		int bo[2] = { -1, -1 };
-		uint64_t bon[2] = { 0, 0 };
 
 		if (!r->ran)
 			continue;
-		for (int w = 0; w < MS_WAKERS; w++)
-			for (int e = 0; e < MS_ROLE__MAX; e++) {
-				uint64_t v = f->pairs[w][e];
-
-				if (v > best[0]) {
-					best[1] = best[0];
-					bw[1][0] = bw[0][0];
-					bw[1][1] = bw[0][1];
-					best[0] = v;
-					bw[0][0] = w;
-					bw[0][1] = e;
-				} else if (v > best[1]) {
-					best[1] = v;
-					bw[1][0] = w;
-					bw[1][1] = e;
-				}
-			}
-		for (int o = 0; o < MS_OFF__MAX; o++) {
-			uint64_t v = f->off_ns_by_reason[o];
-
-			if (o == MS_OFF_WAIT_CONN || o == MS_OFF_POD || o == MS_OFF_MAINTENANCE)
-				continue; /* idle by design: shown in JSON */
-			if (v > bon[0]) {
-				bon[1] = bon[0];
-				bo[1] = bo[0];
-				bon[0] = v;
-				bo[0] = o;
-			} else if (v > bon[1]) {
-				bon[1] = v;
-				bo[1] = o;
-			}
-		}
 		fprintf(out, "%-8s %9.2f %9s %8.2f %15s %9.2f ", mpm_name(r->mpm), f->wakeups_per_request,
 			fmt_duration_us(b[0], sizeof(b[0]), f->cpu_us_per_request), f->cswitch_per_request,
 			fmt_hsum_us(b[1], sizeof(b[1]), &f->runq_us), f->herd_wakeups_per_conn);
 		for (int k = 0; k < 2; k++)
-			if (bw[k][0] >= 0)
-				fprintf(out, " %s>%s %.2f/req", role_name(bw[k][0]), role_name(bw[k][1]),
-					(r->load.completed ? (double)best[k] / (double)r->load.completed : 0));
+			if (f->top_pairs[k].waker >= 0 && f->top_pairs[k].count)
+				fprintf(out, " %s>%s %.2f/req", role_name(f->top_pairs[k].waker), role_name(f->top_pairs[k].wakee),
+					(r->load.completed ? (double)f->top_pairs[k].count / (double)r->load.completed : 0));
 		for (int k = 0; k < 2; k++)
-			if (bo[k] >= 0)
-				fprintf(out, "; %s %.2fs", offcpu_name(bo[k]), (double)bon[k] / 1e9);
+			if (f->top_off[k].reason >= 0 && f->top_off[k].ns)
+				fprintf(out, "; %s %.2fs", offcpu_name(f->top_off[k].reason), (double)f->top_off[k].ns / 1e9);
 		fprintf(out, "\n");
 	}
 	fprintf(out, "\n%-8s %7s %8s %15s %15s %10s %21s %15s\n", "conns", "conns", "req/conn", "listen q p50/99",
