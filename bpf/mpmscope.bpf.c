@@ -186,8 +186,31 @@ static __always_inline bool is_tracked(__u32 tgid)
  * handlers take `btf` as a constant, so each twin keeps only its own way. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
+/* One byte per possible tid (sized to the kernel's pid_max by the loader):
+ * "this thread is the server's". An array lookup is inlined by the
+ * verifier into a bounds check and a load, so the many context switches and
+ * wake-ups of other tasks are dismissed without hashing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 4194304); /* PID_MAX_LIMIT; the loader shrinks it to pid_max */
+	__type(key, __u32);
+	__type(value, __u8);
+} is_server SEC(".maps");
+
+static __always_inline void mark_server(__u32 tid, __u8 on)
+{
+	__u8 *f = bpf_map_lookup_elem(&is_server, &tid);
+
+	if (f)
+		*f = on;
+}
+
 static __always_inline struct ms_task *task_of(__u32 tid)
 {
+	__u8 *f = bpf_map_lookup_elem(&is_server, &tid);
+
+	if (!f || !*f)
+		return NULL;
 	return bpf_map_lookup_elem(&tasks, &tid);
 }
 
@@ -381,6 +404,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 			life.role = MS_ROLE_OTHER;
 	}
 	bpf_map_update_elem(&tasks, &ctid, &life, BPF_ANY);
+	mark_server(ctid, 1);
 	call = bpf_map_lookup_elem(&spawn_calls, &tid);
 	if (call)
 		call->kind = thread ? 2 : 1;
@@ -456,6 +480,7 @@ static __always_inline void on_exit(struct task_struct *task)
 	}
 	if (life)
 		bpf_map_delete_elem(&tasks, &tid);
+	mark_server(tid, 0);
 	if (group_dead)
 		bpf_map_delete_elem(&tracked, &tgid);
 }

@@ -379,14 +379,20 @@ static void build_sched(struct run_model *r, const struct ms_event *ev, size_t n
 	}
 	f->herd_eagain = b->accept_errno[11] >= a->accept_errno[11] ? b->accept_errno[11] - a->accept_errno[11] : 0;
 	accepted = b->c[MS_C_ACCEPT_OK] >= a->c[MS_C_ACCEPT_OK] ? b->c[MS_C_ACCEPT_OK] - a->c[MS_C_ACCEPT_OK] : 0;
-	f->listener_net_wakeups = f->pairs[MS_WAKER_EXTERNAL][MS_ROLE_LISTENER] + f->pairs[MS_WAKER_KERNEL][MS_ROLE_LISTENER];
+	/* the client's packets wake the listeners from the client's context on
+	 * loopback (external); timers (kernel) wake them too, but not because
+	 * of a connection */
+	f->listener_net_wakeups = f->pairs[MS_WAKER_EXTERNAL][MS_ROLE_LISTENER];
 	if (accepted) {
 		/* event's listeners sleep in epoll_wait on the shared listening
 		 * socket without EPOLLEXCLUSIVE: a new connection wakes all of them;
 		 * the losers usually find nothing when epoll re-polls and go back
 		 * to sleep inside the kernel (no EAGAIN from accept4 at all). So
 		 * the herd is the network wake-ups of listeners beyond one per
-		 * connection, plus the accept4 calls that lost the race. */
+		 * connection, plus the accept4 calls that lost the race. (It also
+		 * holds the one wake-up per connection of event's asynchronous
+		 * lingering close, when the client's FIN reaches the listener's
+		 * epoll set, and of keep-alive connections parked there.) */
 		double extra = r->mpm == MPM_EVENT && f->listener_net_wakeups > accepted
 				       ? (double)(f->listener_net_wakeups - accepted)
 				       : 0;

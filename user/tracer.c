@@ -223,6 +223,19 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 	choose_programs(t, s, raw, o);
 	libbpf_verifier[0] = 0;
 	s->rodata->targ_mpm = (__u32)o->mpm;
+	{
+		/* is_server: one byte per possible tid */
+		FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+		unsigned long pid_max = 0;
+
+		if (f) {
+			if (fscanf(f, "%lu", &pid_max) != 1)
+				pid_max = 0;
+			fclose(f);
+		}
+		if (pid_max >= 1024 && pid_max <= 4194304)
+			bpf_map__set_max_entries(s->maps.is_server, (__u32)pid_max);
+	}
 	s->rodata->has_prev_state = t->has_prev_state;
 	if (o->nports > 0 && o->nports <= 4) {
 		for (int i = 0; i < o->nports; i++)
@@ -364,8 +377,11 @@ int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
 	struct ms_proc v = { .created_ns = now_ns() };
 	struct ms_task task = { .role = MS_ROLE_PARENT };
 
+	__u8 one = 1;
+
 	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &v, sizeof(v), BPF_ANY) ||
-	    bpf_map__update_elem(t->skel->maps.tasks, &key, sizeof(key), &task, sizeof(task), BPF_ANY)) {
+	    bpf_map__update_elem(t->skel->maps.tasks, &key, sizeof(key), &task, sizeof(task), BPF_ANY) ||
+	    bpf_map__update_elem(t->skel->maps.is_server, &key, sizeof(key), &one, sizeof(one), BPF_ANY)) {
 		err_set(e, "cannot track pid %d: %s", (int)pid, strerror(errno));
 		return -1;
 	}
@@ -389,11 +405,16 @@ int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, 
 	__u32 k = (__u32)tgid, tk = (__u32)tid;
 	struct ms_proc p = { .created_ns = 0, .parent_tgid = (__u32)parent_tgid, .depth = parent_tgid ? 1 : 0 };
 	struct ms_task task = { .role = (__u32)role };
+	__u8 one = 1;
 
 	/* BPF_NOEXIST: a process the kernel already added keeps its entry */
 	bpf_map__update_elem(t->skel->maps.tracked, &k, sizeof(k), &p, sizeof(p), BPF_NOEXIST);
 	if (bpf_map__update_elem(t->skel->maps.tasks, &tk, sizeof(tk), &task, sizeof(task), BPF_NOEXIST) &&
 	    errno != EEXIST) {
+		err_set(e, "cannot track task %d: %s", (int)tid, strerror(errno));
+		return -1;
+	}
+	if (bpf_map__update_elem(t->skel->maps.is_server, &tk, sizeof(tk), &one, sizeof(one), BPF_ANY)) {
 		err_set(e, "cannot track task %d: %s", (int)tid, strerror(errno));
 		return -1;
 	}
