@@ -585,6 +585,40 @@ static __always_inline void on_spawn_exit(long ret)
 	bpf_map_delete_elem(&spawn_calls, &tid);
 }
 
+/* In-flight wait4 of a server task (the parent reaping its children), by tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} reap_calls SEC(".maps");
+
+static __always_inline void on_reap_enter(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
+	__u32 tid = (__u32)pid_tgid;
+
+	if (!task_of(tid))
+		return;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&reap_calls, &tid, &now, BPF_ANY);
+}
+
+/* Only the calls that reaped a child count: the parent's once-a-second
+ * WNOHANG polls that find nothing are its maintenance, not reaping. */
+static __always_inline void on_reap_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	__u64 *t0 = bpf_map_lookup_elem(&reap_calls, &tid);
+
+	if (!t0)
+		return;
+	if (ret > 0)
+		hist_add(MS_H_REAP, bpf_ktime_get_ns() - *t0);
+	bpf_map_delete_elem(&reap_calls, &tid);
+}
+
 static __always_inline bool is_spawn_nr(long id)
 {
 	return id == MS_NR_CLONE || id == MS_NR_CLONE3 || id == MS_NR_FORK || id == MS_NR_VFORK;
@@ -601,12 +635,16 @@ static __always_inline void on_sys_exit(struct pt_regs *regs, long ret)
 		on_connect_ret(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
 	else if (is_spawn_nr(id))
 		on_spawn_exit(ret);
+	else if (id == MS_NR_WAIT4)
+		on_reap_exit(ret);
 }
 
 static __always_inline void on_sys_enter(long id)
 {
 	if (is_spawn_nr(id))
 		on_spawn_enter();
+	else if (id == MS_NR_WAIT4)
+		on_reap_enter();
 }
 
 SEC("tp_btf/sys_enter")
@@ -663,6 +701,14 @@ SC_ENTER(clone)
 SC_ENTER(clone3)
 SC_ENTER(fork)
 SC_ENTER(vfork)
+SC_EXIT(wait4, on_reap_exit(ctx->ret))
+
+SEC("tracepoint/syscalls/sys_enter_wait4")
+int ms_sc_e_wait4(struct trace_event_raw_sys_enter *ctx)
+{
+	on_reap_enter();
+	return 0;
+}
 
 SEC("tracepoint/syscalls/sys_exit_connect")
 int ms_sc_x_connect(struct trace_event_raw_sys_exit *ctx)

@@ -44,6 +44,7 @@
 #define MS_NR_SENDFILE 71
 #define MS_NR_PSELECT6 72
 #define MS_NR_SELECT (-1)
+#define MS_NR_WAIT4 260
 #else
 #define MS_NR_ACCEPT 43
 #define MS_NR_ACCEPT4 288
@@ -64,6 +65,7 @@
 #define MS_NR_SENDFILE 40
 #define MS_NR_PSELECT6 270
 #define MS_NR_SELECT 23
+#define MS_NR_WAIT4 61
 #endif
 
 /* What a server task is, decided in the kernel from how it was created and
@@ -177,6 +179,7 @@ enum ms_hist_id {
 	MS_H_REQ_WRITE,        /* first -> last write of a response */
 	MS_H_LINGER,           /* server FIN -> socket closed */
 	MS_H_IDLE_CLOSE,       /* response sent -> the connection closed, no further request */
+	MS_H_REAP,             /* a wait4 of a server task that reaped a child: enter to exit */
 	MS_H_RUNQ,             /* run-queue latency, one per role: MS_H_RUNQ + role */
 	MS_H_OFFCPU = MS_H_RUNQ + MS_ROLE__MAX, /* off-CPU time per reason: MS_H_OFFCPU + reason */
 	MS_H__MAX = MS_H_OFFCPU + MS_OFF__MAX

@@ -75,6 +75,8 @@ check_eq "run with a child killed exits 0" "$?" 0
 check "a child was found to kill" test -n "$victim"
 check_eq "the killed child shows as an exit by signal 9" \
 	"$(jqr "$TMP/kill.json" "[.runs[0].kernel.procs[] | select(.pid == ${victim:-0}) | .exit] | join(\",\")")" "signal 9"
+check_ge "the parent's wait4 that reaped children was timed" \
+	"$(jqr "$TMP/kill.json" '.runs[0].kernel.spawn | if .reap_ns > 0 then .reaped else 0 end')" 1
 check_ge "its replacement shows as a new spawn under load" \
 	"$(jqr "$TMP/kill.json" '.runs[0].kernel.spawn_by_phase.load.processes')" 1
 check_clean "child killed"

@@ -296,6 +296,9 @@ static void build_spawn(struct run_model *r, const struct tracer_counts *c, cons
 	s->thread_lifetime_ms = dtake(&tlt);
 	s->child_minflt = dtake(&flt);
 	s->create_cpu_share = s->server_cpu_ns ? (double)s->create_ns / (double)s->server_cpu_ns : 0;
+	s->reap_ns = c->hists[MS_H_REAP].sum_ns;
+	s->reaped = c->hists[MS_H_REAP].count;
+	s->create_reap_cpu_share = s->server_cpu_ns ? (double)(s->create_ns + s->reap_ns) / (double)s->server_cpu_ns : 0;
 
 	/* timeline: events are sorted by time */
 	for (size_t k = 0; k < nev && !t0; k++)

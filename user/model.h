@@ -46,8 +46,10 @@ struct spawn_facts {
 	struct dist child_minflt;                            /* minor faults of a new process over its life */
 	struct ms_hist khist[MS_H__MAX];                     /* the kernel's own log2 histograms */
 	uint64_t create_ns;        /* kernel time in fork/clone syscalls of the server */
+	uint64_t reap_ns, reaped;  /* kernel time in the server's wait4 calls that reaped a child */
 	uint64_t server_cpu_ns;    /* CPU time of every server thread (sum_exec_runtime at exit) */
 	double create_cpu_share;   /* create_ns / server_cpu_ns */
+	double create_reap_cpu_share; /* (create_ns + reap_ns) / server_cpu_ns */
 	struct spawn_tick *timeline;
 	size_t nticks;
 };

@@ -58,7 +58,7 @@ static void report_spawn_table(const struct report *rep, FILE *out)
 			fmt_dist_us(b[1], sizeof(b[1]), &s->thread_create_us),
 			fmt_dist_us(b[2], sizeof(b[2]), &s->proc_first_run_us),
 			fmt_dist_us(b[3], sizeof(b[3]), &s->thread_first_run_us),
-			fmt_dist_us(b[4], sizeof(b[4]), &s->proc_ready_us), 100.0 * s->create_cpu_share);
+			fmt_dist_us(b[4], sizeof(b[4]), &s->proc_ready_us), 100.0 * s->create_reap_cpu_share);
 	}
 	for (int i = 0; i < rep->nruns; i++)
 		sampled |= rep->runs[i].ran && rep->runs[i].mem.sampled;
@@ -82,7 +82,8 @@ static void report_spawn_table(const struct report *rep, FILE *out)
 			r->mpm == MPM_PREFORK ? "1 process" : "1 thread");
 	}
 	fprintf(out, "(creation: fork/clone time in the creator; 1st run: runnable -> on a CPU; ready: created -> "
-		     "first wait for work.\n memory at the peak sample: PSS shares common pages, USS is what a child "
+		     "first wait for work;\n CPU share: fork/clone and the wait4 calls that reaped a child, over the "
+		     "server's CPU time.\n memory at the peak sample: PSS shares common pages, USS is what a child "
 		     "alone costs; per slot = child USS / connections one child serves)\n");
 }
 
@@ -461,6 +462,9 @@ static void json_spawn(struct json *j, const struct run_model *r)
 	json_ku64(j, "create_ns", s->create_ns);
 	json_ku64(j, "server_cpu_ns", s->server_cpu_ns);
 	json_kdouble(j, "create_cpu_share", s->create_cpu_share);
+	json_ku64(j, "reap_ns", s->reap_ns);
+	json_ku64(j, "reaped", s->reaped);
+	json_kdouble(j, "create_reap_cpu_share", s->create_reap_cpu_share);
 	json_key(j, "kernel_hist");
 	json_obj_begin(j);
 	json_khist(j, "process_create", &s->khist[MS_H_PROC_CREATE]);
