@@ -12,9 +12,11 @@ mkdir -p "$SRV/htdocs" "$SRV/logs"
 chmod 755 "$TMP" "$SRV" "$SRV/htdocs"
 echo "<html><body>trace test</body></html>" >"$SRV/htdocs/test.html"
 chmod 644 "$SRV/htdocs/test.html"
+# below the ephemeral range (the load generators' client ports), and unused
+# in any state
 PORT=
-for p in $(shuf -i 20000-40000 -n 20); do
-	if ! ss -Htln "sport = :$p" | grep -q .; then PORT=$p; break; fi
+for p in $(shuf -i 10000-30000 -n 50); do
+	if ! ss -Htan "( sport = :$p or dport = :$p )" | grep -q .; then PORT=$p; break; fi
 done
 cat >"$SRV/httpd.conf" <<CONF
 ServerRoot "$SRV"
@@ -33,8 +35,10 @@ DocumentRoot "$SRV/htdocs"
 </Directory>
 StartServers 2
 CONF
-"$HTTPD" -f "$SRV/httpd.conf" -k start
-check_eq "apache2 -k start (outside mpmscope) starts" "$?" 0
+"$HTTPD" -f "$SRV/httpd.conf" -k start >"$TMP/start.out" 2>&1
+rc=$?
+check_eq "apache2 -k start (outside mpmscope) starts" "$rc" 0
+[ "$rc" = 0 ] || { cat "$TMP/start.out"; tail -5 "$SRV/logs/error.log" 2>/dev/null; }
 for _ in $(seq 50); do [ -s "$SRV/logs/httpd.pid" ] && break; sleep 0.1; done
 HPID=$(cat "$SRV/logs/httpd.pid" 2>/dev/null)
 stop_httpd() { "$HTTPD" -f "$SRV/httpd.conf" -k stop >/dev/null 2>&1; for _ in $(seq 50); do kill -0 "$HPID" 2>/dev/null || break; sleep 0.1; done; }
