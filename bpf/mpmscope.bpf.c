@@ -181,6 +181,14 @@ static __always_inline bool is_tracked(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
 
+/* The syscall a task is in, from its saved registers (a BTF pointer from
+ * bpf_task_pt_regs: read directly). */
+#if defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) ((regs)->syscallno)
+#else
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
+#endif
+
 /* tp_btf programs get BTF-typed pointers they may dereference directly (a
  * CO-RE-relocated load); raw_tp ones must go through bpf_probe_read. The
  * handlers take `btf` as a constant, so each twin keeps only its own way. */
@@ -761,7 +769,7 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 	if (nr == MS_NR_EPOLL_WAIT || nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2)
 		return role == MS_ROLE_LISTENER ? MS_OFF_WAIT_CONN : MS_OFF_OTHER;
 	if (nr == MS_NR_FUTEX) {
-		int op = (int)PT_REGS_PARM2_CORE_SYSCALL(regs) & 127;
+		int op = (int)PT_REGS_PARM2_SYSCALL(regs) & 127; /* a BTF pointer: a direct load */
 
 		if (op == 6 /* FUTEX_LOCK_PI */)
 			return MS_OFF_ACCEPT_MUTEX;
@@ -776,7 +784,7 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 		struct ms_conn *c;
 
 		/* the pollfd array is on the caller's stack: resident */
-		if (!bpf_probe_read_user(&pfd, sizeof(pfd), (void *)PT_REGS_PARM1_CORE_SYSCALL(regs)) &&
+		if (!bpf_probe_read_user(&pfd, sizeof(pfd), (void *)PT_REGS_PARM1_SYSCALL(regs)) &&
 		    (pfd.events & 0x4 /* POLLOUT */))
 			return MS_OFF_WRITE_RESP;
 		if (!t->cur_sk)
@@ -827,7 +835,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 				t->runq_ns = now;
 			} else {
 				struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-				long nr = regs ? BPF_CORE_READ(regs, orig_ax) : -1;
+				long nr = regs ? SYSCALL_NR(regs) : -1;
 				bool conn_wait = nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT || nr == MS_NR_EPOLL_WAIT ||
 						 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
 				__u32 reason;
