@@ -787,9 +787,17 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 		if (!bpf_probe_read_user(&pfd, sizeof(pfd), (void *)PT_REGS_PARM1_SYSCALL(regs)) &&
 		    (pfd.events & 0x4 /* POLLOUT */))
 			return MS_OFF_WRITE_RESP;
-		if (!t->cur_sk)
-			return MS_OFF_OTHER;
-		c = bpf_map_lookup_elem(&conns, &t->cur_sk);
+		{
+			/* the connection polled: the socket behind the fd it waits on */
+			struct socket *so = pfd.fd >= 0 ? fd_to_socket((struct task_struct *)bpf_get_current_task(),
+									 pfd.fd)
+							 : NULL;
+			__u64 key = so ? (__u64)BPF_CORE_READ(so, sk) : t->cur_sk;
+
+			if (!key)
+				return MS_OFF_OTHER;
+			c = bpf_map_lookup_elem(&conns, &key);
+		}
 		if (!c)
 			return MS_OFF_OTHER;
 		if (c->flags & MS_CF_SERVER_FIN)
@@ -1018,14 +1026,16 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
 	tid = (__u32)pid_tgid;
-	t = task_of(tid); /* a server thread? (the client's reads stop here) */
-	if (!t)
+	/* without known ports, only a server thread's reads count (the
+	 * client's stop here); with them, the port test did that already */
+	if (!nserver_ports && !task_of(tid))
 		return;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
-	trole = role_of(t);
+	t = c->flags & MS_CF_SAMPLED ? task_of(tid) : NULL; /* explain only */
+	trole = t ? role_of(t) : MS_ROLE__MAX;
 	if (!(c->flags & MS_CF_IN_REQ)) {
 		if (c->flags & MS_CF_RESP_SENT) {
 			__u64 gap = now - c->last_send_ns;
@@ -1052,7 +1062,7 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 	}
 	c->last_recv_ns = now;
 	c->rx_bytes += ret;
-	touch_conn(t, key, c);
+	touch_conn(t, key, c); /* explain: its steps follow the task */
 	if (c->flags & MS_CF_SAMPLED)
 		emit_step_task(MS_STEP_RECV, key, ret, 0, tid, trole);
 }
@@ -1068,13 +1078,13 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	if (!server_socket(sk, btf))
 		return;
 	pid_tgid = bpf_get_current_pid_tgid();
-	t = task_of((__u32)pid_tgid);
-	if (!t)
+	if (!nserver_ports && !task_of((__u32)pid_tgid))
 		return;
 	c = bpf_map_lookup_elem(&conns, &key);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
+	t = c->flags & MS_CF_SAMPLED ? task_of((__u32)pid_tgid) : NULL; /* explain only */
 	if (c->flags & MS_CF_IN_REQ) {
 		hist_add(MS_H_REQ_READ, c->last_recv_ns - c->req_start_ns);
 		hist_add(MS_H_REQ_HANDLE, now - c->last_recv_ns);
@@ -1086,7 +1096,7 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	c->tx_bytes += ret;
 	touch_conn(t, key, c);
 	if (c->flags & MS_CF_SAMPLED)
-		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, role_of(t));
+		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, t ? role_of(t) : MS_ROLE__MAX);
 }
 
 SEC("tp_btf/sock_recv_length")
