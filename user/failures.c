@@ -285,6 +285,28 @@ static void scan_errlog(struct failure_facts *ff, const char *path)
 	fclose(f);
 }
 
+int failures_evidence(const struct failure_facts *ff, char lines[][240], int max)
+{
+	int n = 0;
+
+	if (n < max && (ff->net.listen_overflows || ff->net.listen_drops || ff->synack_retrans))
+		snprintf(lines[n++], 240, "kernel: ListenOverflows +%llu, ListenDrops +%llu, SYN-ACK retransmits %llu during "
+					  "the load (netstat counters are per network namespace)",
+			 (unsigned long long)ff->net.listen_overflows, (unsigned long long)ff->net.listen_drops,
+			 (unsigned long long)ff->synack_retrans);
+	if (n < max && ff->conn_unaccepted)
+		snprintf(lines[n++], 240, "kernel: %llu connection(s) closed without ever being accepted",
+			 (unsigned long long)ff->conn_unaccepted);
+	if (n < max && ff->tasks_killed)
+		snprintf(lines[n++], 240, "kernel: %u server process(es) ended by a signal (last: %d)", ff->tasks_killed,
+			 ff->last_signal);
+	if (n < max && ff->tasks_failed)
+		snprintf(lines[n++], 240, "kernel: %u server process(es) exited with a non-zero status", ff->tasks_failed);
+	if (n < max && ff->create_failed)
+		snprintf(lines[n++], 240, "kernel: %llu fork/clone call(s) failed", (unsigned long long)ff->create_failed);
+	return n;
+}
+
 void failures_build(struct run_model *r, const struct scenario *sc, const struct ms_event *ev, size_t nev,
 		    const struct netstat *net_delta, const char *errlog_path, const char *stderr_log_path)
 {

@@ -74,6 +74,12 @@ struct run_model;
 struct scenario;
 struct ms_event;
 
+#define FAIL_EVIDENCE_LINES 6
+
+/* The kernel's evidence about a run's failures, one plain-text line each
+ * ("kernel: ListenOverflows +9, ..."), for every renderer. Returns the count. */
+int failures_evidence(const struct failure_facts *ff, char lines[][240], int max);
+
 /* After model_build_kernel: the failures of r->load against the kernel's
  * records ev (sorted or not), the netstat difference, and the error log. */
 void failures_build(struct run_model *r, const struct scenario *sc, const struct ms_event *ev, size_t nev,

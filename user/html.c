@@ -766,21 +766,16 @@ static void failure_block(struct page *p, const struct run_model *r)
 		sb_puts(b, "</table></div>\n");
 	}
 	sb_puts(b, "<ul class=\"evidence\">\n");
-	if (ff->net.listen_overflows || ff->net.listen_drops || ff->synack_retrans)
-		sb_printf(b, "<li>kernel: ListenOverflows +%llu, ListenDrops +%llu, SYN-ACK retransmits %llu during the "
-			     "load (netstat counters are per network namespace)</li>\n",
-			  (unsigned long long)ff->net.listen_overflows, (unsigned long long)ff->net.listen_drops,
-			  (unsigned long long)ff->synack_retrans);
-	if (ff->conn_unaccepted)
-		sb_printf(b, "<li>kernel: %llu connection(s) closed without ever being accepted</li>\n",
-			  (unsigned long long)ff->conn_unaccepted);
-	if (ff->tasks_killed)
-		sb_printf(b, "<li>kernel: %u server process(es) ended by a signal (last: %d)</li>\n", ff->tasks_killed,
-			  ff->last_signal);
-	if (ff->tasks_failed)
-		sb_printf(b, "<li>kernel: %u server process(es) exited with a non-zero status</li>\n", ff->tasks_failed);
-	if (ff->create_failed)
-		sb_printf(b, "<li>kernel: %llu fork/clone call(s) failed</li>\n", (unsigned long long)ff->create_failed);
+	{
+		char ev[FAIL_EVIDENCE_LINES][240];
+		int nev = failures_evidence(ff, ev, FAIL_EVIDENCE_LINES);
+
+		for (int k = 0; k < nev; k++) {
+			sb_puts(b, "<li>");
+			sb_esc(b, ev[k]);
+			sb_puts(b, "</li>\n");
+		}
+	}
 	for (int k = 0; k < ff->ncodes; k++) {
 		sb_puts(b, "<li>error log: <b>");
 		sb_esc(b, ff->codes[k].code);

@@ -171,21 +171,13 @@ static void report_failures(const struct report *rep, FILE *out)
 			fprintf(out, "  %7llu  %-14s %-20s %s\n", (unsigned long long)w->count, cl, w->ab_class, w->cause_text);
 			fprintf(out, "  %7s  e.g. %s\n", "", w->example);
 		}
-		if (ff->net.listen_overflows || ff->net.listen_drops || ff->synack_retrans)
-			fprintf(out, "  kernel: ListenOverflows +%llu, ListenDrops +%llu, SYN-ACK retransmits %llu during the load "
-				     "(netstat counters are per network namespace)\n",
-				(unsigned long long)ff->net.listen_overflows, (unsigned long long)ff->net.listen_drops,
-				(unsigned long long)ff->synack_retrans);
-		if (ff->conn_unaccepted)
-			fprintf(out, "  kernel: %llu connection(s) closed without ever being accepted\n",
-				(unsigned long long)ff->conn_unaccepted);
-		if (ff->tasks_killed)
-			fprintf(out, "  kernel: %u server process(es) ended by a signal (last: %d)\n", ff->tasks_killed,
-				ff->last_signal);
-		if (ff->tasks_failed)
-			fprintf(out, "  kernel: %u server process(es) exited with a non-zero status\n", ff->tasks_failed);
-		if (ff->create_failed)
-			fprintf(out, "  kernel: %llu fork/clone call(s) failed\n", (unsigned long long)ff->create_failed);
+		{
+			char ev[FAIL_EVIDENCE_LINES][240];
+			int nev = failures_evidence(ff, ev, FAIL_EVIDENCE_LINES);
+
+			for (int k = 0; k < nev; k++)
+				fprintf(out, "  %s\n", ev[k]);
+		}
 		for (int k = 0; k < ff->ncodes; k++)
 			fprintf(out, "  error log: %s x%llu: %.160s\n", ff->codes[k].code, (unsigned long long)ff->codes[k].count,
 				ff->codes[k].line);
