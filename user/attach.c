@@ -339,3 +339,21 @@ int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e)
 			return -1;
 	return 0;
 }
+
+int attach_open(struct attach_target *a, struct tracer_opts *to, struct tracer **t, struct errbuf *e)
+{
+	to->mpm = (int)a->mpm;
+	to->nports = 0;
+	if (a->nports <= (int)ARRAY_SIZE(to->ports)) { /* the listening ports filter sockets cheaply in the kernel */
+		for (int i = 0; i < a->nports; i++)
+			to->ports[i] = a->ports[i];
+		to->nports = a->nports;
+	}
+	*t = NULL;
+	if (tracer_open(t, to, e) || attach_seed(a, *t, e)) {
+		tracer_close(*t);
+		*t = NULL;
+		return -1;
+	}
+	return 0;
+}

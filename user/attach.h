@@ -35,5 +35,8 @@ int attach_find(struct attach_target *a, pid_t pid, const char *comm, struct err
 int attach_detect_mpm(struct attach_target *a, struct errbuf *e);
 /* Seed the tracer: the parent, every descendant and its threads, the ports. */
 int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e);
+/* Open the tracer for the target (its MPM, its ports as a kernel-side
+ * filter) and seed it; on failure nothing is left open. */
+int attach_open(struct attach_target *a, struct tracer_opts *to, struct tracer **t, struct errbuf *e);
 
 #endif

@@ -107,55 +107,6 @@ static int parse_mpms(const char *list, bool *mpms, struct errbuf *e)
 	return 0;
 }
 
-/* Fail before any run if the report cannot be written where asked. */
-static int check_output_path(const char *path, struct errbuf *e)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	if (strlen(path) >= sizeof(dir)) {
-		err_set(e, "%s: path too long", path);
-		return -1;
-	}
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = 0;
-	else
-		*slash = 0;
-	if (access(dir, W_OK) < 0) {
-		err_set(e, "cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	/* access() says yes to root for any writable mount, even when the
-	 * "directory" is a file (/etc/passwd/x.json) or a pseudo file system
-	 * (/proc): create and remove the very temporary file the report will
-	 * be written to, so that a run of minutes never ends on this error. */
-	{
-		struct stat st;
-		char tmp[PATH_MAX + 32];
-		int fd;
-
-		if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
-			err_set(e, "cannot write %s: %s", path, strerror(EISDIR));
-			return -1;
-		}
-		if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-			err_set(e, "%s: path too long", path);
-			return -1;
-		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			err_set(e, "cannot write %s: %s", path, strerror(errno));
-			return -1;
-		}
-		close(fd);
-		unlink(tmp);
-	}
-	return 0;
-}
 
 static void progress(const struct compare_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void progress(const struct compare_opts *o, const char *fmt, ...)
@@ -456,11 +407,11 @@ static int compare_main(const char *cmd, int argc, char **argv)
 			goto usage_err;
 		}
 	}
-	if (o.json && check_output_path(o.json, &e))
+	if (o.json && check_writable(o.json, &e))
 		goto usage_err;
-	if (o.html && check_output_path(o.html, &e))
+	if (o.html && check_writable(o.html, &e))
 		goto usage_err;
-	if (o.csv && check_output_path(o.csv, &e))
+	if (o.csv && check_writable(o.csv, &e))
 		goto usage_err;
 	if (tracer_preflight(&o.tracer, &e))
 		goto usage_err;

@@ -476,15 +476,8 @@ int cmd_serve(int argc, char **argv)
 	if (tracer_preflight(&to, &e) || attach_find(&at, (pid_t)pid, comm, &e) || attach_detect_mpm(&at, &e) ||
 	    open_listener(listen_spec, &lfd, shown, sizeof(shown), &loopback, &e))
 		goto usage_err;
-	to.mpm = (int)at.mpm;
-	if (at.nports <= 4) { /* the listening ports filter sockets cheaply in the kernel */
-		for (int i = 0; i < at.nports; i++)
-			to.ports[i] = at.ports[i];
-		to.nports = at.nports;
-	}
 	to.on_event_ctx = &st;
-	if (tracer_open(&t, &to, &e) || attach_seed(&at, t, &e)) {
-		tracer_close(t);
+	if (attach_open(&at, &to, &t, &e)) {
 		close(lfd);
 		goto usage_err;
 	}

@@ -161,32 +161,14 @@ int cmd_trace(int argc, char **argv)
 		err_set(&e, "trace: give the server with -p PID or -C COMM (one of them)");
 		goto usage_err;
 	}
-	if (json) {
-		char dir[4096];
-		char *slash;
-
-		snprintf(dir, sizeof(dir), "%s", json);
-		slash = strrchr(dir, '/');
-		if (slash)
-			*(slash == dir ? slash + 1 : slash) = 0;
-		if (access(slash ? dir : ".", W_OK) < 0) {
-			err_set(&e, "cannot write %s: %m", json);
-			goto usage_err;
-		}
-	}
+	if (json && check_writable(json, &e))
+		goto usage_err;
 	if (tracer_preflight(&to, &e) || attach_find(&at, (pid_t)pid, comm, &e) || attach_detect_mpm(&at, &e))
 		goto usage_err;
-	to.mpm = (int)at.mpm;
-	if (at.nports <= 4) { /* the listening ports filter sockets cheaply in the kernel */
-		for (int i = 0; i < at.nports; i++)
-			to.ports[i] = at.ports[i];
-		to.nports = at.nports;
-	}
 	to.on_event_ctx = &st;
 	vec_init(&st.tasks, sizeof(struct ms_event));
 	conn_agg_init(&st.conns);
-	if (tracer_open(&t, &to, &e) || attach_seed(&at, t, &e)) {
-		tracer_close(t);
+	if (attach_open(&at, &to, &t, &e)) {
 		conn_agg_free(&st.conns);
 		vec_free(&st.tasks);
 		goto usage_err;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,16 +210,24 @@ char *fmt_bytes(char *buf, size_t n, double b)
 	return buf;
 }
 
+/* The temporary file a report is written to before its rename. */
+static int tmp_path(char *buf, size_t n, const char *path, struct errbuf *e)
+{
+	if (snprintf(buf, n, "%s.tmp.%d", path, (int)getpid()) >= (int)n) {
+		err_set(e, "%s: path too long", path);
+		return -1;
+	}
+	return 0;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, struct errbuf *e)
 {
 	char tmp[4096];
 	int fd;
 	size_t off = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		err_set(e, "%s: path too long", path);
+	if (tmp_path(tmp, sizeof(tmp), path, e))
 		return -1;
-	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		err_set(e, "cannot write %s: %s", path, strerror(errno));
@@ -250,4 +260,51 @@ fail:
 		close(fd);
 	unlink(tmp);
 	return -1;
+}
+
+int check_writable(const char *path, struct errbuf *e)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir)) {
+		err_set(e, "%s: path too long", path);
+		return -1;
+	}
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+	if (access(dir, W_OK) < 0) {
+		err_set(e, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* access() says yes to root for any writable mount, even when the
+	 * "directory" is a file (/etc/passwd/x.json) or a pseudo file system
+	 * (/proc): create and remove the very temporary file the report will
+	 * be written to, so that a run of minutes never ends on this error. */
+	{
+		struct stat st;
+		char tmp[PATH_MAX + 32];
+		int fd;
+
+		if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+			err_set(e, "cannot write %s: %s", path, strerror(EISDIR));
+			return -1;
+		}
+		if (tmp_path(tmp, sizeof(tmp), path, e))
+			return -1;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			err_set(e, "cannot write %s: %s", path, strerror(errno));
+			return -1;
+		}
+		close(fd);
+		unlink(tmp);
+	}
+	return 0;
 }

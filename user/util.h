@@ -62,6 +62,10 @@ char *fmt_duration_us(char *buf, size_t n, double us);
 char *fmt_count(char *buf, size_t n, double v);
 char *fmt_bytes(char *buf, size_t n, double bytes);
 
+/* Fail before a long run if the report could not be written at path: the
+ * temporary file write_file_atomic() would create is created and removed. */
+int check_writable(const char *path, struct errbuf *e);
+
 /* Write a file atomically: write to "<path>.tmp.<pid>", fsync, rename. */
 int write_file_atomic(const char *path, const char *data, size_t len, struct errbuf *e);
 
