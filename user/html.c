@@ -398,35 +398,22 @@ static void main_table(struct page *p)
 	sb_puts(b, "<ul class=\"notes\">\n");
 	for (int i = 0; i < rep->nruns; i++) {
 		const struct run_model *r = &rep->runs[i];
-		const struct lg_result *l = &r->load;
 		const struct kernel_facts *k = &r->k;
-		uint32_t maxthr = k->child_max_threads;
-		size_t children = k->children, signalled = k->children_signalled;
+		size_t signalled = k->children_signalled;
+		struct run_notes notes;
 
 		if (!r->ran)
 			continue;
-		sb_printf(b, "<li><b>%s</b>: %zu server processes (%llu at start-up, %llu under load, %llu after), at "
-			     "most %u threads in one; %llu connections opened, %llu accepted by the kernel",
-			  mpm_name(r->mpm), children, (unsigned long long)k->spawn_by_phase[PHASE_STARTUP][0],
-			  (unsigned long long)k->spawn_by_phase[PHASE_LOAD][0],
-			  (unsigned long long)k->spawn_by_phase[PHASE_AFTER][0], maxthr,
-			  (unsigned long long)l->connections, (unsigned long long)k->accepts);
-		if (k->accepts_internal)
-			sb_printf(b, ", %llu internal dummy connections apart", (unsigned long long)k->accepts_internal);
-		if (k->accepts_other)
-			sb_printf(b, ", %llu from other clients", (unsigned long long)k->accepts_other);
-		if (l->failed) {
+		report_run_notes(r, &notes);
+		sb_printf(b, "<li><b>%s</b>: ", mpm_name(r->mpm));
+		sb_esc(b, notes.summary);
+		if (notes.failed[0]) {
 			sb_puts(b, ". Failed:");
-			for (int f = 0; f < LG_FAIL__MAX; f++)
-				if (l->failed_by[f])
-					sb_printf(b, " %s %llu", lg_fail_name((enum lg_fail)f),
-						  (unsigned long long)l->failed_by[f]);
+			sb_esc(b, notes.failed);
 		}
-		if (k->accept_errors) {
+		if (notes.accept_errors[0]) {
 			sb_puts(b, ". Accept errors:");
-			for (int e = 0; e < MS_ERRNO_SLOTS; e++)
-				if (k->accept_errno[e])
-					sb_printf(b, " %s %llu", errno_slot_name(e), (unsigned long long)k->accept_errno[e]);
+			sb_esc(b, notes.accept_errors);
 		}
 		if (signalled)
 			sb_printf(b, ". %zu server processes ended by a signal", signalled);

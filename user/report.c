@@ -201,6 +201,37 @@ void report_verdicts(const struct report *reps, int nreps, FILE *out)
 		count[VERDICT_CONFIRMED], count[VERDICT_REFUTED], count[VERDICT_NOT_MEASURED], count[VERDICT_NOT_CHECKED]);
 }
 
+void report_run_notes(const struct run_model *r, struct run_notes *n)
+{
+	const struct lg_result *l = &r->load;
+	const struct kernel_facts *k = &r->k;
+	size_t used;
+
+	snprintf(n->summary, sizeof(n->summary),
+		 "%u server processes (%llu at start-up, %llu under load, %llu after), at most %u threads in one; "
+		 "%llu connections opened, %llu accepted by the kernel",
+		 k->children, (unsigned long long)k->spawn_by_phase[PHASE_STARTUP][0],
+		 (unsigned long long)k->spawn_by_phase[PHASE_LOAD][0], (unsigned long long)k->spawn_by_phase[PHASE_AFTER][0],
+		 k->child_max_threads, (unsigned long long)l->connections, (unsigned long long)k->accepts);
+	used = strlen(n->summary);
+	if (k->accepts_internal)
+		used += (size_t)snprintf(n->summary + used, sizeof(n->summary) - used, ", %llu internal dummy connections apart",
+					 (unsigned long long)k->accepts_internal);
+	if (k->accepts_other && used < sizeof(n->summary))
+		snprintf(n->summary + used, sizeof(n->summary) - used, ", %llu from other clients",
+			 (unsigned long long)k->accepts_other);
+	n->failed[0] = 0;
+	for (int f = 0, u = 0; f < LG_FAIL__MAX && u < (int)sizeof(n->failed); f++)
+		if (l->failed_by[f])
+			u += snprintf(n->failed + u, sizeof(n->failed) - (size_t)u, " %s %llu", lg_fail_name((enum lg_fail)f),
+				      (unsigned long long)l->failed_by[f]);
+	n->accept_errors[0] = 0;
+	for (int e = 0, u = 0; e < MS_ERRNO_SLOTS && u < (int)sizeof(n->accept_errors); e++)
+		if (k->accept_errno[e])
+			u += snprintf(n->accept_errors + u, sizeof(n->accept_errors) - (size_t)u, " %s %llu",
+				      errno_slot_name(e), (unsigned long long)k->accept_errno[e]);
+}
+
 void report_kernel_tables(const struct report *rep, FILE *out)
 {
 	report_spawn_table(rep, out);
@@ -263,40 +294,18 @@ void report_table(const struct report *rep, FILE *out)
 	fprintf(out, "\n");
 	for (int i = 0; i < rep->nruns; i++) {
 		const struct run_model *r = &rep->runs[i];
-		const struct lg_result *l = &r->load;
 		const struct kernel_facts *k = &r->k;
-		uint32_t maxthr = k->child_max_threads;
-		size_t children = k->children, signalled = k->children_signalled;
+		size_t signalled = k->children_signalled;
+		struct run_notes notes;
 
 		if (!r->ran)
 			continue;
-		fprintf(out, "%-8s %zu server processes (%llu at start-up, %llu under load, %llu after), "
-			     "at most %u threads in one; %llu connections opened, %llu accepted by the kernel",
-			mpm_name(r->mpm), children,
-			(unsigned long long)k->spawn_by_phase[PHASE_STARTUP][0],
-			(unsigned long long)k->spawn_by_phase[PHASE_LOAD][0],
-			(unsigned long long)k->spawn_by_phase[PHASE_AFTER][0], maxthr,
-			(unsigned long long)l->connections, (unsigned long long)k->accepts);
-		if (k->accepts_internal)
-			fprintf(out, ", %llu internal dummy connections apart", (unsigned long long)k->accepts_internal);
-		if (k->accepts_other)
-			fprintf(out, ", %llu from other clients", (unsigned long long)k->accepts_other);
-		fprintf(out, "\n");
-		if (l->failed) {
-			fprintf(out, "%-8s failed:", "");
-			for (int f = 0; f < LG_FAIL__MAX; f++)
-				if (l->failed_by[f])
-					fprintf(out, " %s %llu", lg_fail_name((enum lg_fail)f),
-						(unsigned long long)l->failed_by[f]);
-			fprintf(out, "\n");
-		}
-		if (k->accept_errors) {
-			fprintf(out, "%-8s accept errors:", "");
-			for (int e = 0; e < MS_ERRNO_SLOTS; e++)
-				if (k->accept_errno[e])
-					fprintf(out, " %s %llu", errno_slot_name(e), (unsigned long long)k->accept_errno[e]);
-			fprintf(out, "\n");
-		}
+		report_run_notes(r, &notes);
+		fprintf(out, "%-8s %s\n", mpm_name(r->mpm), notes.summary);
+		if (notes.failed[0])
+			fprintf(out, "%-8s failed:%s\n", "", notes.failed);
+		if (notes.accept_errors[0])
+			fprintf(out, "%-8s accept errors:%s\n", "", notes.accept_errors);
 		if (signalled)
 			fprintf(out, "%-8s %zu server processes ended by a signal\n", "", signalled);
 		if (k->events_lost)
@@ -527,15 +536,9 @@ static void json_memory(struct json *j, const struct run_model *r)
 
 static void json_hsum(struct json *j, const char *key, const struct hsum *h)
 {
-	json_key(j, key);
-	json_obj_begin(j);
-	json_ku64(j, "n", h->n);
-	json_kdouble(j, "p50", h->p50);
-	json_kdouble(j, "p90", h->p90);
-	json_kdouble(j, "p99", h->p99);
-	json_kdouble(j, "max", h->max);
-	json_kdouble(j, "mean", h->mean);
-	json_obj_end(j);
+	struct dist d = { .n = h->n, .p50 = h->p50, .p90 = h->p90, .p99 = h->p99, .max = h->max, .mean = h->mean };
+
+	json_dist(j, key, &d);
 }
 
 static void json_sched(struct json *j, const struct run_model *r)

@@ -20,6 +20,15 @@ struct report {
 	int nclaims;
 };
 
+/* The notes under the summary table, as plain text shared by the text and
+ * HTML renderers: what the columns do not say on their own. */
+struct run_notes {
+	char summary[320];       /* processes per phase, threads, connections and accepts */
+	char failed[256];        /* failed requests by class ("" if none) */
+	char accept_errors[512]; /* accept errors by errno ("" if none) */
+};
+void report_run_notes(const struct run_model *r, struct run_notes *n);
+
 /* The seed's table (time taken, req/s, failure rate) extended with kernel facts. */
 void report_table(const struct report *rep, FILE *out);
 /* compare -s all: every claim's verdict in one list. */
