@@ -176,11 +176,6 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
 	h->sum_ns += ns;
 }
 
-static __always_inline bool is_tracked(__u32 tgid)
-{
-	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
-}
-
 /* The syscall a task is in, from its saved registers (a BTF pointer from
  * bpf_task_pt_regs: read directly). */
 #if defined(__TARGET_ARCH_arm64)
@@ -520,7 +515,7 @@ int BPF_PROG(ms_proc_exit_raw, struct task_struct *task)
 static __always_inline bool current_tracked(__u64 *pid_tgid)
 {
 	*pid_tgid = bpf_get_current_pid_tgid();
-	return is_tracked(*pid_tgid >> 32);
+	return task_of((__u32)*pid_tgid) != NULL;
 }
 
 static __always_inline void on_accept_ret(long ret)
@@ -735,10 +730,8 @@ static __always_inline void on_wakeup_new(struct task_struct *p)
 	__u32 tid;
 	struct ms_task *life;
 
-	if (!is_tracked(BPF_CORE_READ(p, tgid)))
-		return;
 	tid = BPF_CORE_READ(p, pid);
-	life = bpf_map_lookup_elem(&tasks, &tid);
+	life = task_of(tid);
 	if (life && !(life->flags & MS_TF_WOKEN)) {
 		life->wakeup_ns = bpf_ktime_get_ns();
 		life->flags |= MS_TF_WOKEN;
