@@ -21,7 +21,7 @@ CPPFLAGS += -I$(BUILD) -Ibpf -Iuser -D_GNU_SOURCE -DMPMSCOPE_VERSION='"$(VERSION
 LDLIBS += -lbpf -lelf -lz -lhttp_parser -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
-	-Wall -Wno-unused-function -mcpu=v3
+	-Wall -Wno-unused-function -mcpu=v3 $(BPF_EXTRA)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

@@ -48,12 +48,14 @@ struct {
 	__type(value, __u64);
 } create_errno SEC(".maps");
 
+/* The server's threads: their state in slots of an array, and the slot of
+ * each tid (see MS_TASK_SLOTS). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MS_MAX_TASKS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MS_TASK_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ms_task);
-} tasks SEC(".maps");
+} task_tab SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -76,11 +78,34 @@ struct {
 	__type(value, struct ms_sched);
 } sched SEC(".maps");
 
-/* Connections of the server, keyed by struct sock address. LRU: an entry
- * whose close was never seen (a missed tracepoint) cannot fill the map. */
+/*
+ * Connections of the server. The socket and request programs run for every
+ * read and write on the machine, so a connection is found with one inlined
+ * array lookup: its slot is its client port (unique among the connections
+ * of one client address to one server port, which is all a loopback run
+ * has). A slot names its socket; a second connection with the same client
+ * port (another client address, another server port) spills into `conns`,
+ * a hash keyed by the socket address, and the slot counts its spills so
+ * that the common miss costs no hash lookup.
+ */
+struct ms_conn_slot {
+	__u64 sk;              /* the struct sock it holds; 0: free */
+	__u32 spill;           /* connections with this client port in `conns` */
+	__u32 pad;
+	struct ms_conn c;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct ms_conn_slot);
+} conn_tab SEC(".maps");
+
+/* LRU: an entry whose close was never seen (a missed tracepoint) cannot fill the map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 8192);
 	__type(key, __u64);
 	__type(value, struct ms_conn);
 } conns SEC(".maps");
@@ -189,32 +214,131 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
  * handlers take `btf` as a constant, so each twin keeps only its own way. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
-/* One byte per possible tid (sized to the kernel's pid_max by the loader):
- * "this thread is the server's". An array lookup is inlined by the
- * verifier into a bounds check and a load, so the many context switches and
- * wake-ups of other tasks are dismissed without hashing. */
+/* The slot in task_tab of every possible tid, 0 for tasks that are not the
+ * server's (sized to the kernel's pid_max by the loader). Array lookups are
+ * inlined by the verifier into a bounds check and a load: the many context
+ * switches and wake-ups of other tasks are dismissed for a few
+ * instructions, and the server's own found without a hash (a helper call
+ * costs ~100 ns where returns are mitigated against speculation). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 4194304); /* PID_MAX_LIMIT; the loader shrinks it to pid_max */
 	__type(key, __u32);
-	__type(value, __u8);
-} is_server SEC(".maps");
-
-static __always_inline void mark_server(__u32 tid, __u8 on)
-{
-	__u8 *f = bpf_map_lookup_elem(&is_server, &tid);
-
-	if (f)
-		*f = on;
-}
+	__type(value, __u16);
+} task_slot SEC(".maps");
 
 static __always_inline struct ms_task *task_of(__u32 tid)
 {
-	__u8 *f = bpf_map_lookup_elem(&is_server, &tid);
+	__u16 *s = bpf_map_lookup_elem(&task_slot, &tid);
+	struct ms_task *t;
+	__u32 i;
 
-	if (!f || !*f)
+	if (!s || !*s)
 		return NULL;
-	return bpf_map_lookup_elem(&tasks, &tid);
+	i = *s;
+	t = bpf_map_lookup_elem(&task_tab, &i);
+	/* the owner check costs a load and makes a stale slot number harmless */
+	return t && t->tid == tid ? t : NULL;
+}
+
+/* A slot for a new task (the kernel's part of the table): the first free one
+ * from tid's place on, claimed with a compare-and-swap, then published in
+ * task_slot. A tid that still names a slot (a task whose exit was not seen)
+ * gets that slot back. */
+static __always_inline struct ms_task *task_add(__u32 tid)
+{
+	__u32 i = tid % (MS_TASK_SLOTS_USER - 1) + 1;
+	struct ms_task *t = task_of(tid);
+	__u16 *s;
+
+	if (!t) {
+		for (int n = 0; n < 64; n++) {
+			t = bpf_map_lookup_elem(&task_tab, &i);
+			if (t && __sync_val_compare_and_swap(&t->tid, 0, tid) == 0)
+				break;
+			t = NULL;
+			if (++i >= MS_TASK_SLOTS_USER)
+				i = 1;
+		}
+		if (!t) {
+			count(MS_C_TRACK_FULL);
+			return NULL;
+		}
+		s = bpf_map_lookup_elem(&task_slot, &tid);
+		if (!s) {
+			t->tid = 0;
+			return NULL;
+		}
+		*s = (__u16)i;
+	}
+	return t;
+}
+
+/* The task is gone: its tid names nothing, its slot is free. */
+static __always_inline void task_del(__u32 tid, struct ms_task *t)
+{
+	__u16 *s = bpf_map_lookup_elem(&task_slot, &tid);
+
+	if (s)
+		*s = 0;
+	if (t)
+		t->tid = 0;
+}
+
+static __always_inline struct ms_conn_slot *conn_slot(__u16 rport)
+{
+	__u32 k = rport;
+
+	return bpf_map_lookup_elem(&conn_tab, &k);
+}
+
+/* The server connection of socket sk (client port rport), or NULL. */
+static __always_inline struct ms_conn *conn_of(__u64 sk, __u16 rport)
+{
+	struct ms_conn_slot *cs = conn_slot(rport);
+
+	if (!cs)
+		return NULL;
+	if (cs->sk == sk)
+		return &cs->c;
+	if (!cs->spill)
+		return NULL;
+	return bpf_map_lookup_elem(&conns, &sk);
+}
+
+/* A new connection: its client port's slot if free, else a spill. */
+static __always_inline void conn_add(__u64 sk, __u16 rport, struct ms_conn *nc)
+{
+	struct ms_conn_slot *cs = conn_slot(rport);
+	__u64 old;
+
+	if (!cs)
+		return;
+	old = cs->sk;
+	if ((old == 0 || old == sk) && __sync_val_compare_and_swap(&cs->sk, old, sk) == old) {
+		cs->c = *nc;
+		return;
+	}
+	if (!bpf_map_update_elem(&conns, &sk, nc, BPF_ANY))
+		__sync_fetch_and_add(&cs->spill, 1);
+}
+
+/* The connection closed: free its slot or drop its spill. */
+static __always_inline void conn_del(__u64 sk, __u16 rport)
+{
+	struct ms_conn_slot *cs = conn_slot(rport);
+
+	if (!cs)
+		return;
+	if (cs->sk == sk)
+		cs->sk = 0;
+	else if (!bpf_map_delete_elem(&conns, &sk))
+		__sync_fetch_and_sub(&cs->spill, 1);
+}
+
+static __always_inline __u16 sk_rport(struct sock *sk, bool btf)
+{
+	return __builtin_bswap16(RD(btf, sk, __sk_common.skc_dport));
 }
 
 static __always_inline struct ms_sched *sched_stats(void)
@@ -342,11 +466,13 @@ static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
 	struct ms_conn *c;
 	struct ms_task *t;
 	__u32 tid = (__u32)pid_tgid;
+	__u16 rport;
 	__u64 now;
 
 	if (!sk)
 		return;
-	c = bpf_map_lookup_elem(&conns, &sk);
+	rport = sk_rport((struct sock *)sk, false);
+	c = conn_of(sk, rport);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
@@ -360,6 +486,7 @@ static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
 	 * the connection over, so it is not "theirs" after accept. */
 	if (t && t->role == MS_ROLE_PREFORK_CHILD) {
 		t->cur_sk = sk;
+		t->cur_rport = rport;
 		if (c->flags & MS_CF_SAMPLED)
 			t->flags |= MS_TF_SAMPLED;
 		else
@@ -406,8 +533,14 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 		else
 			life.role = MS_ROLE_OTHER;
 	}
-	bpf_map_update_elem(&tasks, &ctid, &life, BPF_ANY);
-	mark_server(ctid, 1);
+	{
+		struct ms_task *t = task_add(ctid);
+
+		if (t) {
+			life.tid = ctid;
+			*t = life;
+		}
+	}
 	call = bpf_map_lookup_elem(&spawn_calls, &tid);
 	if (call)
 		call->kind = thread ? 2 : 1;
@@ -465,7 +598,7 @@ static __always_inline void on_exit(struct task_struct *task)
 	 * only on recent kernels; this works on all). */
 	group_dead = task_group_dead(task);
 	count(group_dead ? MS_C_PROC_EXITED : MS_C_THREAD_EXITED);
-	life = bpf_map_lookup_elem(&tasks, &tid);
+	life = task_of(tid);
 	ev = event_reserve(MS_EV_EXIT, ((__u64)tgid << 32) | tid);
 	if (ev) {
 		ev->exit.exit_code = BPF_CORE_READ(task, exit_code);
@@ -481,9 +614,7 @@ static __always_inline void on_exit(struct task_struct *task)
 			__builtin_memset(&ev->exit.life, 0, sizeof(ev->exit.life));
 		event_submit(ev, group_dead);
 	}
-	if (life)
-		bpf_map_delete_elem(&tasks, &tid);
-	mark_server(tid, 0);
+	task_del(tid, life);
 	if (group_dead)
 		bpf_map_delete_elem(&tracked, &tgid);
 }
@@ -579,7 +710,7 @@ static __always_inline void on_spawn_exit(long ret)
 		hist_add(call->kind == 2 ? MS_H_THREAD_CREATE : MS_H_PROC_CREATE, dur);
 		if (ret > 0) {
 			__u32 ctid = (__u32)ret;
-			struct ms_task *life = bpf_map_lookup_elem(&tasks, &ctid);
+			struct ms_task *life = task_of(ctid);
 
 			if (life)
 				life->create_dur_ns = dur;
@@ -785,11 +916,12 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 			struct socket *so = pfd.fd >= 0 ? fd_to_socket((struct task_struct *)bpf_get_current_task(),
 									 pfd.fd)
 							 : NULL;
-			__u64 key = so ? (__u64)BPF_CORE_READ(so, sk) : t->cur_sk;
+			struct sock *sk = so ? BPF_CORE_READ(so, sk) : NULL;
+			__u64 key = sk ? (__u64)sk : t->cur_sk;
 
 			if (!key)
 				return MS_OFF_OTHER;
-			c = bpf_map_lookup_elem(&conns, &key);
+			c = conn_of(key, sk ? sk_rport(sk, false) : t->cur_rport);
 		}
 		if (!c)
 			return MS_OFF_OTHER;
@@ -809,62 +941,136 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 }
 
 /*
- * The hottest program: every context switch on the machine. Two cheap map
- * lookups decide that neither task is ours; for ours: CPU time, voluntary
- * and involuntary switches, why it blocked, run-queue latency, first run.
+ * Clocks. A helper call costs ~100 ns where the kernel mitigates returns
+ * against speculation (SRSO "safe RET" on this project's AMD VMs), and
+ * bpf_ktime_get_ns() was a third of the BPF time per request. The scheduler
+ * keeps its own clock and its own accounting, so the hot path reads them:
+ * - now: the run-queue clock (rq->clock), which __schedule() has just
+ *   updated when sched_switch fires: three loads through next->se.cfs_rq;
+ * - CPU time: se.sum_exec_runtime, which it has just charged to prev;
+ * - run-queue waits: sched_info (CONFIG_SCHED_INFO): last_queued, when the
+ *   task was last put on a run queue (woken, or preempted), and run_delay,
+ *   its waits already ended (a migration while queued ends one).
+ * So a blocked task's wake-up time is when it was queued, and its off-CPU
+ * time is settled when it next runs; sched_waking only counts who woke whom.
+ * Times kept across programs in this mode are on the scheduler's clock;
+ * those that reach user space (first run, ready) are still taken with
+ * bpf_ktime_get_ns() (CLOCK_MONOTONIC), once per task. The loader turns the
+ * mode on when the kernel's BTF has these fields and sched_info counts
+ * (/proc/self/schedstat); otherwise every time is bpf_ktime_get_ns() and
+ * sched_waking ends the off-CPU period.
+ */
+const volatile bool use_rq_clock = false;
+
+/* Task flags used only in the kernel: the scheduler state is valid. */
+#define MS_TF_ONCPU 0x200      /* exec_ns holds its sum_exec_runtime at switch-in */
+#define MS_TF_OUT 0x400        /* rdelay_ns holds its run_delay at switch-out */
+
+static __always_inline __u64 sched_now(struct task_struct *p, bool btf)
+{
+	if (!use_rq_clock)
+		return bpf_ktime_get_ns();
+	if (btf)
+		return p->se.cfs_rq->rq->clock;
+	return BPF_CORE_READ(p, se.cfs_rq, rq, clock);
+}
+
+/* An off-CPU period of d ns ended (by a wake-up from waker). */
+static __always_inline void end_offcpu(struct ms_sched *s, struct ms_task *t, __u32 tid, __u32 role, __u64 d,
+				       __u32 waker, __u64 step_ts)
+{
+	__u32 reason = t->off_reason < MS_OFF__MAX ? t->off_reason : MS_OFF_OTHER;
+
+	/* Debian 12's 6.1 verifier loses these bounds through a stack spill
+	 * that clang introduces once it proves the test always holds: keep it. */
+	barrier_var(role);
+	if (role < MS_ROLE__MAX) {
+		s->off_ns[role][reason] += d;
+		s->off_cnt[role][reason]++;
+	}
+	hist_add(MS_H_OFFCPU + reason, d);
+	if (t->flags & MS_TF_SAMPLED) {
+		/* the record is the waker's, as a step taken in its context would be */
+		struct ms_event *ev = event_reserve(MS_EV_STEP, (__u64)t->waker_tgid << 32 | t->waker_tid);
+
+		if (ev) {
+			if (step_ts)
+				ev->ts = step_ts;
+			ev->step.sk = t->cur_sk;
+			ev->step.value = d;
+			ev->step.step = MS_STEP_WAKE;
+			ev->step.other = waker;
+			ev->step.task = tid;
+			ev->step.task_role = role;
+			event_submit(ev, false);
+		}
+	}
+	t->off_ns = 0;
+}
+
+/*
+ * The hottest program: every context switch on the machine. Two inlined
+ * array lookups decide that neither task is ours; for ours: CPU time,
+ * voluntary and involuntary switches, why it blocked, run-queue latency,
+ * off-CPU time, first run.
  */
 static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next, long prev_state, bool btf)
 {
-	struct ms_sched *s = NULL;
+	struct ms_sched *s = sched_stats();
 	struct ms_task *t;
-	__u64 now = 0;
+	__u64 now = 0, x;
 	__u32 tid, role;
 
-	/* every server thread has an entry in `tasks`: one lookup decides */
+	if (!s)
+		return;
 	tid = RD(btf, prev, pid);
 	t = task_of(tid);
 	if (t) {
-		s = sched_stats();
-		if (s) {
-			now = bpf_ktime_get_ns();
-			role = role_of(t);
-			if (t->oncpu_ns && now > t->oncpu_ns)
-				s->oncpu_ns[role] += now - t->oncpu_ns;
-			t->oncpu_ns = 0;
-			if ((btf ? prev_state : task_state(prev)) == 0 /* TASK_RUNNING: preempted */) {
-				s->ivcsw[role]++;
+		now = sched_now(prev, btf);
+		role = role_of(t);
+		x = RD(btf, prev, se.sum_exec_runtime);
+		if ((t->flags & MS_TF_ONCPU) && x > t->exec_ns)
+			s->oncpu_ns[role] += x - t->exec_ns;
+		t->flags &= ~MS_TF_ONCPU;
+		if (use_rq_clock) {
+			t->rdelay_ns = RD(btf, prev, sched_info.run_delay);
+			t->flags |= MS_TF_OUT;
+		}
+		if ((btf ? prev_state : task_state(prev)) == 0 /* TASK_RUNNING: preempted */) {
+			s->ivcsw[role]++;
+			if (!use_rq_clock)
 				t->runq_ns = now;
-			} else {
-				struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-				long nr = regs ? SYSCALL_NR(regs) : -1;
-				bool conn_wait = nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT || nr == MS_NR_EPOLL_WAIT ||
-						 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
-				__u32 reason;
+		} else {
+			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+			long nr = regs ? SYSCALL_NR(regs) : -1;
+			bool conn_wait = nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT || nr == MS_NR_EPOLL_WAIT ||
+					 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
+			__u32 reason;
 
-				/* worker MPM: the listener is the thread that accepts;
-				 * event: the only thread that epoll_waits */
-				if (role == MS_ROLE_WORKER && conn_wait) {
-					role = MS_ROLE_LISTENER;
-					t->role = role;
-				}
-				reason = offcpu_reason(t, role, regs, nr);
-				/* ready to serve: its first wait for work (a connection,
-				 * or the queue for an idle worker) */
-				if (!(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER)) {
-					t->ready_ns = now;
-					t->ready_nr = (__u32)nr;
-					t->flags |= MS_TF_READY;
-				}
-				if (conn_wait && !(t->flags & MS_TF_LISTEN)) {
-					t->listen_ns = now;
-					t->flags |= MS_TF_LISTEN;
-				}
-				s->vcsw[role]++;
-				t->off_ns = now;
-				t->off_reason = reason;
-				if (t->flags & MS_TF_SAMPLED)
-					emit_step_task(MS_STEP_BLOCK, t->cur_sk, 0, reason, tid, role);
+			/* worker MPM: the listener is the thread that accepts;
+			 * event: the only thread that epoll_waits */
+			if (role == MS_ROLE_WORKER && conn_wait) {
+				role = MS_ROLE_LISTENER;
+				t->role = role;
 			}
+			reason = offcpu_reason(t, role, regs, nr);
+			/* ready to serve: its first wait for work (a connection,
+			 * or the queue for an idle worker); once per task, on
+			 * CLOCK_MONOTONIC like its creation */
+			if (!(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER)) {
+				t->ready_ns = bpf_ktime_get_ns();
+				t->ready_nr = (__u32)nr;
+				t->flags |= MS_TF_READY;
+			}
+			if (conn_wait && !(t->flags & MS_TF_LISTEN)) {
+				t->listen_ns = t->ready_ns ? t->ready_ns : bpf_ktime_get_ns();
+				t->flags |= MS_TF_LISTEN;
+			}
+			s->vcsw[role]++;
+			t->off_ns = now;
+			t->off_reason = reason;
+			if (t->flags & MS_TF_SAMPLED)
+				emit_step_task(MS_STEP_BLOCK, t->cur_sk, 0, reason, tid, role);
 		}
 	}
 
@@ -873,10 +1079,34 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	if (!t)
 		return;
 	if (!now)
-		now = bpf_ktime_get_ns();
+		now = sched_now(next, btf);
 	role = role_of(t);
-	t->oncpu_ns = now;
-	if (t->runq_ns) {
+	t->exec_ns = RD(btf, next, se.sum_exec_runtime);
+	t->flags |= MS_TF_ONCPU;
+	if (use_rq_clock) {
+		/* its wait for this CPU: since it was queued, plus waits a
+		 * migration ended since it last ran */
+		__u64 queued = RD(btf, next, sched_info.last_queued), runq = 0, step_ts = 0;
+
+		if (queued && now > queued)
+			runq = now - queued;
+		if (t->flags & MS_TF_OUT) {
+			x = RD(btf, next, sched_info.run_delay);
+			if (x > t->rdelay_ns)
+				runq += x - t->rdelay_ns;
+		}
+		if (queued || runq) {
+			hist_add(MS_H_RUNQ + role, runq);
+			if (t->flags & MS_TF_SAMPLED) {
+				step_ts = bpf_ktime_get_ns() - runq; /* when it was woken, on CLOCK_MONOTONIC */
+				emit_step_task(MS_STEP_RUN, t->cur_sk, runq, 0, tid, role);
+			}
+		}
+		/* blocked until it was queued: the wake-up */
+		if (t->off_ns && now - runq > t->off_ns)
+			end_offcpu(s, t, tid, role, now - runq - t->off_ns, t->waker, step_ts);
+		t->off_ns = 0;
+	} else if (t->runq_ns) {
 		if (now > t->runq_ns)
 			hist_add(MS_H_RUNQ + role, now - t->runq_ns);
 		if (t->flags & MS_TF_SAMPLED)
@@ -884,9 +1114,10 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		t->runq_ns = 0;
 	}
 	if ((t->flags & (MS_TF_WOKEN | MS_TF_RAN)) == MS_TF_WOKEN) {
-		t->first_run_ns = now;
+		x = use_rq_clock ? bpf_ktime_get_ns() : now;
+		t->first_run_ns = x;
 		t->flags |= MS_TF_RAN;
-		hist_add(t->flags & MS_TF_THREAD ? MS_H_THREAD_FIRST_RUN : MS_H_PROC_FIRST_RUN, now - t->wakeup_ns);
+		hist_add(t->flags & MS_TF_THREAD ? MS_H_THREAD_FIRST_RUN : MS_H_PROC_FIRST_RUN, x - t->wakeup_ns);
 	}
 }
 
@@ -911,14 +1142,15 @@ int BPF_PROG(ms_switch_raw, bool preempt, struct task_struct *prev, struct task_
 
 /*
  * sched_waking runs in the waker's context (sched_wakeup may run later on the
- * wakee's CPU, from an IPI): the end of the wakee's off-CPU time, the start
- * of its run-queue wait, and who woke whom.
+ * wakee's CPU, from an IPI): who woke whom. Without the scheduler's clock,
+ * also the end of the wakee's off-CPU time and the start of its run-queue
+ * wait.
  */
 static __always_inline void on_waking(struct task_struct *p, bool btf)
 {
 	struct ms_sched *s;
 	struct ms_task *t, *w;
-	__u64 now, pid_tgid;
+	__u64 pid_tgid;
 	__u32 tid, role, waker;
 
 	tid = RD(btf, p, pid);
@@ -928,7 +1160,6 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	s = sched_stats();
 	if (!s)
 		return;
-	now = bpf_ktime_get_ns();
 	role = role_of(t);
 	pid_tgid = bpf_get_current_pid_tgid();
 	w = task_of((__u32)pid_tgid);
@@ -944,19 +1175,19 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	barrier_var(role);
 	if (waker < MS_WAKERS && role < MS_ROLE__MAX)
 		s->wakeups[waker][role]++;
-	if (t->off_ns) {
-		__u32 reason = t->off_reason < MS_OFF__MAX ? t->off_reason : MS_OFF_OTHER;
-		__u64 d = now - t->off_ns;
+	t->waker = (__u16)waker;
+	t->waker_tid = (__u32)pid_tgid;
+	t->waker_tgid = pid_tgid >> 32;
+	if (use_rq_clock)
+		return;
+	{
+		__u64 now = bpf_ktime_get_ns();
 
-		s->off_ns[role][reason] += d;
-		s->off_cnt[role][reason]++;
-		hist_add(MS_H_OFFCPU + reason, d);
-		if (t->flags & MS_TF_SAMPLED)
-			emit_step_task(MS_STEP_WAKE, t->cur_sk, d, waker, tid, role);
-		t->off_ns = 0;
+		if (t->off_ns && now > t->off_ns)
+			end_offcpu(s, t, tid, role, now - t->off_ns, waker, 0);
+		if (!t->runq_ns)
+			t->runq_ns = now;
 	}
-	if (!t->runq_ns)
-		t->runq_ns = now;
 }
 
 SEC("tp_btf/sched_waking")
@@ -975,11 +1206,12 @@ int BPF_PROG(ms_waking_raw, struct task_struct *p)
 
 /* --- connections --------------------------------------------------------------- */
 
-static __always_inline void touch_conn(struct ms_task *t, __u64 sk, struct ms_conn *c)
+static __always_inline void touch_conn(struct ms_task *t, __u64 sk, __u16 rport, struct ms_conn *c)
 {
 	if (!t)
 		return;
 	t->cur_sk = sk;
+	t->cur_rport = rport;
 	if (c->flags & MS_CF_SAMPLED)
 		t->flags |= MS_TF_SAMPLED;
 	else
@@ -1012,6 +1244,7 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 	struct ms_conn *c;
 	struct ms_task *t;
 	__u32 tid, trole;
+	__u16 rport;
 
 	if (ret <= 0)
 		return;
@@ -1023,7 +1256,8 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 	 * client's stop here); with them, the port test did that already */
 	if (!nserver_ports && !task_of(tid))
 		return;
-	c = bpf_map_lookup_elem(&conns, &key);
+	rport = sk_rport(sk, btf);
+	c = conn_of(key, rport);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
@@ -1055,7 +1289,7 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 	}
 	c->last_recv_ns = now;
 	c->rx_bytes += ret;
-	touch_conn(t, key, c); /* explain: its steps follow the task */
+	touch_conn(t, key, rport, c); /* explain: its steps follow the task */
 	if (c->flags & MS_CF_SAMPLED)
 		emit_step_task(MS_STEP_RECV, key, ret, 0, tid, trole);
 }
@@ -1065,6 +1299,7 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	__u64 pid_tgid, key = (__u64)sk, now;
 	struct ms_conn *c;
 	struct ms_task *t;
+	__u16 rport;
 
 	if (ret <= 0)
 		return;
@@ -1073,7 +1308,8 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (!nserver_ports && !task_of((__u32)pid_tgid))
 		return;
-	c = bpf_map_lookup_elem(&conns, &key);
+	rport = sk_rport(sk, btf);
+	c = conn_of(key, rport);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
@@ -1087,7 +1323,7 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	c->flags |= MS_CF_RESP_SENT;
 	c->last_send_ns = now;
 	c->tx_bytes += ret;
-	touch_conn(t, key, c);
+	touch_conn(t, key, rport, c);
 	if (c->flags & MS_CF_SAMPLED)
 		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, t ? role_of(t) : MS_ROLE__MAX);
 }
@@ -1141,11 +1377,11 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 {
 	__u64 key = (__u64)sk, now;
 	struct ms_conn *c;
+	__u16 rport;
 
 	if (new == TCP_ESTABLISHED_ && old == TCP_SYN_RECV_) {
 		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 		struct ms_conn nc = {};
-		__u16 rport;
 
 		if (!bpf_map_lookup_elem(&listen_ports, &lport))
 			return;
@@ -1155,12 +1391,13 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 		nc.rport = rport;
 		if (bpf_map_lookup_elem(&sample_ports, &rport))
 			nc.flags = MS_CF_SAMPLED;
-		bpf_map_update_elem(&conns, &key, &nc, BPF_ANY);
+		conn_add(key, rport, &nc);
 		if (nc.flags & MS_CF_SAMPLED)
 			emit_step(MS_STEP_ESTABLISHED, key, 0, 0);
 		return;
 	}
-	c = bpf_map_lookup_elem(&conns, &key);
+	rport = sk_rport(sk, false);
+	c = conn_of(key, rport);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
@@ -1194,7 +1431,7 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 			ev->ts = now;
 			event_submit(ev, false);
 		}
-		bpf_map_delete_elem(&conns, &key);
+		conn_del(key, rport);
 	}
 }
 
@@ -1219,7 +1456,7 @@ static __always_inline void on_reset(struct sock *sk, __u32 flag, __u32 step)
 
 	if (!sk)
 		return;
-	c = bpf_map_lookup_elem(&conns, &key);
+	c = conn_of(key, sk_rport(sk, false));
 	if (!c)
 		return;
 	c->flags |= flag;

@@ -13,7 +13,15 @@
 #endif
 
 #define MS_MAX_TRACKED 32768   /* server processes followed at once */
-#define MS_MAX_TASKS 131072    /* server threads with lifecycle state at once */
+/* Server threads with lifecycle state at once: a task lives in one slot of an
+ * array (`task_tab`), found through a per-tid slot number (`task_slot`): two
+ * array lookups the verifier inlines, where a hash lookup would be a call.
+ * Slot 0 means "not the server's". The kernel fills slots below
+ * MS_TASK_SLOTS_USER (task_newtask), user space the rest (seeding the httpd
+ * parent, or a running server's tasks for trace/serve), so that the two
+ * never race for one slot. */
+#define MS_TASK_SLOTS 65536
+#define MS_TASK_SLOTS_USER 49152
 #define MS_HIST_SLOTS 40       /* log2(ns) buckets: slot i holds [2^i, 2^(i+1)) ns, up to ~18 min */
 /* Errors counted per errno: slots 1..127 are errno values, slots 128..135 the
  * kernel's internal 512..519 (ERESTARTSYS...: a signal interrupted the call,
@@ -160,7 +168,7 @@ enum ms_counter {
 	MS_C_CREATE_FAILED,    /* fork/clone/clone3 returned an error (by errno in create_errno) */
 	MS_C_CONNECT,          /* a tracked task connected a socket (prefork's dummy connections) */
 	MS_C_RB_DROPS,         /* ring-buffer reservations that failed: records lost */
-	MS_C_TRACK_FULL,       /* a new process could not be added to `tracked` */
+	MS_C_TRACK_FULL,       /* a new process or thread could not be followed: `tracked` or `task_tab` full */
 	MS_C_SYNACK_RETRANS,   /* SYN-ACKs retransmitted on the server's port: the client's ACK was lost or dropped */
 	MS_C_CONN_UNACCEPTED,  /* server connections closed without ever being accepted */
 	MS_C__MAX
@@ -209,13 +217,18 @@ struct ms_task {
 	__u64 create_dur_ns;   /* the creator's fork/clone syscall, enter to exit */
 	__u32 ready_nr;        /* the syscall that marked it ready */
 	__u32 flags;           /* MS_TF_* */
-	/* scheduler state */
-	__u64 oncpu_ns;        /* last switched in */
+	/* scheduler state (times on the scheduler's clock, see the BPF side) */
+	__u64 exec_ns;         /* its se.sum_exec_runtime when last switched in */
 	__u64 runq_ns;         /* woken or preempted: waiting for a CPU since */
 	__u64 off_ns;          /* blocked since */
+	__u64 rdelay_ns;       /* its sched_info.run_delay when last switched out */
 	__u64 cur_sk;          /* the connection it last read from or wrote to */
 	__u32 role;            /* enum ms_role */
 	__u32 off_reason;      /* enum ms_offcpu, while blocked */
+	__u32 tid;             /* the slot's owner; 0: a free slot */
+	__u16 cur_rport;       /* cur_sk's client port (its place in the connection table) */
+	__u16 waker;           /* the role (or MS_WAKER_*) that last woke it */
+	__u32 waker_tid, waker_tgid;
 };
 
 /* In-flight fork/clone of a tracked thread, keyed by tid. */

@@ -82,5 +82,29 @@ for m in prefork worker event; do
 		"$(jqr "$J" "$R.cpu_us_per_request | (. > 1 and . < 10000)")" true
 	check_eq "$m: context switches per request > 0" "$(jqr "$J" "$R.cswitch_per_request > 0")" true
 done
+# The hot programs take time from the scheduler's own clock and accounting
+# (rq->clock, sum_exec_runtime, sched_info) where the kernel has them, else
+# from bpf_ktime_get_ns(): both ways must tell the same story.
+check_eq "the scheduler's clock is used on this kernel" \
+	"$(jqr "$TMP/seq1.json" '.runs[0].kernel.sched_clock')" "run-queue clock + sched_info"
+MPMSCOPE_KTIME_ONLY=1 "$MPMSCOPE" run -m event -s "$TMP/seq1.scn" --json "$TMP/seq1k.json" >/dev/null 2>&1
+check_eq "MPMSCOPE_KTIME_ONLY=1: bpf_ktime_get_ns" "$(jqr "$TMP/seq1k.json" '.runs[0].kernel.sched_clock')" bpf_ktime_get_ns
+for f in seq1 seq1k; do
+	R=".runs[0].kernel.sched"
+	check_ge "$f: listener -> worker wake-ups ~ one per request" \
+		"$(jqr "$TMP/$f.json" "[$R.wakeups_by_pair[] | select(.waker == \"listener\" and .wakee == \"worker\") | .count] | add // 0")" 240
+	check_ge "$f: listener's off-CPU periods in wait_connection >= one per request" \
+		"$(jqr "$TMP/$f.json" "$R.offcpu_us_by_role_reason.listener.wait_connection.count // 0")" 300
+	idle=$(jqr "$TMP/$f.json" "$R.offcpu_us_by_role_reason.worker.idle_worker.us // 0 | floor")
+	all=$(jqr "$TMP/$f.json" "[$R.offcpu_us_by_role_reason.worker[].us] | add | floor")
+	check_ge "$f: workers' off-CPU time is mostly idle_worker (>= 90%)" "$((idle * 10))" $((all * 9))
+	check_eq "$f: run-queue samples >= one per request, p50 <= p99 <= max" \
+		"$(jqr "$TMP/$f.json" "$R.runq_us | (.n >= 300 and .p50 <= .p99 and .p99 <= .max)")" true
+done
+# the same server threads, the same requests: CPU per request agrees within 2x
+cr=$(jqr "$TMP/seq1.json" '.runs[0].kernel.sched.cpu_us_per_request | floor')
+ck=$(jqr "$TMP/seq1k.json" '.runs[0].kernel.sched.cpu_us_per_request | floor')
+check_le "CPU per request, run-queue clock vs ktime ($cr vs $ck us): within 2x" "$cr" $((ck * 2))
+check_le "CPU per request, ktime vs run-queue clock ($ck vs $cr us): within 2x" "$ck" $((cr * 2))
 check_clean "sched"
 finish

@@ -720,6 +720,7 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_obj_begin(j);
 	json_kstr(j, "attach_mode", k->attach_mode ? k->attach_mode : "");
 	json_kstr(j, "syscall_mode", k->syscall_mode ? k->syscall_mode : "");
+	json_kstr(j, "sched_clock", k->sched_clock ? k->sched_clock : "");
 	json_ku64(j, "records", k->records);
 	json_ku64(j, "processes_created", k->processes_created);
 	json_ku64(j, "threads_created", k->threads_created);

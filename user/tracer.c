@@ -33,8 +33,10 @@ struct tracer {
 	bool discard_events;
 	bool syscall_tps;      /* per-syscall tracepoints (else the generic sys_enter/sys_exit) */
 	bool has_prev_state;   /* sched_switch has its prev_state argument (5.18+) */
+	bool rq_clock;         /* scheduler accounting on the run-queue clock and sched_info */
 	uint64_t nrecords;     /* ring-buffer records received */
 	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
+	__u32 next_slot;       /* where to look for a free task slot in user space's part */
 };
 
 /* libbpf's own messages are kept, not printed: the last warning becomes the
@@ -160,6 +162,46 @@ static bool kernel_has_tp(struct btf *vmlinux, const char *tp)
 	return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
 }
 
+static bool btf_has_member(struct btf *btf, const char *type, const char *member)
+{
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	const struct btf_type *ty = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m = ty ? btf_members(ty) : NULL;
+
+	for (int i = 0; ty && i < btf_vlen(ty); i++)
+		if (!strcmp(btf__name_by_offset(btf, m[i].name_off), member))
+			return true;
+	return false;
+}
+
+/* Whether the scheduler's own clock and accounting can replace
+ * bpf_ktime_get_ns() in the hot programs (see use_rq_clock in the BPF
+ * program): the fields must exist (CONFIG_FAIR_GROUP_SCHED gives
+ * se.cfs_rq->rq, CONFIG_SCHED_INFO sched_info), and sched_info must count:
+ * this process has been scheduled, so its pcount is not 0.
+ * MPMSCOPE_KTIME_ONLY=1 forces the other way (tests compare the two). */
+static bool sched_clock_usable(struct btf *vmlinux)
+{
+	unsigned long long exec = 0, delay = 0, pcount = 0;
+	const char *env = getenv("MPMSCOPE_KTIME_ONLY");
+	FILE *f;
+
+	if ((env && *env && strcmp(env, "0")) || !vmlinux)
+		return false;
+	if (!btf_has_member(vmlinux, "sched_entity", "cfs_rq") || !btf_has_member(vmlinux, "cfs_rq", "rq") ||
+	    !btf_has_member(vmlinux, "rq", "clock") || !btf_has_member(vmlinux, "sched_info", "last_queued") ||
+	    !btf_has_member(vmlinux, "sched_info", "run_delay") ||
+	    !btf_has_member(vmlinux, "sched_entity", "sum_exec_runtime"))
+		return false;
+	f = fopen("/proc/self/schedstat", "r");
+	if (!f)
+		return false;
+	if (fscanf(f, "%llu %llu %llu", &exec, &delay, &pcount) != 3)
+		pcount = 0;
+	fclose(f);
+	return pcount > 0;
+}
+
 /* Each program has a tp_btf twin and a raw_tp twin (name ending in _raw):
  * load one of the two, and neither when the tracepoint does not exist. */
 static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, const struct tracer_opts *o)
@@ -193,6 +235,7 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 		bpf_program__set_autoload(p, load);
 		t->nprogs += load;
 	}
+	t->rq_clock = sched_clock_usable(vmlinux);
 	/* sched_switch(preempt, prev, next[, prev_state]): 5.18 added the 4th */
 	t->has_prev_state = false;
 	if (vmlinux) {
@@ -224,7 +267,7 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 	libbpf_verifier[0] = 0;
 	s->rodata->targ_mpm = (__u32)o->mpm;
 	{
-		/* is_server: one byte per possible tid */
+		/* task_slot: a slot number per possible tid */
 		FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
 		unsigned long pid_max = 0;
 
@@ -234,9 +277,10 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 			fclose(f);
 		}
 		if (pid_max >= 1024 && pid_max <= 4194304)
-			bpf_map__set_max_entries(s->maps.is_server, (__u32)pid_max);
+			bpf_map__set_max_entries(s->maps.task_slot, (__u32)pid_max);
 	}
 	s->rodata->has_prev_state = t->has_prev_state;
+	s->rodata->use_rq_clock = t->rq_clock;
 	if (o->nports > 0 && o->nports <= 4) {
 		for (int i = 0; i < o->nports; i++)
 			s->rodata->server_ports[i] = o->ports[i];
@@ -371,21 +415,60 @@ fail:
 	return -1;
 }
 
+/* Give tid a task slot from user space's part of the table (the kernel fills
+ * the rest, so the two never claim one slot). keep: a task the kernel already
+ * follows keeps its state. */
+static int seed_task(struct tracer *t, pid_t tid, int role, bool keep, struct errbuf *e)
+{
+	struct ms_task task = { .role = (__u32)role, .tid = (__u32)tid };
+	__u32 key = (__u32)tid, slot = 0;
+	__u16 cur = 0, s16;
+
+	if (bpf_map__lookup_elem(t->skel->maps.task_slot, &key, sizeof(key), &cur, sizeof(cur), 0) == 0 && cur) {
+		struct ms_task old;
+		__u32 k = cur;
+
+		if (bpf_map__lookup_elem(t->skel->maps.task_tab, &k, sizeof(k), &old, sizeof(old), 0) == 0 &&
+		    old.tid == (__u32)tid) {
+			if (keep)
+				return 0;
+			slot = cur; /* overwritten in place */
+		}
+	}
+	for (__u32 n = 0; !slot && n < MS_TASK_SLOTS - MS_TASK_SLOTS_USER; n++) {
+		struct ms_task old;
+		__u32 k;
+
+		if (t->next_slot < MS_TASK_SLOTS_USER || t->next_slot >= MS_TASK_SLOTS)
+			t->next_slot = MS_TASK_SLOTS_USER;
+		k = t->next_slot++;
+		if (bpf_map__lookup_elem(t->skel->maps.task_tab, &k, sizeof(k), &old, sizeof(old), 0) == 0 && !old.tid)
+			slot = k;
+	}
+	if (!slot) {
+		err_set(e, "cannot follow task %d: more than %d server threads to seed", (int)tid,
+			MS_TASK_SLOTS - MS_TASK_SLOTS_USER);
+		return -1;
+	}
+	s16 = (__u16)slot;
+	if (bpf_map__update_elem(t->skel->maps.task_tab, &slot, sizeof(slot), &task, sizeof(task), BPF_ANY) ||
+	    bpf_map__update_elem(t->skel->maps.task_slot, &key, sizeof(key), &s16, sizeof(s16), BPF_ANY)) {
+		err_set(e, "cannot follow task %d: %s", (int)tid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
 {
 	__u32 key = (__u32)pid;
 	struct ms_proc v = { .created_ns = now_ns() };
-	struct ms_task task = { .role = MS_ROLE_PARENT };
 
-	__u8 one = 1;
-
-	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &v, sizeof(v), BPF_ANY) ||
-	    bpf_map__update_elem(t->skel->maps.tasks, &key, sizeof(key), &task, sizeof(task), BPF_ANY) ||
-	    bpf_map__update_elem(t->skel->maps.is_server, &key, sizeof(key), &one, sizeof(one), BPF_ANY)) {
+	if (bpf_map__update_elem(t->skel->maps.tracked, &key, sizeof(key), &v, sizeof(v), BPF_ANY)) {
 		err_set(e, "cannot track pid %d: %s", (int)pid, strerror(errno));
 		return -1;
 	}
-	return 0;
+	return seed_task(t, pid, MS_ROLE_PARENT, false, e);
 }
 
 static int port_map_add(struct bpf_map *map, uint16_t port, const char *what, struct errbuf *e)
@@ -402,23 +485,12 @@ static int port_map_add(struct bpf_map *map, uint16_t port, const char *what, st
 
 int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, int role, struct errbuf *e)
 {
-	__u32 k = (__u32)tgid, tk = (__u32)tid;
+	__u32 k = (__u32)tgid;
 	struct ms_proc p = { .created_ns = 0, .parent_tgid = (__u32)parent_tgid, .depth = parent_tgid ? 1 : 0 };
-	struct ms_task task = { .role = (__u32)role };
-	__u8 one = 1;
 
 	/* BPF_NOEXIST: a process the kernel already added keeps its entry */
 	bpf_map__update_elem(t->skel->maps.tracked, &k, sizeof(k), &p, sizeof(p), BPF_NOEXIST);
-	if (bpf_map__update_elem(t->skel->maps.tasks, &tk, sizeof(tk), &task, sizeof(task), BPF_NOEXIST) &&
-	    errno != EEXIST) {
-		err_set(e, "cannot track task %d: %s", (int)tid, strerror(errno));
-		return -1;
-	}
-	if (bpf_map__update_elem(t->skel->maps.is_server, &tk, sizeof(tk), &one, sizeof(one), BPF_ANY)) {
-		err_set(e, "cannot track task %d: %s", (int)tid, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return seed_task(t, tid, role, true, e);
 }
 
 int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e)
@@ -513,6 +585,11 @@ const struct ms_event *tracer_events(struct tracer *t, size_t *n)
 const char *tracer_attach_mode(struct tracer *t)
 {
 	return t->raw_tp ? "raw_tp" : "tp_btf";
+}
+
+const char *tracer_sched_clock(struct tracer *t)
+{
+	return t->rq_clock ? "run-queue clock + sched_info" : "bpf_ktime_get_ns";
 }
 
 uint64_t tracer_records(struct tracer *t)
