@@ -348,11 +348,24 @@ static __always_inline struct ms_sched *sched_stats(void)
 	return bpf_map_lookup_elem(&sched, &zero);
 }
 
+/*
+ * An array index the verifier can see is below n (an immediate): v, or 0 if
+ * v >= n. The test is asm so that clang cannot drop it when it proves it
+ * always holds, nor re-load an unchecked copy of v from a stack spill, which
+ * older verifiers (Debian 12's 6.1) then reject as an unbounded access.
+ */
+#define BOUNDED(v, n)                                                                    \
+	({                                                                               \
+		__u64 __v = (v);                                                         \
+		asm volatile("if %0 < %1 goto +1; %0 = 0" : "+r"(__v) : "i"(n));         \
+		__v;                                                                     \
+	})
+
 static __always_inline __u32 role_of(struct ms_task *t)
 {
 	__u32 r = t->role;
 
-	return r < MS_ROLE__MAX ? r : MS_ROLE_OTHER;
+	return BOUNDED(r < MS_ROLE__MAX ? r : MS_ROLE_OTHER, MS_ROLE__MAX);
 }
 
 static __always_inline struct ms_event *event_reserve(__u32 type, __u64 pid_tgid)
@@ -980,14 +993,10 @@ static __always_inline void end_offcpu(struct ms_sched *s, struct ms_task *t, __
 				       __u32 waker, __u64 step_ts)
 {
 	__u32 reason = t->off_reason < MS_OFF__MAX ? t->off_reason : MS_OFF_OTHER;
+	__u32 i = BOUNDED(role * MS_OFF__MAX + reason, MS_ROLE__MAX * MS_OFF__MAX);
 
-	/* Debian 12's 6.1 verifier loses these bounds through a stack spill
-	 * that clang introduces once it proves the test always holds: keep it. */
-	barrier_var(role);
-	if (role < MS_ROLE__MAX) {
-		s->off_ns[role][reason] += d;
-		s->off_cnt[role][reason]++;
-	}
+	(&s->off_ns[0][0])[i] += d;
+	(&s->off_cnt[0][0])[i]++;
 	hist_add(MS_H_OFFCPU + reason, d);
 	if (t->flags & MS_TF_SAMPLED) {
 		/* the record is the waker's, as a step taken in its context would be */
@@ -1041,7 +1050,8 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 			if (!use_rq_clock)
 				t->runq_ns = now;
 		} else {
-			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+			/* prev is current: in the tp_btf twin a BTF pointer already */
+			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(btf ? prev : bpf_get_current_task_btf());
 			long nr = regs ? SYSCALL_NR(regs) : -1;
 			bool conn_wait = nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT || nr == MS_NR_EPOLL_WAIT ||
 					 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
@@ -1169,12 +1179,7 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 		waker = MS_WAKER_KERNEL;
 	else
 		waker = MS_WAKER_EXTERNAL;
-	/* Debian 12's 6.1 verifier loses these bounds through a stack spill
-	 * that clang introduces once it proves the test always holds: keep it. */
-	barrier_var(waker);
-	barrier_var(role);
-	if (waker < MS_WAKERS && role < MS_ROLE__MAX)
-		s->wakeups[waker][role]++;
+	s->wakeups[BOUNDED(waker, MS_WAKERS)][role]++;
 	t->waker = (__u16)waker;
 	t->waker_tid = (__u32)pid_tgid;
 	t->waker_tgid = pid_tgid >> 32;
@@ -1305,7 +1310,8 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 		return;
 	if (!server_socket(sk, btf))
 		return;
-	pid_tgid = bpf_get_current_pid_tgid();
+	/* the writer matters only without known ports and for explain */
+	pid_tgid = nserver_ports ? 0 : bpf_get_current_pid_tgid();
 	if (!nserver_ports && !task_of((__u32)pid_tgid))
 		return;
 	rport = sk_rport(sk, btf);
@@ -1313,6 +1319,8 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
+	if ((c->flags & MS_CF_SAMPLED) && !pid_tgid)
+		pid_tgid = bpf_get_current_pid_tgid();
 	t = c->flags & MS_CF_SAMPLED ? task_of((__u32)pid_tgid) : NULL; /* explain only */
 	if (c->flags & MS_CF_IN_REQ) {
 		hist_add(MS_H_REQ_READ, c->last_recv_ns - c->req_start_ns);

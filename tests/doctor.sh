@@ -36,7 +36,7 @@ check_eq "co-re claim about task_struct's state field matches the BTF" \
 # The real programs: the path the probes take, and the raw_tp fallback.
 tpb=$(claim tp_btf)
 n=$(sed -nE 's/^probes: +[a-z_]+ \(([0-9]+) programs attached\).*/\1/p' "$D")
-nraw=$(sed -nE 's/^probes-raw: +raw_tp \(([0-9]+) programs attached\)/\1/p' "$D")
+nraw=$(sed -nE 's/^probes-raw: +raw_tp \(([0-9]+) programs attached\).*/\1/p' "$D")
 check_eq "probes take tp_btf when the tp_btf probe works" "$(sed -nE 's/^probes: +([a-z_]+) .*/\1/p' "$D")" \
 	"$([ "$tpb" = ok ] && echo tp_btf || echo raw_tp)"
 check_ge "probes: programs attached" "$n" 1

@@ -33,6 +33,15 @@ else fail "doctor: probes take tp_btf"; fi
 if grep -qE '^probes-raw: +raw_tp \([1-9][0-9]* programs attached\)' "$T/doctor.out"; then
 	pass "doctor: forced raw_tp attaches"
 else fail "doctor: forced raw_tp attaches"; fi
+# the scheduler programs' other clock (bpf_ktime_get_ns) must load here too
+MPMSCOPE_KTIME_ONLY=1 "$M" doctor >"$T/doctor-k.out" 2>&1
+if grep -qE '^probes: +tp_btf \([1-9][0-9]* programs attached\); scheduler times: bpf_ktime_get_ns' "$T/doctor-k.out" &&
+	grep -qE '^probes-raw: +raw_tp \([1-9][0-9]* programs attached\); scheduler times: bpf_ktime_get_ns' "$T/doctor-k.out"; then
+	pass "doctor: MPMSCOPE_KTIME_ONLY=1: tp_btf and raw_tp attach"
+else
+	sed 's/^/  doctor-k| /' "$T/doctor-k.out"
+	fail "doctor: MPMSCOPE_KTIME_ONLY=1: tp_btf and raw_tp attach"
+fi
 want=absent
 [ -e /sys/bus/event_source/devices/kprobe/type ] && want=ok
 check_eq "doctor: kprobes claim matches the kprobe PMU" "$(sed -nE 's/^kprobes: +([a-z]+),.*/\1/p' "$T/doctor.out")" "$want"
@@ -79,7 +88,9 @@ done
 # --- the raw_tp twins, forced ---
 RJ="$T/raw.json"
 "$M" run -m worker -s baseline --no-btf-tracepoints --json "$RJ" >/dev/null 2>"$T/raw.err"
-check_eq "raw_tp: run exits 0" "$?" 0
+rc=$?
+sed "s/^/  raw| /" "$T/raw.err"
+check_eq "raw_tp: run exits 0" "$rc" 0
 check_eq "raw_tp: attach mode" "$(jqr "$RJ" '.runs[0].kernel.attach_mode')" raw_tp
 check_eq "raw_tp: completed == 1000" "$(jqr "$RJ" '.runs[0].load.completed')" 1000
 check_eq "raw_tp: accepts == connections" "$(jqr "$RJ" '.runs[0].kernel.accepts')" \
