@@ -11,6 +11,7 @@
  *
  * Modes (each answers after --delay-ms, default 0):
  *   ok             200 with Content-Length, keep-alive unless asked to close
+ *                  (HTTP/1.0: only if asked, as ab -k does)
  *   close-after-n  like ok, but closes the connection right after its N-th
  *                  response, without "Connection: close" (an idle close)
  *   close-on-reuse like ok for N responses, then reads the next request and
@@ -80,8 +81,14 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* Whether the last request read was HTTP/1.0 asking for keep-alive (ab -k):
+ * its response must say "Connection: keep-alive", or the client waits for
+ * the close that HTTP/1.0 implies. Per thread: one thread per connection. */
+static __thread bool ka10;
+
 /* Read one request head into buf; return 1 (request, *close set if it asked
- * for Connection: close), 0 on EOF, -1 on error. Leftover bytes stay in buf. */
+ * for Connection: close, or is HTTP/1.0 without keep-alive), 0 on EOF, -1 on
+ * error. Leftover bytes stay in buf. */
 static int read_request(int fd, char *buf, size_t size, size_t *have, bool *close_req)
 {
 	for (;;) {
@@ -94,7 +101,13 @@ static int read_request(int fd, char *buf, size_t size, size_t *have, bool *clos
 			size_t used = (size_t)(end + 4 - buf);
 
 			*end = 0;
-			*close_req = strcasestr(buf, "connection: close") != NULL;
+			{
+				char *eol = strstr(buf, "\r\n");
+				bool v10 = eol && eol - buf >= 8 && !strncmp(eol - 8, "HTTP/1.0", 8);
+
+				ka10 = v10 && strcasestr(buf, "connection: keep-alive");
+				*close_req = strcasestr(buf, "connection: close") != NULL || (v10 && !ka10);
+			}
 			memmove(buf, buf + used, *have - used);
 			*have -= used;
 			atomic_fetch_add(&nreqs, 1);
@@ -118,7 +131,7 @@ static int respond_ok(int fd, int status, bool close_conn)
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n%s",
 			 status, status == 200 ? "OK" : "Service Unavailable", sizeof(body) - 1,
-			 close_conn ? "Connection: close\r\n" : "", body);
+			 close_conn ? "Connection: close\r\n" : ka10 ? "Connection: keep-alive\r\n" : "", body);
 
 	return write_all(fd, head, (size_t)n);
 }
