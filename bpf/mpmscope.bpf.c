@@ -1025,16 +1025,17 @@ static __always_inline void end_offcpu(struct ms_sched *s, struct ms_task *t, __
  */
 static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next, long prev_state, bool btf)
 {
-	struct ms_sched *s = sched_stats();
+	struct ms_sched *s = NULL;
 	struct ms_task *t;
 	__u64 now = 0, x;
 	__u32 tid, role;
 
-	if (!s)
-		return;
 	tid = RD(btf, prev, pid);
 	t = task_of(tid);
 	if (t) {
+		s = sched_stats();
+		if (!s)
+			return;
 		now = sched_now(prev, btf);
 		role = role_of(t);
 		x = RD(btf, prev, se.sum_exec_runtime);
@@ -1087,6 +1088,10 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	tid = RD(btf, next, pid);
 	t = task_of(tid);
 	if (!t)
+		return;
+	if (!s)
+		s = sched_stats();
+	if (!s)
 		return;
 	if (!now)
 		now = sched_now(next, btf);
