@@ -218,8 +218,12 @@ void report_run_notes(const struct run_model *r, struct run_notes *n)
 		used += (size_t)snprintf(n->summary + used, sizeof(n->summary) - used, ", %llu internal dummy connections apart",
 					 (unsigned long long)k->accepts_internal);
 	if (k->accepts_other && used < sizeof(n->summary))
-		snprintf(n->summary + used, sizeof(n->summary) - used, ", %llu from other clients",
-			 (unsigned long long)k->accepts_other);
+		used += (size_t)snprintf(n->summary + used, sizeof(n->summary) - used, ", %llu from other clients",
+					 (unsigned long long)k->accepts_other);
+	if (k->track_full && used < sizeof(n->summary))
+		snprintf(n->summary + used, sizeof(n->summary) - used,
+			 "; %llu new processes or threads NOT followed (a BPF table was full)",
+			 (unsigned long long)k->track_full);
 	n->failed[0] = 0;
 	for (int f = 0, u = 0; f < LG_FAIL__MAX && u < (int)sizeof(n->failed); f++)
 		if (l->failed_by[f])
@@ -721,6 +725,7 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_kstr(j, "attach_mode", k->attach_mode ? k->attach_mode : "");
 	json_kstr(j, "syscall_mode", k->syscall_mode ? k->syscall_mode : "");
 	json_kstr(j, "sched_clock", k->sched_clock ? k->sched_clock : "");
+	json_ku64(j, "tasks_not_followed", k->track_full);
 	json_ku64(j, "records", k->records);
 	json_ku64(j, "processes_created", k->processes_created);
 	json_ku64(j, "threads_created", k->threads_created);
