@@ -975,6 +975,32 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
  */
 const volatile bool use_rq_clock = false;
 
+/*
+ * The saved registers of the task that blocks, for why it blocked. They sit at
+ * a fixed offset from the task's stack (task_pt_regs()), so once that offset
+ * is known the tp_btf twin finds them with a load and an addition, made a BTF
+ * pointer by bpf_rdonly_cast() (6.2+, a kfunc the verifier turns into a
+ * move), instead of calling bpf_task_pt_regs() (~60 ns here) at every
+ * blocking switch. The loader says whether the kfunc exists.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+const volatile bool has_rdonly_cast = false;
+static volatile long regs_off; /* task_pt_regs(task) - task->stack, learnt once */
+
+static __always_inline struct pt_regs *blocked_regs(struct task_struct *prev, bool btf)
+{
+	long stack;
+
+	if (!btf)
+		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!has_rdonly_cast)
+		return (struct pt_regs *)bpf_task_pt_regs(prev);
+	stack = (long)prev->stack;
+	if (!regs_off)
+		regs_off = (long)bpf_task_pt_regs(prev) - stack;
+	return bpf_rdonly_cast((void *)(stack + regs_off), bpf_core_type_id_kernel(struct pt_regs));
+}
+
 /* Task flags used only in the kernel: the scheduler state is valid. */
 #define MS_TF_ONCPU 0x200      /* exec_ns holds its sum_exec_runtime at switch-in */
 #define MS_TF_OUT 0x400        /* rdelay_ns holds its run_delay at switch-out */
@@ -1051,8 +1077,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 			if (!use_rq_clock)
 				t->runq_ns = now;
 		} else {
-			/* prev is current: in the tp_btf twin a BTF pointer already */
-			struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(btf ? prev : bpf_get_current_task_btf());
+			struct pt_regs *regs = blocked_regs(prev, btf);
 			long nr = regs ? SYSCALL_NR(regs) : -1;
 			bool conn_wait = nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT || nr == MS_NR_EPOLL_WAIT ||
 					 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;

@@ -34,6 +34,7 @@ struct tracer {
 	bool syscall_tps;      /* per-syscall tracepoints (else the generic sys_enter/sys_exit) */
 	bool has_prev_state;   /* sched_switch has its prev_state argument (5.18+) */
 	bool rq_clock;         /* scheduler accounting on the run-queue clock and sched_info */
+	bool rdonly_cast;      /* the kernel has the bpf_rdonly_cast kfunc (6.2+) */
 	uint64_t nrecords;     /* ring-buffer records received */
 	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
 	__u32 next_slot;       /* where to look for a free task slot in user space's part */
@@ -236,6 +237,7 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 		t->nprogs += load;
 	}
 	t->rq_clock = sched_clock_usable(vmlinux);
+	t->rdonly_cast = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
 	/* sched_switch(preempt, prev, next[, prev_state]): 5.18 added the 4th */
 	t->has_prev_state = false;
 	if (vmlinux) {
@@ -281,6 +283,7 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 	}
 	s->rodata->has_prev_state = t->has_prev_state;
 	s->rodata->use_rq_clock = t->rq_clock;
+	s->rodata->has_rdonly_cast = t->rdonly_cast;
 	if (o->nports > 0 && o->nports <= 4) {
 		for (int i = 0; i < o->nports; i++)
 			s->rodata->server_ports[i] = o->ports[i];
