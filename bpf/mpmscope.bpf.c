@@ -214,6 +214,14 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
  * handlers take `btf` as a constant, so each twin keeps only its own way. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
+/* bpf_rdonly_cast() (6.2+) makes any address a read-only BTF pointer of a
+ * kernel type, for direct loads where a helper call would cost ~60-100 ns
+ * here; the verifier turns the call into a move. Weak, and used only under
+ * this load-time constant: kernels without it load the other path. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+const volatile bool has_rdonly_cast = false;
+#define CAST(ptr, type) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
+
 /* The slot in task_tab of every possible tid, 0 for tasks that are not the
  * server's (sized to the kernel's pid_max by the loader). Array lookups are
  * inlined by the verifier into a bounds check and a load: the many context
@@ -896,8 +904,31 @@ int BPF_PROG(ms_wakeup_new_raw, struct task_struct *p)
 	return 0;
 }
 
-/* Why current (about to block) left the CPU, from the syscall it is in. */
-static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct pt_regs *regs, long nr)
+/* The socket behind fd in task (a tp_btf pointer), by direct loads: one
+ * helper call (the fd table's slot) instead of the eight probe reads of
+ * fd_to_socket(). */
+static __always_inline struct sock *fd_sock_direct(struct task_struct *task, int fd)
+{
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
+	struct file *file = NULL;
+	unsigned long fds;
+
+	if (!files || fd < 0)
+		return NULL;
+	fdt = files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	fds = (unsigned long)fdt->fd;
+	if (bpf_probe_read_kernel(&file, sizeof(file), (void *)(fds + (unsigned long)fd * sizeof(file))) || !file)
+		return NULL;
+	return CAST(CAST(file, struct file)->private_data, struct socket)->sk;
+}
+
+/* Why the task about to block (prev, current) left the CPU, from the syscall
+ * it is in. */
+static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct pt_regs *regs, long nr,
+					   struct task_struct *prev, bool btf)
 {
 	if (!regs)
 		return MS_OFF_OTHER;
@@ -924,8 +955,17 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 		if (!bpf_probe_read_user(&pfd, sizeof(pfd), (void *)PT_REGS_PARM1_SYSCALL(regs)) &&
 		    (pfd.events & 0x4 /* POLLOUT */))
 			return MS_OFF_WRITE_RESP;
-		{
+		if (btf && has_rdonly_cast) {
 			/* the connection polled: the socket behind the fd it waits on */
+			struct sock *sk = fd_sock_direct(prev, pfd.fd);
+
+			if (sk)
+				c = conn_of((__u64)sk, sk_rport(sk, true));
+			else if (t->cur_sk)
+				c = conn_of(t->cur_sk, t->cur_rport);
+			else
+				return MS_OFF_OTHER;
+		} else {
 			struct socket *so = pfd.fd >= 0 ? fd_to_socket((struct task_struct *)bpf_get_current_task(),
 									 pfd.fd)
 							 : NULL;
@@ -983,8 +1023,6 @@ const volatile bool use_rq_clock = false;
  * move), instead of calling bpf_task_pt_regs() (~60 ns here) at every
  * blocking switch. The loader says whether the kfunc exists.
  */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-const volatile bool has_rdonly_cast = false;
 static volatile long regs_off; /* task_pt_regs(task) - task->stack, learnt once */
 
 static __always_inline struct pt_regs *blocked_regs(struct task_struct *prev, bool btf)
@@ -998,7 +1036,7 @@ static __always_inline struct pt_regs *blocked_regs(struct task_struct *prev, bo
 	stack = (long)prev->stack;
 	if (!regs_off)
 		regs_off = (long)bpf_task_pt_regs(prev) - stack;
-	return bpf_rdonly_cast((void *)(stack + regs_off), bpf_core_type_id_kernel(struct pt_regs));
+	return CAST(stack + regs_off, struct pt_regs);
 }
 
 /* Task flags used only in the kernel: the scheduler state is valid. */
@@ -1089,7 +1127,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 				role = MS_ROLE_LISTENER;
 				t->role = role;
 			}
-			reason = offcpu_reason(t, role, regs, nr);
+			reason = offcpu_reason(t, role, regs, nr, prev, btf);
 			/* ready to serve: its first wait for work (a connection,
 			 * or the queue for an idle worker); once per task, on
 			 * CLOCK_MONOTONIC like its creation */
