@@ -90,6 +90,7 @@ static void sample_once(struct mem_sampler *s)
 		np++;
 	}
 	sm->procs = (uint32_t)np;
+	sm->t_end_ns = now_ns();
 	if (sm->pss_kb >= s->peak.pss_kb) {
 		s->peak = *sm;
 		free(s->peak_procs);

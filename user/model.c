@@ -683,14 +683,17 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 }
 
 /* Processes alive per the kernel's records at time t (the root included). */
-static uint32_t kernel_procs_at(const struct kernel_facts *k, uint64_t t)
+/* Processes alive per the kernel from t0 to t1: all along (every), or at
+ * some moment (!every). t0 == t1: alive at that time. */
+static uint32_t kernel_procs_in(const struct kernel_facts *k, uint64_t t0, uint64_t t1, bool every)
 {
 	uint32_t n = 0;
 
 	for (size_t i = 0; i < k->nprocs; i++) {
 		const struct proc_fact *p = &k->procs[i];
+		uint64_t born = every ? t0 : t1, dead = every ? t1 : t0;
 
-		if ((p->is_root || p->t_created <= t) && (!p->exited || p->t_exit > t))
+		if ((p->is_root || p->t_created <= born) && (!p->exited || p->t_exit > dead))
 			n++;
 	}
 	return n;
@@ -727,8 +730,16 @@ void model_build_memory(struct run_model *r, struct mem_result *m, const struct 
 	mf->slots_per_child = r->mpm == MPM_PREFORK ? 1 : (tpc && atoi(tpc) > 0 ? (uint32_t)atoi(tpc) : 25);
 	mf->kb_per_slot = mf->child_uss_kb.p50 / mf->slots_per_child;
 	mf->kernel_procs_at_sample = xcalloc(mf->raw.nsamples, sizeof(uint32_t));
-	for (size_t i = 0; i < mf->raw.nsamples; i++)
-		mf->kernel_procs_at_sample[i] = kernel_procs_at(&r->k, mf->raw.samples[i].t_ns);
+	mf->kernel_procs_min = xcalloc(mf->raw.nsamples, sizeof(uint32_t));
+	mf->kernel_procs_max = xcalloc(mf->raw.nsamples, sizeof(uint32_t));
+	for (size_t i = 0; i < mf->raw.nsamples; i++) {
+		const struct mem_sample *sm = &mf->raw.samples[i];
+		uint64_t t1 = sm->t_end_ns > sm->t_ns ? sm->t_end_ns : sm->t_ns;
+
+		mf->kernel_procs_at_sample[i] = kernel_procs_in(&r->k, sm->t_ns, sm->t_ns, true);
+		mf->kernel_procs_min[i] = kernel_procs_in(&r->k, sm->t_ns, t1, true);
+		mf->kernel_procs_max[i] = kernel_procs_in(&r->k, sm->t_ns, t1, false);
+	}
 }
 
 void model_free(struct run_model *r)
@@ -741,4 +752,7 @@ void model_free(struct run_model *r)
 	mem_result_free(&r->mem.raw);
 	free(r->mem.kernel_procs_at_sample);
 	r->mem.kernel_procs_at_sample = NULL;
+	free(r->mem.kernel_procs_min);
+	free(r->mem.kernel_procs_max);
+	r->mem.kernel_procs_min = r->mem.kernel_procs_max = NULL;
 }

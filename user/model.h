@@ -65,6 +65,10 @@ struct memory_facts {
 	double kb_per_slot;                /* child USS / slots: one more unit of capacity */
 	struct mem_result raw;
 	uint32_t *kernel_procs_at_sample;  /* processes alive per the kernel at each sample's time */
+	/* alive per the kernel over the whole of each sample's read window, and
+	 * at some moment of it: /proc's count lies between, give or take a
+	 * process that has freed its memory and not yet reached its exit record */
+	uint32_t *kernel_procs_min, *kernel_procs_max;
 };
 
 /* A distribution read off a kernel log2 histogram: values interpolated
