@@ -60,7 +60,29 @@ fi
 # --- compare -s baseline (tests/compare.sh's baseline checks) ---
 J="$T/k.json"
 start=$(date +%s)
-"$M" compare -s baseline --json "$J" >"$T/table" 2>"$T/stderr"
+# A watchdog: a compare that does not end within WATCHDOG seconds (about 25
+# s is usual under TCG) is a hang to explain, not a timeout of the whole
+# guest: what every process waits in is printed, then it is interrupted.
+"$M" compare -s baseline --json "$J" >"$T/table" 2>"$T/stderr" &
+cpid=$!
+WATCHDOG=240
+while kill -0 "$cpid" 2>/dev/null && [ $(($(date +%s) - start)) -lt "$WATCHDOG" ]; do sleep 1; done
+if kill -0 "$cpid" 2>/dev/null; then
+	fail "compare -s baseline still running after ${WATCHDOG}s"
+	ps -eo pid,ppid,stat,wchan:28,etime,args 2>/dev/null | sed 's/^/  hang| ps /'
+	for d in /proc/[0-9]*/task/[0-9]*; do
+		case "$(cat "$d/comm" 2>/dev/null)" in mpmscope | apache2 | httpd)
+			echo "  hang| $d $(cat "$d/comm") $(tr -d '\0' <"$d/wchan" 2>/dev/null)"
+			sed 's/^/  hang|     /' "$d/stack" 2>/dev/null | head -12 ;;
+		esac
+	done
+	dmesg 2>/dev/null | tail -30 | sed 's/^/  hang| dmesg /'
+	tail -20 "$T/stderr" | sed 's/^/  hang| stderr /'
+	kill -INT "$cpid"
+	sleep 20
+	kill -KILL "$cpid" 2>/dev/null
+fi
+wait "$cpid"
 rc=$?
 echo "  (compare took $(($(date +%s) - start)) s)"
 cat "$T/table"
