@@ -402,14 +402,17 @@ static __always_inline void event_submit(struct ms_event *ev, bool urgent)
 	bpf_ringbuf_submit(ev, flags);
 }
 
-/* explain: one step of a sampled connection. */
-static __always_inline void emit_step_task(__u32 step, __u64 sk, __u64 value, __u32 other, __u32 task,
-					   __u32 task_role)
+/* explain: one step of a sampled connection, recorded as taken by pid_tgid
+ * at time ts (0: now). */
+static __always_inline void emit_step_as(__u64 pid_tgid, __u64 ts, __u32 step, __u64 sk, __u64 value, __u32 other,
+					 __u32 task, __u32 task_role)
 {
-	struct ms_event *ev = event_reserve(MS_EV_STEP, bpf_get_current_pid_tgid());
+	struct ms_event *ev = event_reserve(MS_EV_STEP, pid_tgid);
 
 	if (!ev)
 		return;
+	if (ts)
+		ev->ts = ts;
 	ev->step.sk = sk;
 	ev->step.value = value;
 	ev->step.step = step;
@@ -417,6 +420,13 @@ static __always_inline void emit_step_task(__u32 step, __u64 sk, __u64 value, __
 	ev->step.task = task;
 	ev->step.task_role = task_role;
 	event_submit(ev, false);
+}
+
+/* A step about task, taken in the current task's context. */
+static __always_inline void emit_step_task(__u32 step, __u64 sk, __u64 value, __u32 other, __u32 task,
+					   __u32 task_role)
+{
+	emit_step_as(bpf_get_current_pid_tgid(), 0, step, sk, value, other, task, task_role);
 }
 
 /* A step done by the current task. */
@@ -955,26 +965,25 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 		if (!bpf_probe_read_user(&pfd, sizeof(pfd), (void *)PT_REGS_PARM1_SYSCALL(regs)) &&
 		    (pfd.events & 0x4 /* POLLOUT */))
 			return MS_OFF_WRITE_RESP;
-		if (btf && has_rdonly_cast) {
-			/* the connection polled: the socket behind the fd it waits on */
-			struct sock *sk = fd_sock_direct(prev, pfd.fd);
+		{
+			/* the connection polled: the socket behind the fd it waits
+			 * on, by direct loads where the kernel allows them */
+			bool direct = btf && has_rdonly_cast;
+			struct socket *so = NULL;
+			struct sock *sk;
+			__u64 key;
 
-			if (sk)
-				c = conn_of((__u64)sk, sk_rport(sk, true));
-			else if (t->cur_sk)
-				c = conn_of(t->cur_sk, t->cur_rport);
-			else
-				return MS_OFF_OTHER;
-		} else {
-			struct socket *so = pfd.fd >= 0 ? fd_to_socket((struct task_struct *)bpf_get_current_task(),
-									 pfd.fd)
-							 : NULL;
-			struct sock *sk = so ? BPF_CORE_READ(so, sk) : NULL;
-			__u64 key = sk ? (__u64)sk : t->cur_sk;
-
+			if (direct) {
+				sk = fd_sock_direct(prev, pfd.fd);
+			} else {
+				if (pfd.fd >= 0)
+					so = fd_to_socket((struct task_struct *)bpf_get_current_task(), pfd.fd);
+				sk = so ? BPF_CORE_READ(so, sk) : NULL;
+			}
+			key = sk ? (__u64)sk : t->cur_sk;
 			if (!key)
 				return MS_OFF_OTHER;
-			c = conn_of(key, sk ? sk_rport(sk, false) : t->cur_rport);
+			c = conn_of(key, sk ? sk_rport(sk, direct) : t->cur_rport);
 		}
 		if (!c)
 			return MS_OFF_OTHER;
@@ -1062,22 +1071,10 @@ static __always_inline void end_offcpu(struct ms_sched *s, struct ms_task *t, __
 	(&s->off_ns[0][0])[i] += d;
 	(&s->off_cnt[0][0])[i]++;
 	hist_add(MS_H_OFFCPU + reason, d);
-	if (t->flags & MS_TF_SAMPLED) {
-		/* the record is the waker's, as a step taken in its context would be */
-		struct ms_event *ev = event_reserve(MS_EV_STEP, (__u64)t->waker_tgid << 32 | t->waker_tid);
-
-		if (ev) {
-			if (step_ts)
-				ev->ts = step_ts;
-			ev->step.sk = t->cur_sk;
-			ev->step.value = d;
-			ev->step.step = MS_STEP_WAKE;
-			ev->step.other = waker;
-			ev->step.task = tid;
-			ev->step.task_role = role;
-			event_submit(ev, false);
-		}
-	}
+	/* the record is the waker's, as a step taken in its context would be */
+	if (t->flags & MS_TF_SAMPLED)
+		emit_step_as((__u64)t->waker_tgid << 32 | t->waker_tid, step_ts, MS_STEP_WAKE, t->cur_sk, d, waker,
+			     tid, role);
 	t->off_ns = 0;
 }
 
