@@ -249,6 +249,73 @@ static __always_inline struct ms_task *task_of(__u32 tid)
 	return t && t->tid == tid ? t : NULL;
 }
 
+/*
+ * Who runs on each CPU, as sched_switch last left it. sched_waking's waker and
+ * the reader in sock_recv_length are current, and this record names them
+ * without bpf_get_current_pid_tgid() and bpf_get_current_task_btf() (a helper
+ * call costs ~100 ns here). A program in interrupt context finds the
+ * interrupted task, as the helpers would. Kept only where the kernel inlines
+ * per-CPU array lookups (6.10+ on x86-64; the loader tries): elsewhere the
+ * lookup would itself be a helper call at every switch.
+ */
+struct ms_oncpu {
+	__u32 tid;
+	__u32 tgid;
+	__u32 kthread; /* PF_KTHREAD */
+	__u32 valid;   /* sched_switch has run on this CPU */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ms_oncpu);
+} oncpu SEC(".maps");
+
+const volatile bool fast_current = false;
+
+/* current's pid and tgid as bpf_get_current_pid_tgid() has them; *kthread
+ * is whether current is a kernel thread, or -1 when that is not known yet
+ * (see current_kthread) */
+static __always_inline __u64 current_id(bool btf, long *kthread)
+{
+	if (btf && fast_current) {
+		__u32 zero = 0;
+		struct ms_oncpu *o = bpf_map_lookup_elem(&oncpu, &zero);
+
+		if (o && o->valid) {
+			*kthread = o->kthread;
+			return (__u64)o->tgid << 32 | o->tid;
+		}
+	}
+	*kthread = -1;
+	return bpf_get_current_pid_tgid();
+}
+
+static __always_inline bool current_kthread(long kthread)
+{
+	if (kthread >= 0)
+		return kthread;
+	return bpf_get_current_task_btf()->flags & 0x00200000 /* PF_KTHREAD */;
+}
+
+/* sched_switch: next now runs on this CPU */
+static __always_inline void oncpu_set(struct task_struct *next, __u32 tid, bool btf)
+{
+	__u32 zero = 0;
+	struct ms_oncpu *o;
+
+	if (!btf || !fast_current)
+		return;
+	o = bpf_map_lookup_elem(&oncpu, &zero);
+	if (o) {
+		o->tid = tid;
+		o->tgid = next->tgid;
+		o->kthread = next->flags & 0x00200000 /* PF_KTHREAD */;
+		o->valid = 1;
+	}
+}
+
 /* A slot for a new task (the kernel's part of the table): the first free one
  * from tid's place on, claimed with a compare-and-swap, then published in
  * task_slot. A tid that still names a slot (a task whose exit was not seen)
@@ -1146,6 +1213,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	}
 
 	tid = RD(btf, next, pid);
+	oncpu_set(next, tid, btf);
 	t = task_of(tid);
 	if (!t)
 		return;
@@ -1227,6 +1295,7 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	struct ms_task *t, *w;
 	__u64 pid_tgid;
 	__u32 tid, role, waker;
+	long kthread;
 
 	tid = RD(btf, p, pid);
 	t = task_of(tid);
@@ -1236,11 +1305,11 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	if (!s)
 		return;
 	role = role_of(t);
-	pid_tgid = bpf_get_current_pid_tgid();
+	pid_tgid = current_id(btf, &kthread);
 	w = task_of((__u32)pid_tgid);
 	if (w)
 		waker = role_of(w);
-	else if ((__u32)pid_tgid == 0 || (bpf_get_current_task_btf()->flags & 0x00200000 /* PF_KTHREAD */))
+	else if ((__u32)pid_tgid == 0 || current_kthread(kthread))
 		waker = MS_WAKER_KERNEL;
 	else
 		waker = MS_WAKER_EXTERNAL;
@@ -1315,12 +1384,13 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 	struct ms_task *t;
 	__u32 tid, trole;
 	__u16 rport;
+	long kthread;
 
 	if (ret <= 0)
 		return;
 	if (!server_socket(sk, btf))
 		return;
-	pid_tgid = bpf_get_current_pid_tgid();
+	pid_tgid = current_id(btf, &kthread);
 	tid = (__u32)pid_tgid;
 	/* without known ports, only a server thread's reads count (the
 	 * client's stop here); with them, the port test did that already */

@@ -275,6 +275,7 @@ out:
 		r->k.attach_mode = tracer_attach_mode(ss.t);
 		r->k.syscall_mode = tracer_syscall_mode(ss.t);
 		r->k.sched_clock = tracer_sched_clock(ss.t);
+		r->k.current_task = tracer_current_mode(ss.t);
 		r->k.records = tracer_records(ss.t);
 		snprintf(r->k.missing_tps, sizeof(r->k.missing_tps), "%s", tracer_missing_tps(ss.t));
 		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,

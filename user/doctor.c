@@ -79,9 +79,9 @@ static bool try_probes(const char *name, const char *btf_path, bool raw, bool ve
 		return false;
 	}
 	mode = tracer_attach_mode(t);
-	line(name, "%s (%d programs attached)%s; scheduler times: %s", mode, tracer_nprogs(t),
+	line(name, "%s (%d programs attached)%s; scheduler times: %s; current task: %s", mode, tracer_nprogs(t),
 	     !raw && !strcmp(mode, "raw_tp") ? ", fallback: the tp_btf programs did not load" : "",
-	     tracer_sched_clock(t));
+	     tracer_sched_clock(t), tracer_current_mode(t));
 	tracer_close(t);
 	libbpf_set_print(quiet_print); /* tracer_open installed its own */
 	return true;

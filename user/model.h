@@ -167,6 +167,7 @@ struct kernel_facts {
 	const char *attach_mode;      /* tp_btf / raw_tp */
 	const char *syscall_mode;     /* per-syscall tracepoints / sys_enter+sys_exit */
 	const char *sched_clock;      /* run-queue clock + sched_info / bpf_ktime_get_ns */
+	const char *current_task;     /* per-CPU record (sched_switch) / helper calls */
 	uint64_t processes_created, threads_created;
 	uint64_t process_exits, thread_exits;
 	uint64_t spawn_by_phase[PHASE__MAX][2]; /* [phase][0 process, 1 thread] */

@@ -727,6 +727,7 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_kstr(j, "attach_mode", k->attach_mode ? k->attach_mode : "");
 	json_kstr(j, "syscall_mode", k->syscall_mode ? k->syscall_mode : "");
 	json_kstr(j, "sched_clock", k->sched_clock ? k->sched_clock : "");
+	json_kstr(j, "current_task", k->current_task ? k->current_task : "");
 	json_ku64(j, "tasks_not_followed", k->track_full);
 	json_ku64(j, "records", k->records);
 	json_ku64(j, "processes_created", k->processes_created);

@@ -224,6 +224,7 @@ int cmd_trace(int argc, char **argv)
 	r.k.attach_mode = tracer_attach_mode(t);
 	r.k.syscall_mode = tracer_syscall_mode(t);
 	r.k.sched_clock = tracer_sched_clock(t);
+	r.k.current_task = tracer_current_mode(t);
 	r.k.records = tracer_records(t);
 	pthread_mutex_lock(&st.lock);
 	model_build_kernel(&r, &fin, st.tasks.data, st.tasks.len, NULL, 0);

@@ -35,6 +35,7 @@ struct tracer {
 	bool has_prev_state;   /* sched_switch has its prev_state argument (5.18+) */
 	bool rq_clock;         /* scheduler accounting on the run-queue clock and sched_info */
 	bool rdonly_cast;      /* the kernel has the bpf_rdonly_cast kfunc (6.2+) */
+	bool fast_current;     /* per-CPU array lookups are inlined: sched_switch names current */
 	uint64_t nrecords;     /* ring-buffer records received */
 	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
 	__u32 next_slot;       /* where to look for a free task slot in user space's part */
@@ -203,6 +204,48 @@ static bool sched_clock_usable(struct btf *vmlinux)
 	return pcount > 0;
 }
 
+/* Whether the verifier turns a lookup in a per-CPU array into inline
+ * instructions (6.10+ where the JIT has per-CPU moves): load a probe that
+ * makes one, and look for a call in what the kernel kept of it. Only then
+ * does sched_switch keep the per-CPU record of who runs (see oncpu in the
+ * BPF program); otherwise keeping it would cost a helper call per switch. */
+static bool percpu_lookup_inlined(void)
+{
+	struct bpf_insn x[16] = {}, insns[] = {
+		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = BPF_REG_2, .src_reg = BPF_REG_10 },
+		{ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = BPF_REG_2, .imm = -4 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1, .src_reg = BPF_PSEUDO_MAP_FD },
+		{ 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_map_lookup_elem },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	bool inlined = false;
+	int map, prog;
+
+	map = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, NULL, sizeof(__u32), sizeof(__u64), 1, NULL);
+	if (map < 0)
+		return false;
+	insns[3].imm = map;
+	prog = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, NULL, "GPL", insns, ARRAY_SIZE(insns), NULL);
+	if (prog >= 0) {
+		info.xlated_prog_len = sizeof(x);
+		info.xlated_prog_insns = (__u64)(unsigned long)x;
+		if (!bpf_obj_get_info_by_fd(prog, &info, &len) && info.xlated_prog_len) {
+			inlined = true;
+			for (__u32 i = 0; i < info.xlated_prog_len / sizeof(x[0]) && i < ARRAY_SIZE(x); i++)
+				if (x[i].code == (BPF_JMP | BPF_CALL))
+					inlined = false;
+		}
+		close(prog);
+	}
+	close(map);
+	return inlined;
+}
+
 /* Each program has a tp_btf twin and a raw_tp twin (name ending in _raw):
  * load one of the two, and neither when the tracepoint does not exist. */
 static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, const struct tracer_opts *o)
@@ -238,6 +281,7 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 	}
 	t->rq_clock = sched_clock_usable(vmlinux);
 	t->rdonly_cast = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	t->fast_current = !raw && percpu_lookup_inlined();
 	/* sched_switch(preempt, prev, next[, prev_state]): 5.18 added the 4th */
 	t->has_prev_state = false;
 	if (vmlinux) {
@@ -284,6 +328,7 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 	s->rodata->has_prev_state = t->has_prev_state;
 	s->rodata->use_rq_clock = t->rq_clock;
 	s->rodata->has_rdonly_cast = t->rdonly_cast;
+	s->rodata->fast_current = t->fast_current;
 	if (o->nports > 0 && o->nports <= 4) {
 		for (int i = 0; i < o->nports; i++)
 			s->rodata->server_ports[i] = o->ports[i];
@@ -593,6 +638,11 @@ const char *tracer_attach_mode(struct tracer *t)
 const char *tracer_sched_clock(struct tracer *t)
 {
 	return t->rq_clock ? "run-queue clock + sched_info" : "bpf_ktime_get_ns";
+}
+
+const char *tracer_current_mode(struct tracer *t)
+{
+	return t->fast_current ? "per-CPU record (sched_switch)" : "helper calls";
 }
 
 uint64_t tracer_records(struct tracer *t)

@@ -65,6 +65,8 @@ const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
 const char *tracer_syscall_mode(struct tracer *t);
 /* How the scheduler programs take time: "run-queue clock + sched_info" or "bpf_ktime_get_ns". */
 const char *tracer_sched_clock(struct tracer *t);
+/* How the hot programs learn the current task: "per-CPU record (sched_switch)" or "helper calls". */
+const char *tracer_current_mode(struct tracer *t);
 uint64_t tracer_records(struct tracer *t); /* ring-buffer records received so far */ /* "syscall tracepoints" or "sys_enter/sys_exit" */
 /* Programs loaded and attached (the twins not used are not counted). */
 int tracer_nprogs(struct tracer *t);
