@@ -214,6 +214,16 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
  * handlers take `btf` as a constant, so each twin keeps only its own way. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
 
+/* bench/overhead also builds the programs with -DMS_HOOKS_ONLY: the four that
+ * run for every request (sched_switch, sched_waking, sock_recv_length,
+ * sock_send_length) then return at once, and the bench tells what the hooks
+ * cost from what the work costs. */
+#ifdef MS_HOOKS_ONLY
+#define HOOKS_ONLY_RETURN() return
+#else
+#define HOOKS_ONLY_RETURN() do { } while (0)
+#endif
+
 /* bpf_rdonly_cast() (6.2+) makes any address a read-only BTF pointer of a
  * kernel type, for direct loads where a helper call would cost ~60-100 ns
  * here; the verifier turns the call into a move. Weak, and used only under
@@ -1158,6 +1168,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	__u64 now = 0, x;
 	__u32 tid, role;
 
+	HOOKS_ONLY_RETURN();
 	tid = RD(btf, prev, pid);
 	t = task_of(tid);
 	if (t) {
@@ -1297,6 +1308,7 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	__u32 tid, role, waker;
 	long kthread;
 
+	HOOKS_ONLY_RETURN();
 	tid = RD(btf, p, pid);
 	t = task_of(tid);
 	if (!t)
@@ -1386,6 +1398,7 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 	__u16 rport;
 	long kthread;
 
+	HOOKS_ONLY_RETURN();
 	if (ret <= 0)
 		return;
 	if (!server_socket(sk, btf))
@@ -1441,6 +1454,7 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	struct ms_task *t;
 	__u16 rport;
 
+	HOOKS_ONLY_RETURN();
 	if (ret <= 0)
 		return;
 	if (!server_socket(sk, btf))
