@@ -568,8 +568,18 @@ void tracer_stop(struct tracer *t)
 	}
 	if (t->rb)
 		ring_buffer__consume(t->rb);
-	if (t->skel)
+	if (t->skel) {
+		/* sched_waking and sock_recv_length read the per-CPU record of
+		 * who runs that sched_switch keeps: they go first, so that they
+		 * never read one that sched_switch no longer updates */
+		struct bpf_link **first[] = { &t->skel->links.ms_waking, &t->skel->links.ms_sock_recv };
+
+		for (size_t i = 0; i < ARRAY_SIZE(first); i++) {
+			bpf_link__destroy(*first[i]);
+			*first[i] = NULL;
+		}
 		mpmscope_bpf__detach(t->skel);
+	}
 }
 
 static void sum_percpu(struct tracer *t, struct bpf_map *map, __u32 n, uint64_t *out)
