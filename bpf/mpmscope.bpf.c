@@ -1204,16 +1204,24 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 			}
 			reason = offcpu_reason(t, role, regs, nr, prev, btf);
 			/* ready to serve: its first wait for work (a connection,
-			 * or the queue for an idle worker); once per task, on
-			 * CLOCK_MONOTONIC like its creation */
-			if (!(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER)) {
-				t->ready_ns = bpf_ktime_get_ns();
-				t->ready_nr = (__u32)nr;
-				t->flags |= MS_TF_READY;
-			}
-			if (conn_wait && !(t->flags & MS_TF_LISTEN)) {
-				t->listen_ns = t->ready_ns ? t->ready_ns : bpf_ktime_get_ns();
-				t->flags |= MS_TF_LISTEN;
+			 * or the queue for an idle worker); listening: its first
+			 * wait for a connection. Once per task each, on
+			 * CLOCK_MONOTONIC like its creation. */
+			bool first_ready = !(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER);
+			bool first_listen = conn_wait && !(t->flags & MS_TF_LISTEN);
+
+			if (first_ready || first_listen) {
+				__u64 mono = bpf_ktime_get_ns();
+
+				if (first_ready) {
+					t->ready_ns = mono;
+					t->ready_nr = (__u32)nr;
+					t->flags |= MS_TF_READY;
+				}
+				if (first_listen) {
+					t->listen_ns = mono;
+					t->flags |= MS_TF_LISTEN;
+				}
 			}
 			s->vcsw[role]++;
 			t->off_ns = now;
