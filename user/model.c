@@ -682,9 +682,9 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 	free(ev);
 }
 
-/* Processes alive per the kernel's records at time t (the root included). */
-/* Processes alive per the kernel from t0 to t1: all along (every), or at
- * some moment (!every). t0 == t1: alive at that time. */
+/* Processes alive per the kernel's records (the root included) from t0 to
+ * t1: all along (every), or at some moment (!every). t0 == t1: alive at
+ * that time. */
 static uint32_t kernel_procs_in(const struct kernel_facts *k, uint64_t t0, uint64_t t1, bool every)
 {
 	uint32_t n = 0;

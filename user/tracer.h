@@ -62,12 +62,12 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out);
 /* Records received so far, in arrival order (valid after tracer_stop). */
 const struct ms_event *tracer_events(struct tracer *t, size_t *n);
 const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
-const char *tracer_syscall_mode(struct tracer *t);
+const char *tracer_syscall_mode(struct tracer *t); /* "syscall tracepoints" or "sys_enter/sys_exit" */
 /* How the scheduler programs take time: "run-queue clock + sched_info" or "bpf_ktime_get_ns". */
 const char *tracer_sched_clock(struct tracer *t);
 /* How the hot programs learn the current task: "per-CPU record (sched_switch)" or "helper calls". */
 const char *tracer_current_mode(struct tracer *t);
-uint64_t tracer_records(struct tracer *t); /* ring-buffer records received so far */ /* "syscall tracepoints" or "sys_enter/sys_exit" */
+uint64_t tracer_records(struct tracer *t); /* ring-buffer records received so far */
 /* Programs loaded and attached (the twins not used are not counted). */
 int tracer_nprogs(struct tracer *t);
 void tracer_close(struct tracer *t);
