@@ -19,11 +19,48 @@ check_eq() { if [ -n "$2" ] && [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "
 check_ge() { if [ -n "$2" ] && [ "$2" -ge "$3" ] 2>/dev/null; then pass "$1 ($2 >= $3)"; else fail "$1: got '$2', want >= $3"; fi; }
 jqr() { jq -r "$2" "$1" 2>/dev/null; }
 
+# guard SECS NAME CMD...: runs CMD with a watchdog. Each step takes seconds to
+# tens of seconds under TCG; one still running after SECS is a hang to
+# explain, not a timeout of the whole guest: what every task waits in, the
+# kernel's view of blocked tasks and of each CPU (sysrq w and l, to the
+# console) and the kernel log are printed, then CMD is interrupted. Returns
+# CMD's status (the shell's 128+signal if it had to be stopped). Its own
+# lines go to fd 3, the guest's console, whatever CMD's output is redirected to.
+exec 3>&1
+guard() {
+	local secs=$1 name=$2 start pid rc
+	shift 2
+	start=$(date +%s)
+	"$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null && [ $(($(date +%s) - start)) -lt "$secs" ]; do sleep 1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "$name still running after ${secs}s" >&3
+		ps -eo pid,ppid,stat,wchan:28,etime,args 2>/dev/null | sed 's/^/  hang| ps /' >&3
+		for d in /proc/[0-9]*/task/[0-9]*; do
+			case "$(cat "$d/comm" 2>/dev/null)" in mpmscope | apache2 | httpd | core_check)
+				echo "  hang| $d $(cat "$d/comm") $(tr -d '\0' <"$d/wchan" 2>/dev/null)" >&3
+				sed 's/^/  hang|     /' "$d/stack" 2>/dev/null | head -12 >&3 ;;
+			esac
+		done
+		echo w >/proc/sysrq-trigger 2>/dev/null
+		echo l >/proc/sysrq-trigger 2>/dev/null
+		dmesg 2>/dev/null | tail -60 | sed 's/^/  hang| dmesg /' >&3
+		kill -INT "$pid"
+		sleep 20
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid"
+	rc=$?
+	echo "  ($name took $(($(date +%s) - start)) s)" >&3
+	return "$rc"
+}
+
 echo "MSGUEST uname: $(uname -r)"
 ip link set lo up || fail "loopback up"
 
 # --- doctor ---
-"$M" doctor >"$T/doctor.out" 2>&1
+guard 120 doctor "$M" doctor >"$T/doctor.out" 2>&1
 rc=$?
 sed 's/^/  doctor| /' "$T/doctor.out"
 check_eq "doctor exits 0" "$rc" 0
@@ -34,7 +71,7 @@ if grep -qE '^probes-raw: +raw_tp \([1-9][0-9]* programs attached\)' "$T/doctor.
 	pass "doctor: forced raw_tp attaches"
 else fail "doctor: forced raw_tp attaches"; fi
 # the scheduler programs' other clock (bpf_ktime_get_ns) must load here too
-MPMSCOPE_KTIME_ONLY=1 "$M" doctor >"$T/doctor-k.out" 2>&1
+MPMSCOPE_KTIME_ONLY=1 guard 120 "doctor (MPMSCOPE_KTIME_ONLY=1)" "$M" doctor >"$T/doctor-k.out" 2>&1
 if grep -qE '^probes: +tp_btf \([1-9][0-9]* programs attached\); scheduler times: bpf_ktime_get_ns' "$T/doctor-k.out" &&
 	grep -qE '^probes-raw: +raw_tp \([1-9][0-9]* programs attached\); scheduler times: bpf_ktime_get_ns' "$T/doctor-k.out"; then
 	pass "doctor: MPMSCOPE_KTIME_ONLY=1: tp_btf and raw_tp attach"
@@ -55,7 +92,7 @@ check_eq "doctor: kprobes claim matches the kprobe PMU" "$(sed -nE 's/^kprobes: 
 
 # --- CO-RE helpers of bpf/core_fixes.bpf.h on this kernel ---
 if [ -x build/kernels/core_check ]; then
-	build/kernels/core_check >"$T/core.out" 2>&1
+	guard 120 core_check build/kernels/core_check >"$T/core.out" 2>&1
 	sed -nE 's/^(PASS|FAIL) /\1 core: /p' "$T/core.out"
 	np=$((np + $(grep -c '^PASS ' "$T/core.out")))
 	nf=$((nf + $(grep -c '^FAIL ' "$T/core.out")))
@@ -66,32 +103,8 @@ fi
 
 # --- compare -s baseline (tests/compare.sh's baseline checks) ---
 J="$T/k.json"
-start=$(date +%s)
-# A watchdog: a compare that does not end within WATCHDOG seconds (about 25
-# s is usual under TCG) is a hang to explain, not a timeout of the whole
-# guest: what every process waits in is printed, then it is interrupted.
-"$M" compare -s baseline --json "$J" >"$T/table" 2>"$T/stderr" &
-cpid=$!
-WATCHDOG=240
-while kill -0 "$cpid" 2>/dev/null && [ $(($(date +%s) - start)) -lt "$WATCHDOG" ]; do sleep 1; done
-if kill -0 "$cpid" 2>/dev/null; then
-	fail "compare -s baseline still running after ${WATCHDOG}s"
-	ps -eo pid,ppid,stat,wchan:28,etime,args 2>/dev/null | sed 's/^/  hang| ps /'
-	for d in /proc/[0-9]*/task/[0-9]*; do
-		case "$(cat "$d/comm" 2>/dev/null)" in mpmscope | apache2 | httpd)
-			echo "  hang| $d $(cat "$d/comm") $(tr -d '\0' <"$d/wchan" 2>/dev/null)"
-			sed 's/^/  hang|     /' "$d/stack" 2>/dev/null | head -12 ;;
-		esac
-	done
-	dmesg 2>/dev/null | tail -30 | sed 's/^/  hang| dmesg /'
-	tail -20 "$T/stderr" | sed 's/^/  hang| stderr /'
-	kill -INT "$cpid"
-	sleep 20
-	kill -KILL "$cpid" 2>/dev/null
-fi
-wait "$cpid"
+guard 240 "compare -s baseline" "$M" compare -s baseline --json "$J" >"$T/table" 2>"$T/stderr"
 rc=$?
-echo "  (compare took $(($(date +%s) - start)) s)"
 cat "$T/table"
 check_eq "compare -s baseline exits 0" "$rc" 0
 [ "$rc" = 0 ] || sed 's/^/  stderr| /' "$T/stderr" | tail -20
@@ -116,7 +129,7 @@ done
 
 # --- the raw_tp twins, forced ---
 RJ="$T/raw.json"
-"$M" run -m worker -s baseline --no-btf-tracepoints --json "$RJ" >/dev/null 2>"$T/raw.err"
+guard 180 "run --no-btf-tracepoints" "$M" run -m worker -s baseline --no-btf-tracepoints --json "$RJ" >/dev/null 2>"$T/raw.err"
 rc=$?
 sed "s/^/  raw| /" "$T/raw.err"
 check_eq "raw_tp: run exits 0" "$rc" 0
