@@ -14,28 +14,44 @@ _fail=0
 pass() { _pass=$((_pass + 1)); echo "ok - $*"; }
 fail() { _fail=$((_fail + 1)); echo "FAIL - $*"; }
 
-# check DESC CMD...: passes when CMD succeeds
+# check DESC CMD...: passes when CMD succeeds. The checks return 1 when they
+# fail, so that a failure can be followed by what explains it (|| ...).
 check() {
 	local desc=$1
 	shift
-	if "$@"; then pass "$desc"; else fail "$desc"; fi
+	if "$@"; then pass "$desc"; else fail "$desc"; return 1; fi
 }
 
 # check_eq DESC GOT WANT
 check_eq() {
-	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; fi
+	if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', want '$3'"; return 1; fi
 }
 
 # check_ge DESC GOT MIN / check_le DESC GOT MAX (integers)
 check_ge() {
-	if [ -n "$2" ] && [ "$2" -ge "$3" ] 2>/dev/null; then pass "$1 ($2 >= $3)"; else fail "$1: got '$2', want >= $3"; fi
+	if [ -n "$2" ] && [ "$2" -ge "$3" ] 2>/dev/null; then pass "$1 ($2 >= $3)"; else fail "$1: got '$2', want >= $3"; return 1; fi
 }
 check_le() {
-	if [ -n "$2" ] && [ "$2" -le "$3" ] 2>/dev/null; then pass "$1 ($2 <= $3)"; else fail "$1: got '$2', want <= $3"; fi
+	if [ -n "$2" ] && [ "$2" -le "$3" ] 2>/dev/null; then pass "$1 ($2 <= $3)"; else fail "$1: got '$2', want <= $3"; return 1; fi
 }
 
 # jqr FILE FILTER: one raw value
 jqr() { jq -r "$2" "$1"; }
+
+# free_port: a loopback TCP port no socket uses, below the kernel's ephemeral
+# range (ip_local_port_range): the thousands of client connections of the
+# other tests take their ports there, and one of them, even in TIME_WAIT or
+# connected to another port, makes a bind to the same port fail.
+free_port() {
+	local lo p
+	lo=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 12000 ] 2>/dev/null || lo=32768
+	while :; do
+		p=$((10000 + RANDOM % (lo - 10000)))
+		ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . || break
+	done
+	echo "$p"
+}
 
 # Programs of ours still loaded (names start with ms_), Apache processes
 # started from an mpmscope runtime dir, and runtime dirs left behind. Dirs

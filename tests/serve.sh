@@ -48,16 +48,6 @@ command -v prometheus >/dev/null && command -v curl >/dev/null || {
 	exit 1
 }
 
-# free_port: a loopback TCP port nobody listens on
-free_port() {
-	local p
-	while :; do
-		p=$((30000 + RANDOM % 30000))
-		ss -Hltn "sport = :$p" 2>/dev/null | grep -q . || break
-	done
-	echo "$p"
-}
-
 # metric FILE SERIES: the value of one sample line ("" if absent)
 metric() { awk -v s="$2" '$1 == s { print $2; exit }' "$1"; }
 # int VALUE: the integer part

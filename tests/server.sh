@@ -51,9 +51,13 @@ check_eq "event: nothing on stderr" "$(wc -c <"$TMP/srv.err")" 0
 check_clean "event after SIGTERM"
 
 # ---- keep-alive through the server, another MPM, a fixed port -------------------
-PORT=$((20000 + RANDOM % 20000))
+PORT=$(free_port)
 start_srv worker -s keepalive --port "$PORT"
-check "worker: listens on --port $PORT" grep -q "^http://127\.0\.0\.1:$PORT/" "$TMP/srv.out"
+if grep -q "^http://127\.0\.0\.1:$PORT/" "$TMP/srv.out"; then
+	pass "worker: listens on --port $PORT"
+else
+	fail "worker: listens on --port $PORT: $(head -1 "$TMP/srv.err")"
+fi
 "$MPMSCOPE" load -q -k -n 200 -c 4 --json "$TMP/ka.json" "$URL" >/dev/null 2>&1
 check_eq "worker: 200 keep-alive requests completed" "$(jqr "$TMP/ka.json" .completed)" 200
 check_ge "worker: connections reused" "$(jqr "$TMP/ka.json" .keepalive_reused)" 1
