@@ -36,6 +36,25 @@ static uint32_t proc_threads(pid_t pid)
 	return n;
 }
 
+/* A process that has released its memory on the way out (do_exit's exit_mm,
+ * then the unmapping) but is not a zombie yet: the kernel still counts it
+ * alive, and the unmapping of a large process can take milliseconds. */
+static bool proc_exiting(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the state follows the command, which may hold ')' */
+	return p && p[1] == ' ' && p[2] && p[2] != 'Z' && p[2] != 'X';
+}
+
 int mem_read_proc(pid_t pid, struct mem_proc *out)
 {
 	char path[64], line[256];
@@ -72,6 +91,9 @@ static void sample_once(struct mem_sampler *s)
 	pid_t pids[MEM_MAX_PROCS];
 	struct mem_proc *procs;
 	struct mem_sample *sm;
+	/* the sample's window opens before /proc is listed: a process listed
+	 * and read was alive at some moment of it */
+	uint64_t t0 = now_ns();
 	int n = apache_list_procs(&s->a, pids, MEM_MAX_PROCS);
 	size_t np = 0;
 
@@ -79,17 +101,20 @@ static void sample_once(struct mem_sampler *s)
 		n = MEM_MAX_PROCS;
 	procs = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*procs));
 	sm = vec_push(&s->samples);
-	sm->t_ns = now_ns();
+	sm->t_ns = t0;
 	for (int i = 0; i < n; i++) {
-		if (mem_read_proc(pids[i], &procs[np]))
+		if (mem_read_proc(pids[i], &procs[np])) {
+			if (proc_exiting(pids[i]))
+				sm->procs_exiting++;
 			continue;
+		}
 		sm->rss_kb += procs[np].rss_kb;
 		sm->pss_kb += procs[np].pss_kb;
 		sm->uss_kb += procs[np].uss_kb;
 		sm->threads += procs[np].threads;
 		np++;
 	}
-	sm->procs = (uint32_t)np;
+	sm->procs = (uint32_t)np + sm->procs_exiting;
 	sm->t_end_ns = now_ns();
 	if (sm->pss_kb >= s->peak.pss_kb) {
 		s->peak = *sm;

@@ -27,6 +27,7 @@ struct mem_sample {
 	uint64_t t_ns;             /* the processes were listed by then */
 	uint64_t t_end_ns;         /* and read by then */
 	uint32_t procs;            /* server processes found in /proc (zombies excluded) */
+	uint32_t procs_exiting;    /* of which on their way out: memory released, not zombies yet */
 	uint32_t threads;
 	uint64_t rss_kb, pss_kb, uss_kb;
 };

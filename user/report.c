@@ -528,6 +528,7 @@ static void json_memory(struct json *j, const struct run_model *r)
 		json_obj_begin(j);
 		json_kdouble(j, "t_ms", rel_ms(r, sm->t_ns));
 		json_ku64(j, "procs", sm->procs);
+		json_ku64(j, "procs_exiting", sm->procs_exiting);
 		json_ku64(j, "procs_kernel", m->kernel_procs_at_sample[i]);
 		json_ku64(j, "procs_kernel_min", m->kernel_procs_min[i]);
 		json_ku64(j, "procs_kernel_max", m->kernel_procs_max[i]);
