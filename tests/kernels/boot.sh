@@ -143,7 +143,13 @@ if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	exit 1
 fi
 if [ -z "$result" ]; then
-	say "FAIL: the guest did not report (qemu exit $qrc; log: $log)"
+	panic=$(grep -m1 -oE 'Kernel panic - not syncing: .*' "$log")
+	if [ -n "$panic" ]; then
+		say "FAIL: the guest kernel panicked ($panic; the report is above, log: $log)"
+		grep -E 'BUG: |RIP: 0010' "$log" | head -4
+	else
+		say "FAIL: the guest did not report (qemu exit $qrc; log: $log)"
+	fi
 	grep -E 'MSGUEST|Kernel panic|not syncing' "$log" | tail -5
 	exit 1
 fi
