@@ -272,12 +272,7 @@ out:
 	if (ss.spawned) {
 		tracer_read_counts(ss.t, &counts);
 		ev = tracer_events(ss.t, &nev);
-		r->k.attach_mode = tracer_attach_mode(ss.t);
-		r->k.syscall_mode = tracer_syscall_mode(ss.t);
-		r->k.sched_clock = tracer_sched_clock(ss.t);
-		r->k.current_task = tracer_current_mode(ss.t);
-		r->k.records = tracer_records(ss.t);
-		snprintf(r->k.missing_tps, sizeof(r->k.missing_tps), "%s", tracer_missing_tps(ss.t));
+		model_probe_paths(&r->k, ss.t);
 		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,
 				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
 		model_build_memory(r, &mr, sc);

@@ -546,6 +546,18 @@ static void build_conn(struct run_model *r, const struct tracer_counts *c, const
 	conn_agg_free(&a);
 }
 
+/* How the probes ran: the paths the loader chose, the tracepoints missing,
+ * the records received. */
+void model_probe_paths(struct kernel_facts *k, struct tracer *t)
+{
+	snprintf(k->missing_tps, sizeof(k->missing_tps), "%s", tracer_missing_tps(t));
+	k->attach_mode = tracer_attach_mode(t);
+	k->syscall_mode = tracer_syscall_mode(t);
+	k->sched_clock = tracer_sched_clock(t);
+	k->current_task = tracer_current_mode(t);
+	k->records = tracer_records(t);
+}
+
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *events,
 			size_t nev, const uint16_t *probe_ports, size_t nprobe)
 {

@@ -219,6 +219,10 @@ struct run_model {
 	char errlog_tail[2048];
 };
 
+/* Sets k's attach_mode, syscall_mode, sched_clock, current_task, missing_tps
+ * and records from the tracer that ran. */
+void model_probe_paths(struct kernel_facts *k, struct tracer *t);
+
 /* Build kernel facts from counters and records, joining accept records to the
  * generator's connections and the controller's probe ports. */
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev,

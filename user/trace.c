@@ -220,12 +220,7 @@ int cmd_trace(int argc, char **argv)
 	r.t_load_end = now_ns();
 	r.t_stopped = r.t_load_end;
 	r.interrupted = ms_interrupted;
-	snprintf(r.k.missing_tps, sizeof(r.k.missing_tps), "%s", tracer_missing_tps(t));
-	r.k.attach_mode = tracer_attach_mode(t);
-	r.k.syscall_mode = tracer_syscall_mode(t);
-	r.k.sched_clock = tracer_sched_clock(t);
-	r.k.current_task = tracer_current_mode(t);
-	r.k.records = tracer_records(t);
+	model_probe_paths(&r.k, t);
 	pthread_mutex_lock(&st.lock);
 	model_build_kernel(&r, &fin, st.tasks.data, st.tasks.len, NULL, 0);
 	conn_facts_from(&r.k.conn, &st.conns, &fin, r.k.missing_tps);
