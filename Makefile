@@ -27,7 +27,9 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-USER_SRCS := $(wildcard user/*.c)
+# user/ is a tree of layers (base, scenario, apache, load, trace, model,
+# report, cmd: see README, Architecture); includes name their layer.
+USER_SRCS := $(wildcard user/*.c user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
@@ -56,9 +58,13 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # --- user space ----------------------------------------------------------------
 # Only the tracer includes the skeletons: the rest builds without clang/bpftool.
-$(BUILD)/user/tracer.o: $(SKELS)
-$(BUILD)/user/%.o: user/%.c user/*.h bpf/mpmscope.h | $(BUILD)/user
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+# Header dependencies come from the compiler (-MMD).
+$(BUILD)/user/trace/tracer.o: $(SKELS)
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+-include $(USER_OBJS:.o=.d)
 
 $(BUILD)/mpmscope: $(USER_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -67,18 +73,23 @@ $(BUILD)/mpmscope: $(USER_OBJS)
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJS) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: tests/tools/%.c | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $< -lpthread -o $@
+# the tools share the base layer's helpers (write_all, sleep_ms), nothing else
+$(BUILD)/tests/%: tests/tools/%.c $(BUILD)/user/base/util.o | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $^ -lpthread -o $@
 
 unit-test: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
 test-tools: $(TEST_TOOLS)
 
-test: deps all $(UNIT_BINS) $(TEST_TOOLS)
+# deps first, then the build: under make -j the two would race (a fresh
+# machine compiles before libbpf-dev is installed).
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TEST_TOOLS) $(CORE_CHECK)
 	@tests/run.sh
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/mpmscope compare -s baseline
 
 # Debian 12 packages: what building and running need, and what the tests add.
@@ -144,8 +155,6 @@ $(CORE_CHECK): tests/kernels/core_check.c $(KERNELS_DIR)/core_check.skel.h
 
 core-check: $(CORE_CHECK)
 
-test: $(CORE_CHECK)
-
 test-kernels: all $(CORE_CHECK)
 	@KERNEL_PKG='$(KERNEL_PKG)' KERNELS_DIR='$(KERNELS_DIR)' KERNELS_TIMEOUT='$(KERNELS_TIMEOUT)' \
 		tests/kernels/boot.sh
@@ -171,13 +180,14 @@ TEST_PKGS += valgrind
 $(FUZZ_DIR):
 	@mkdir -p $@
 
-$(FUZZ_DIR)/fuzz_http: tests/fuzz/fuzz_http.c user/lg_http.c user/lg_http.h user/loadgen.h | $(FUZZ_DIR)
-	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_http.c user/lg_http.c -lhttp_parser -o $@
+FUZZ_HTTP_SRCS := user/load/http.c
+$(FUZZ_DIR)/fuzz_http: tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRCS) user/load/*.h user/base/*.h | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_http.c $(FUZZ_HTTP_SRCS) -lhttp_parser -o $@
 
-# scenario.c checks [expect] claims against claims.c's metric names
-FUZZ_SCENARIO_SRCS := user/scenario.c user/util.c user/claims.c user/hist.c
-$(FUZZ_DIR)/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) user/*.h | $(FUZZ_DIR)
-	$(CLANG) $(FUZZ_CFLAGS) -I$(BUILD) tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) -lm -o $@
+# the scenario parser and the base layer, nothing else (tests/layout.sh checks)
+FUZZ_SCENARIO_SRCS := $(wildcard user/scenario/*.c) $(wildcard user/base/*.c)
+$(FUZZ_DIR)/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) user/scenario/*.h user/base/*.h | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) -lm -o $@
 
 fuzz-build: $(FUZZ_TARGETS)
 

@@ -64,8 +64,8 @@ expect() {
 		ok "$name: $expr"
 	else
 		ko "$name: $expr"
-		[ -f "$T/$name.json" ] && jq -c '{completed,failed,failed_by,retried_idle_close,
-			server_idle_closes,connections,keepalive_reused,ab,hold_completed,abandoned,
+		[ -f "$T/$name.json" ] && jq -c '{completed,failed,failed_by_class,retried_idle_close,
+			server_idle_closes,connections,keepalive_reused,ab_would_report,hold_completed,abandoned,
 			duration_s,interrupted}' "$T/$name.json" | sed 's/^/     /'
 	fi
 }
@@ -79,10 +79,10 @@ check() { # check DESCRIPTION COMMAND...
 # ---- correct servers ----------------------------------------------------------
 start_server ok
 load ka -k -n 1000 -c 10
-expect ka '.completed == 1000 and .failed == 0 and .requested == 1000 and .started == 1000'
+expect ka '.completed == 1000 and .failed == 0 and .requests == 1000 and .started == 1000'
 expect ka '.connections == 10 and .keepalive_reused == 990 and .retried_idle_close == 0'
 expect ka '.latency_us.count == 1000 and .latency_us.p50 > 0 and .latency_uncorrected_us == null'
-expect ka '.ab.failed == 0 and .body_bytes == 13000 and .status_2xx == 1000'
+expect ka '.ab_would_report.failed == 0 and .body_bytes == 13000 and .status_2xx == 1000'
 stop_server
 check "ka: the server saw exactly 1000 requests" [ "$(server_requests)" = 1000 ]
 
@@ -113,7 +113,7 @@ expect records 'all(.conns[]; .close == "server_close")'
 start_server close-on-reuse --n 10
 load reuse -k -n 100 -c 1
 expect reuse '.completed == 100 and .failed == 0 and .retried_idle_close == 9 and .server_idle_closes == 9'
-expect reuse '.connections == 10 and .ab.length == 9'
+expect reuse '.connections == 10 and .ab_would_report.length == 9'
 stop_server
 check "reuse: the server read 109 requests (9 retried)" [ "$(server_requests)" = 109 ]
 
@@ -128,36 +128,36 @@ load idle4 -k -n 400 -c 4 --record-conns
 # 80 connections serve 5 each; each slot's last one may serve fewer.
 expect idle4 '.completed == 400 and .failed == 0 and .server_idle_closes >= 76 and .connections >= 80 and .connections <= 84'
 expect idle4 '([.conns[] | select(.close == "server_idle")] | length) == .server_idle_closes'
-expect idle4 '.ab.length + .ab.receive == .retried_idle_close'
+expect idle4 '.ab_would_report.length + .ab_would_report.receive == .retried_idle_close'
 
 # ---- failures, one class each ------------------------------------------------------
 start_server reset
 load reset -n 20 -c 2
-expect reset '.completed == 0 and .failed == 20 and .failed_by.reset == 20 and .ab.receive == 20'
+expect reset '.completed == 0 and .failed == 20 and .failed_by_class.reset == 20 and .ab_would_report.receive == 20'
 expect reset '.retried_idle_close == 0'
 
 start_server stall
 SECONDS=0
 load stall -n 2 -c 2 --timeout 500ms
-expect stall '.failed == 2 and .failed_by.timeout == 2 and .ab.exceptions == 2'
+expect stall '.failed == 2 and .failed_by_class.timeout == 2 and .ab_would_report.exceptions == 2'
 check "stall: timed out in about 0.5 s" [ "$SECONDS" -le 3 ]
 
 start_server badlength
 load badlength -n 10 -c 1
-expect badlength '.failed == 10 and .failed_by.length == 10 and .ab.length == 10'
+expect badlength '.failed == 10 and .failed_by_class.length == 10 and .ab_would_report.length == 10'
 
 start_server eof
 load eof -n 10 -c 2
-expect eof '.failed == 10 and .failed_by.eof == 10'
+expect eof '.failed == 10 and .failed_by_class.eof == 10'
 
 start_server garbage
 load garbage -n 10 -c 2
-expect garbage '.failed == 10 and .failed_by.length == 10'
+expect garbage '.failed == 10 and .failed_by_class.length == 10'
 
 start_server status503
 load s503 -k -n 50 -c 5
-expect s503 '.completed == 0 and .failed == 50 and .failed_by.status == 50 and .status_5xx == 50'
-expect s503 '.ab.failed == 0 and .latency_us.count == 50'
+expect s503 '.completed == 0 and .failed == 50 and .failed_by_class.status == 50 and .status_5xx == 50'
+expect s503 '.ab_would_report.failed == 0 and .latency_us.count == 50'
 
 # ---- shapes ------------------------------------------------------------------------
 start_server ok
@@ -173,8 +173,8 @@ expect co '.completed == 40 and .latency_uncorrected_us.p99 < 200000 and .latenc
 
 start_server ok
 load duration -k -c 4 -t 1
-expect duration '.completed > 100 and .failed == 0 and .requested == 0 and .duration_s > 0.9 and .duration_s < 1.5'
-expect duration '(.ticks | length) >= 1 and (.ticks | length) <= 2 and .ticks[0].completed > 0 and .ticks[0].open_conns == 4'
+expect duration '.completed > 100 and .failed == 0 and .requests == 0 and .duration_s > 0.9 and .duration_s < 1.5'
+expect duration '(.timeline | length) >= 1 and (.timeline | length) <= 2 and .timeline[0].completed > 0 and .timeline[0].open_conns == 4'
 
 start_server ok
 load hold -k -n 100 -c 2 --hold 3

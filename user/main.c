@@ -6,9 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmds.h"
-#include "loadgen.h"
-#include "util.h"
+#include "base/util.h"
+#include "cmd/cmds.h"
 
 struct subcmd {
 	const char *name;
@@ -39,24 +38,14 @@ static void usage(FILE *f)
 	fprintf(f, "\n'mpmscope <command> --help' describes each command.\n");
 }
 
-int cmd_version(int argc, char **argv)
-{
-	if (argc > 1) {
-		fprintf(stderr, "mpmscope: version takes no argument\n");
-		return 2;
-	}
-	printf("mpmscope %s\n", MPMSCOPE_VERSION);
-	return 0;
-}
-
 static void on_signal(int sig)
 {
 	/* A second Ctrl-C while winding down means "now": the cleanup handlers of
 	 * the controller (process group kill) still run from atexit paths. */
-	if (ms_interrupted)
-		ms_interrupted = 2;
+	if (sig_interrupted)
+		sig_interrupted = 2;
 	else
-		ms_interrupted = 1;
+		sig_interrupted = 1;
 }
 
 int main(int argc, char **argv)

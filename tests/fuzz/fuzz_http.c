@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lg_http.h"
+#include "load/http.h"
 
 struct outcome {
 	enum lg_http_rc rc;

@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/util.h"
+
 enum mode { M_OK, M_CLOSE_AFTER_N, M_CLOSE_ON_REUSE, M_RESET, M_STALL, M_CHUNKED, M_BADLENGTH,
 	    M_503, M_EOF, M_GARBAGE };
 
@@ -57,29 +59,6 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t w = send(fd, s, len, MSG_NOSIGNAL);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
 
 /* Whether the last request read was HTTP/1.0 asking for keep-alive (ab -k):
  * its response must say "Connection: keep-alive", or the client waits for
@@ -148,7 +127,7 @@ static void *serve(void *arg)
 	atomic_fetch_add(&nconns, 1);
 	while (read_request(fd, buf, sizeof(buf), &have, &close_req) == 1) {
 		if (delay_ms)
-			sleep_ms(delay_ms);
+			sleep_ms((int)delay_ms);
 		switch (mode) {
 		case M_OK:
 		case M_503:

@@ -23,7 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "apache.h"
+#include "apache/apache.h"
+#include "base/procfs.h"
 #include "unit.h"
 
 static void msleep(int ms)
@@ -40,18 +41,7 @@ static bool exists(const char *p)
 
 static int count_tasks(pid_t pid)
 {
-	char path[64];
-	DIR *d;
-	struct dirent *de;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
+	return procfs_tids(pid, NULL, 0);
 }
 
 static uid_t proc_uid(pid_t pid)

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "hist.h"
+#include "base/hdr.h"
 #include "unit.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -46,14 +46,14 @@ static uint64_t next_rand(void)
 static void check_distribution(const char *name, uint64_t (*gen)(void), size_t n)
 {
 	static const double ps[] = { 0, 1, 10, 25, 50, 66, 75, 90, 95, 99, 99.9, 99.99, 100 };
-	struct hist *h = hist_new(1, 60000000, 3);
+	struct hdr *h = hdr_new(1, 60000000, 3);
 	uint64_t *v = malloc(n * sizeof(*v));
 	double sum = 0, sumsq = 0, mean, sd;
 	int bad = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		v[i] = gen();
-		hist_record(h, v[i]);
+		hdr_record(h, v[i]);
 		sum += (double)v[i];
 	}
 	mean = sum / (double)n;
@@ -61,12 +61,12 @@ static void check_distribution(const char *name, uint64_t (*gen)(void), size_t n
 		sumsq += ((double)v[i] - mean) * ((double)v[i] - mean);
 	sd = sqrt(sumsq / (double)n);
 	qsort(v, n, sizeof(*v), cmp_u64);
-	CHECK_EQ_U(hist_count(h), n);
-	CHECK_EQ_U(hist_min(h), v[0]);
-	CHECK_EQ_U(hist_max(h), v[n - 1]);
-	CHECK_EQ_U(hist_percentile(h, 100), v[n - 1]);
+	CHECK_EQ_U(hdr_count(h), n);
+	CHECK_EQ_U(hdr_min(h), v[0]);
+	CHECK_EQ_U(hdr_max(h), v[n - 1]);
+	CHECK_EQ_U(hdr_percentile(h, 100), v[n - 1]);
 	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
-		uint64_t got = hist_percentile(h, ps[i]), want = exact(v, n, ps[i]);
+		uint64_t got = hdr_percentile(h, ps[i]), want = exact(v, n, ps[i]);
 
 		if (!close_enough(got, want)) {
 			fprintf(stderr, "%s: p%g = %llu, exact %llu\n", name, ps[i],
@@ -79,10 +79,10 @@ static void check_distribution(const char *name, uint64_t (*gen)(void), size_t n
 			bad++;
 	}
 	CHECK(bad == 0);
-	CHECK(fabs(hist_mean(h) - mean) <= mean * 1e-9);
-	CHECK(fabs(hist_stdev(h) - sd) <= sd * 1e-6 + 1e-6);
+	CHECK(fabs(hdr_mean(h) - mean) <= mean * 1e-9);
+	CHECK(fabs(hdr_stdev(h) - sd) <= sd * 1e-6 + 1e-6);
 	free(v);
-	hist_free(h);
+	hdr_free(h);
 }
 
 static uint64_t gen_uniform(void) { return 1 + next_rand() % 100000; }
@@ -99,7 +99,7 @@ static uint64_t gen_bimodal(void)
 
 int main(void)
 {
-	struct hist *a, *b, *c, *odd;
+	struct hdr *a, *b, *c, *odd;
 	size_t mem;
 
 	check_distribution("uniform", gen_uniform, 200000);
@@ -108,80 +108,80 @@ int main(void)
 	check_distribution("bimodal", gen_bimodal, 100000);
 
 	/* Exact values below 2048 (one counter per value). */
-	a = hist_new(1, 60000000, 3);
+	a = hdr_new(1, 60000000, 3);
 	for (uint64_t i = 1; i <= 1000; i++)
-		hist_record(a, i);
-	CHECK_EQ_U(hist_percentile(a, 50), 500);
-	CHECK_EQ_U(hist_percentile(a, 99), 990);
-	CHECK_EQ_U(hist_percentile(a, 0), 1);
-	CHECK(fabs(hist_mean(a) - 500.5) < 1e-9);
+		hdr_record(a, i);
+	CHECK_EQ_U(hdr_percentile(a, 50), 500);
+	CHECK_EQ_U(hdr_percentile(a, 99), 990);
+	CHECK_EQ_U(hdr_percentile(a, 0), 1);
+	CHECK(fabs(hdr_mean(a) - 500.5) < 1e-9);
 
 	/* Empty */
-	hist_reset(a);
-	CHECK_EQ_U(hist_count(a), 0);
-	CHECK_EQ_U(hist_percentile(a, 99), 0);
-	CHECK_EQ_U(hist_min(a), 0);
-	CHECK_EQ_U(hist_max(a), 0);
-	CHECK(hist_mean(a) == 0 && hist_stdev(a) == 0);
+	hdr_reset(a);
+	CHECK_EQ_U(hdr_count(a), 0);
+	CHECK_EQ_U(hdr_percentile(a, 99), 0);
+	CHECK_EQ_U(hdr_min(a), 0);
+	CHECK_EQ_U(hdr_max(a), 0);
+	CHECK(hdr_mean(a) == 0 && hdr_stdev(a) == 0);
 
 	/* Merge == recording everything in one. */
-	b = hist_new(1, 60000000, 3);
-	c = hist_new(1, 60000000, 3);
+	b = hdr_new(1, 60000000, 3);
+	c = hdr_new(1, 60000000, 3);
 	for (int i = 0; i < 50000; i++) {
 		uint64_t v = gen_wide();
 
-		hist_record(i % 3 ? a : b, v);
-		hist_record(c, v);
+		hdr_record(i % 3 ? a : b, v);
+		hdr_record(c, v);
 	}
-	CHECK(hist_merge(a, b) == 0);
-	CHECK_EQ_U(hist_count(a), hist_count(c));
-	CHECK_EQ_U(hist_min(a), hist_min(c));
-	CHECK_EQ_U(hist_max(a), hist_max(c));
+	CHECK(hdr_merge(a, b) == 0);
+	CHECK_EQ_U(hdr_count(a), hdr_count(c));
+	CHECK_EQ_U(hdr_min(a), hdr_min(c));
+	CHECK_EQ_U(hdr_max(a), hdr_max(c));
 	for (double p = 0; p <= 100; p += 0.5)
-		CHECK_EQ_U(hist_percentile(a, p), hist_percentile(c, p));
-	CHECK(fabs(hist_mean(a) - hist_mean(c)) < 1e-6 * hist_mean(c));
-	odd = hist_new(1, 1000, 3);
-	CHECK(hist_merge(a, odd) == -1);
-	hist_free(odd);
-	odd = hist_new(1, 60000000, 2);
-	CHECK(hist_merge(a, odd) == -1);
-	hist_free(odd);
+		CHECK_EQ_U(hdr_percentile(a, p), hdr_percentile(c, p));
+	CHECK(fabs(hdr_mean(a) - hdr_mean(c)) < 1e-6 * hdr_mean(c));
+	odd = hdr_new(1, 1000, 3);
+	CHECK(hdr_merge(a, odd) == -1);
+	hdr_free(odd);
+	odd = hdr_new(1, 60000000, 2);
+	CHECK(hdr_merge(a, odd) == -1);
+	hdr_free(odd);
 
 	/* record_n */
-	hist_reset(b);
-	hist_record_n(b, 100, 99);
-	hist_record_n(b, 5000, 1);
-	CHECK_EQ_U(hist_count(b), 100);
-	CHECK_EQ_U(hist_percentile(b, 99), 100);
-	CHECK(close_enough(hist_percentile(b, 99.5), 5000));
+	hdr_reset(b);
+	hdr_record_n(b, 100, 99);
+	hdr_record_n(b, 5000, 1);
+	CHECK_EQ_U(hdr_count(b), 100);
+	CHECK_EQ_U(hdr_percentile(b, 99), 100);
+	CHECK(close_enough(hdr_percentile(b, 99.5), 5000));
 
 	/* Clamp: above 60 s lands on the top, counted, never out of bounds. */
-	hist_reset(b);
-	hist_record(b, 120000000ULL);
-	hist_record(b, UINT64_MAX);
-	hist_record(b, 10);
-	CHECK_EQ_U(hist_count(b), 3);
-	CHECK_EQ_U(hist_max(b), 60000000);
-	CHECK_EQ_U(hist_percentile(b, 100), 60000000);
-	CHECK(close_enough(hist_percentile(b, 50), 60000000));
+	hdr_reset(b);
+	hdr_record(b, 120000000ULL);
+	hdr_record(b, UINT64_MAX);
+	hdr_record(b, 10);
+	CHECK_EQ_U(hdr_count(b), 3);
+	CHECK_EQ_U(hdr_max(b), 60000000);
+	CHECK_EQ_U(hdr_percentile(b, 100), 60000000);
+	CHECK(close_enough(hdr_percentile(b, 50), 60000000));
 
 	/* Fixed memory: the layout the notes give, whatever the sample count. */
-	mem = hist_memsize(c);
+	mem = hdr_memsize(c);
 	CHECK(mem >= 17408 * 8 && mem < 17408 * 8 + 512);
 	for (int i = 0; i < 1000000; i++)
-		hist_record(c, next_rand() % 70000000);
-	CHECK_EQ_U(hist_memsize(c), mem);
+		hdr_record(c, next_rand() % 70000000);
+	CHECK_EQ_U(hdr_memsize(c), mem);
 
 	/* Coarse layouts used for the per-second timeline. */
-	odd = hist_new(1, 60000000, 1);
-	CHECK(hist_memsize(odd) < 4096);
+	odd = hdr_new(1, 60000000, 1);
+	CHECK(hdr_memsize(odd) < 4096);
 	for (uint64_t v = 1; v < 60000000; v = v * 3 / 2 + 1)
-		hist_record(odd, v);
-	CHECK(hist_percentile(odd, 100) == hist_max(odd));
-	hist_free(odd);
+		hdr_record(odd, v);
+	CHECK(hdr_percentile(odd, 100) == hdr_max(odd));
+	hdr_free(odd);
 
-	hist_free(a);
-	hist_free(b);
-	hist_free(c);
+	hdr_free(a);
+	hdr_free(b);
+	hdr_free(c);
 	return unit_done("test_hist");
 }

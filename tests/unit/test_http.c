@@ -3,7 +3,7 @@
  * byte boundary, byte by byte, and with every way a server can get it wrong. */
 #include <string.h>
 
-#include "lg_http.h"
+#include "load/http.h"
 #include "unit.h"
 
 struct outcome {
@@ -62,64 +62,79 @@ static void check_splits(const char *name, const char *s, bool eof, struct outco
 	CHECK(bad == 0);
 }
 
-#define OK(st, b, ka) ((struct outcome){ LG_HTTP_DONE, st, b, ka, LG_FAIL__MAX })
-#define BAD(st, b, f) ((struct outcome){ LG_HTTP_BAD, st, b, false, f })
+#define OK(st, b, ka) { LG_HTTP_DONE, st, b, ka, LG_FAIL__MAX }
+#define BAD(st, b, f) { LG_HTTP_BAD, st, b, false, f }
+
+/* Responses, each fed whole, split at every byte and byte by byte. */
+static const struct split_case {
+	const char *name, *text;
+	bool eof;
+	struct outcome want;
+} cases[] = {
+	{ "content-length keep-alive",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nhello, world\n",
+	  false, OK(200, 13, true) },
+	{ "content-length close",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello",
+	  false, OK(200, 5, false) },
+	{ "http/1.0 keep-alive",
+	  "HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive\r\n\r\nhi",
+	  false, OK(200, 2, true) },
+	{ "http/1.0 default close", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi", false, OK(200, 2, false) },
+	{ "empty body", "HTTP/1.1 204 No Content\r\n\r\n", false, OK(204, 0, true) },
+	{ "304", "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", false, OK(304, 0, true) },
+	{ "chunked",
+	  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n8\r\n, chunke\r\n2\r\nd\n\r\n0\r\n\r\n",
+	  false, OK(200, 15, true) },
+	{ "chunked with extension and trailer",
+	  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na;x=y\r\n0123456789\r\n0\r\nX-Trailer: 1\r\n\r\n",
+	  false, OK(200, 10, true) },
+	{ "503 is still a complete response",
+	  "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy",
+	  false, OK(503, 4, true) },
+	/* A body delimited by the close completes on EOF, never before. */
+	{ "close-delimited", "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", true, OK(200, 13, false) },
+	/* Interim 1xx responses are skipped wherever the reads split them (found by
+	 * tests/fuzz/fuzz_http: a 100 alone in a read() used to count as the final
+	 * response, and with the final one in the same read() as trailing bytes). */
+	{ "100 continue then 200",
+	  "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+	  false, OK(200, 2, true) },
+	{ "103 early hints then 204",
+	  "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
+	  false, OK(204, 0, false) },
+	{ "eof after an interim response", "HTTP/1.1 100 Continue\r\n\r\n", true, BAD(0, 0, LG_FAIL_EOF) },
+	/* Server closes early. */
+	{ "eof in the status line", "HTTP/1.1 200 O", true, BAD(0, 0, LG_FAIL_EOF) },
+	{ "eof in the headers", "HTTP/1.1 200 OK\r\nContent-Len", true, BAD(0, 0, LG_FAIL_EOF) },
+	{ "body short of content-length",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789",
+	  true, BAD(200, 10, LG_FAIL_LENGTH) },
+	{ "eof inside a chunk",
+	  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+	  true, BAD(200, 3, LG_FAIL_EOF) },
+	/* A status below 100 is malformed, not a 2xx (found by the fuzzer). */
+	{ "status 0", "HTTP/1.1 00 OK\r\nContent-Length: 1\r\n\r\nx", true, BAD(0, 0, LG_FAIL_LENGTH) },
+	{ "status 99 close-delimited", "HTTP/1.1 99 Hm\r\n\r\nx", true, BAD(0, 0, LG_FAIL_LENGTH) },
+	/* A body longer than Content-Length: trailing bytes, not ours. */
+	{ "trailing bytes",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabcdef",
+	  false, BAD(200, 2, LG_FAIL_LENGTH) },
+	/* Even a second well-formed response is trailing: we never pipeline. */
+	{ "two responses",
+	  "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+	  false, BAD(204, 0, LG_FAIL_LENGTH) },
+};
 
 int main(void)
 {
 	struct lg_http h;
 
-	check_splits("content-length keep-alive",
-		     "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Type: text/plain\r\n\r\nhello, world\n",
-		     false, OK(200, 13, true));
-	check_splits("content-length close",
-		     "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello", false,
-		     OK(200, 5, false));
-	check_splits("http/1.0 keep-alive",
-		     "HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: Keep-Alive\r\n\r\nhi", false,
-		     OK(200, 2, true));
-	check_splits("http/1.0 default close", "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi", false,
-		     OK(200, 2, false));
-	check_splits("empty body", "HTTP/1.1 204 No Content\r\n\r\n", false, OK(204, 0, true));
-	check_splits("304", "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", false, OK(304, 0, true));
-	check_splits("chunked",
-		     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n8\r\n, chunke\r\n"
-		     "2\r\nd\n\r\n0\r\n\r\n", false, OK(200, 15, true));
-	check_splits("chunked with extension and trailer",
-		     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na;x=y\r\n0123456789\r\n0\r\n"
-		     "X-Trailer: 1\r\n\r\n", false, OK(200, 10, true));
-	check_splits("503 is still a complete response",
-		     "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy", false,
-		     OK(503, 4, true));
-	/* A body delimited by the close completes on EOF, never before. */
-	check_splits("close-delimited",
-		     "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", true,
-		     OK(200, 13, false));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		check_splits(cases[i].name, cases[i].text, cases[i].eof, cases[i].want);
 	CHECK(run("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", 0, false).rc ==
 	      LG_HTTP_MORE);
 
-	/* Interim 1xx responses are skipped wherever the reads split them (found by
-	 * tests/fuzz/fuzz_http: a 100 alone in a read() used to count as the final
-	 * response, and with the final one in the same read() as trailing bytes). */
-	check_splits("100 continue then 200",
-		     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi", false,
-		     OK(200, 2, true));
-	check_splits("103 early hints then 204",
-		     "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
-		     "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", false, OK(204, 0, false));
-	check_splits("eof after an interim response", "HTTP/1.1 100 Continue\r\n\r\n", true,
-		     BAD(0, 0, LG_FAIL_EOF));
-
-	/* Server closes early. */
-	check_splits("eof in the status line", "HTTP/1.1 200 O", true, BAD(0, 0, LG_FAIL_EOF));
-	check_splits("eof in the headers", "HTTP/1.1 200 OK\r\nContent-Len", true,
-		     BAD(0, 0, LG_FAIL_EOF));
-	check_splits("body short of content-length",
-		     "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", true,
-		     BAD(200, 10, LG_FAIL_LENGTH));
-	check_splits("eof inside a chunk",
-		     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc", true,
-		     BAD(200, 3, LG_FAIL_EOF));
 	/* Incomplete without EOF: wait for more. */
 	CHECK(run("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789", 0, false).rc ==
 	      LG_HTTP_MORE);
@@ -135,16 +150,6 @@ int main(void)
 	CHECK(run("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n", 0,
 		  false).rc == LG_HTTP_BAD);
 	CHECK(run("HTTP/1.1 2000 OK\r\n\r\n", 0, false).rc == LG_HTTP_BAD);
-	/* A status below 100 is malformed, not a 2xx (found by the fuzzer). */
-	check_splits("status 0", "HTTP/1.1 00 OK\r\nContent-Length: 1\r\n\r\nx", true,
-		     BAD(0, 0, LG_FAIL_LENGTH));
-	check_splits("status 99 close-delimited", "HTTP/1.1 99 Hm\r\n\r\nx", true, BAD(0, 0, LG_FAIL_LENGTH));
-	/* A body longer than Content-Length: trailing bytes, not ours. */
-	check_splits("trailing bytes", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nabcdef", false,
-		     BAD(200, 2, LG_FAIL_LENGTH));
-	/* Even a second well-formed response is trailing: we never pipeline. */
-	check_splits("two responses", "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
-		     false, BAD(204, 0, LG_FAIL_LENGTH));
 	/* Garbage then EOF is malformed, not an early close. */
 	CHECK(run("XTTP/1.1 200 OK\r\n", 0, true).fail == LG_FAIL_LENGTH);
 

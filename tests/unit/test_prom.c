@@ -3,17 +3,17 @@
  * Prometheus buckets, and a rendered page's families and gauges. */
 #include <stdlib.h>
 
-#include "model.h"
-#include "prom.h"
+#include "model/model.h"
+#include "report/prom.h"
 #include "unit.h"
 
 static const char *sec(uint64_t ns)
 {
-	static struct pbuf b;
+	static struct sbuf b;
 
 	b.len = 0;
 	prom_seconds(&b, ns);
-	return b.p;
+	return b.buf;
 }
 
 /* The value on the line that starts with `prefix ` (NULL if absent). */
@@ -33,9 +33,56 @@ static const char *value_of(const char *page, const char *prefix)
 	return NULL;
 }
 
+/* The series of a page and the values they must have (NULL: not there). */
+struct want {
+	const char *series, *value;
+};
+
+static void check_page(const char *page, const struct want *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *got = value_of(page, w[i].series);
+
+		if (w[i].value ? got && !strcmp(got, w[i].value) : !got) {
+			unit_pass++;
+		} else {
+			unit_fail++;
+			fprintf(stderr, "%s: %s is %s, expected %s\n", __FILE__, w[i].series, got ? got : "(absent)",
+				w[i].value ? w[i].value : "(absent)");
+		}
+	}
+}
+
+static const struct want hist_worker[] = {
+	{ "x_seconds_bucket{role=\"worker\",le=\"0.000001024\"}", "3" },
+	{ "x_seconds_bucket{role=\"worker\",le=\"0.000004096\"}", "3" },
+	{ "x_seconds_bucket{role=\"worker\",le=\"0.000008192\"}", "5" },
+	{ "x_seconds_bucket{role=\"worker\",le=\"1099.511627776\"}", "5" },
+	{ "x_seconds_bucket{role=\"worker\",le=\"+Inf\"}", "5" },
+	{ "x_seconds_sum{role=\"worker\"}", "0.0000115" },
+	{ "x_seconds_count{role=\"worker\"}", "5" },
+	{ "x_seconds_bucket{role=\"worker\",le=\"0.000000512\"}", NULL },
+};
+
+static const struct want page[] = {
+	{ "mpmscope_server_processes", "4" },  /* 3 + (4-1) - 2 */
+	{ "mpmscope_server_threads", "61" },   /* 50 + 3 + 10 - 2 */
+	{ "mpmscope_tasks_created_total{kind=\"process\"}", "4" },
+	{ "mpmscope_accepts_total", "2000" },
+	{ "mpmscope_accept_errors_total{errno=\"EAGAIN\"}", "7" },
+	{ "mpmscope_cpu_seconds_total{role=\"worker\"}", "1.5" },
+	{ "mpmscope_cpu_seconds_total{role=\"listener\"}", NULL }, /* zero: left out */
+	{ "mpmscope_keepalive_held_task_seconds_total", "2.5" },
+	{ "mpmscope_wakeups_total{waker=\"external\",wakee=\"listener\"}", "9" },
+	{ "mpmscope_runqueue_latency_seconds_bucket{role=\"worker\",le=\"0.000032768\"}", "3" },
+	{ "mpmscope_connections_closed_total{closer=\"server_fin\"}", "5" },
+	{ "mpmscope_connection_requests_total", "77" },
+	{ "mpmscope_scrapes_total", "1" },
+};
+
 int main(void)
 {
-	struct pbuf b = { 0 };
+	struct sbuf b = { 0 };
 	struct ms_hist h = { 0 };
 	static struct tracer_counts base, now;
 	struct prom_source s = { 0 };
@@ -47,8 +94,8 @@ int main(void)
 	CHECK_STR(sec(1099511627776ULL), "1099.511627776");
 
 	prom_label_value(&b, "a\"b\\c\nd");
-	CHECK_STR(b.p, "a\\\"b\\\\c\\nd");
-	pbuf_free(&b);
+	CHECK_STR(b.buf, "a\\\"b\\\\c\\nd");
+	sb_free(&b);
 
 	/* 3 values under 1 us (folded into the first bucket), 2 in [2^12, 2^13) ns */
 	h.slots[0] = 1;
@@ -57,21 +104,14 @@ int main(void)
 	h.count = 5;
 	h.sum_ns = 3 * 500 + 2 * 5000;
 	prom_hist(&b, "x_seconds", "role=\"worker\"", &h);
-	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000001024\"}"), "3");
-	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000004096\"}"), "3");
-	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000008192\"}"), "5");
-	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"1099.511627776\"}"), "5");
-	CHECK_STR(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"+Inf\"}"), "5");
-	CHECK_STR(value_of(b.p, "x_seconds_sum{role=\"worker\"}"), "0.0000115");
-	CHECK_STR(value_of(b.p, "x_seconds_count{role=\"worker\"}"), "5");
-	CHECK(value_of(b.p, "x_seconds_bucket{role=\"worker\",le=\"0.000000512\"}") == NULL);
-	pbuf_free(&b);
+	check_page(b.buf, hist_worker, sizeof(hist_worker) / sizeof(hist_worker[0]));
+	sb_free(&b);
 	/* count read before a slot it includes: +Inf and _count never below a bucket */
 	h.count = 4;
 	prom_hist(&b, "y", "", &h);
-	CHECK_STR(value_of(b.p, "y_bucket{le=\"+Inf\"}"), "5");
-	CHECK_STR(value_of(b.p, "y_count"), "5");
-	pbuf_free(&b);
+	CHECK_STR(value_of(b.buf, "y_bucket{le=\"+Inf\"}"), "5");
+	CHECK_STR(value_of(b.buf, "y_count"), "5");
+	sb_free(&b);
 
 	/* a page */
 	base.c[MS_C_PROC_CREATED] = 1;
@@ -95,31 +135,19 @@ int main(void)
 	s.base = &base;
 	s.now = &now;
 	s.conns_available = true;
-	s.conns.server_fin = 5;
+	s.conns.closes[CLOSER_SERVER_FIN] = 5;
 	s.conns.requests = 77;
 	s.scrapes = 1;
 	prom_render(&b, &s);
-	CHECK(strstr(b.p, "mpmscope_info{mpm=\"event\",httpd_pid=\"42\",comm=\"ap\\\"ache\",attach_mode=\"tp_btf\",version=\"") != NULL);
-	CHECK_STR(value_of(b.p, "mpmscope_server_processes"), "4");   /* 3 + (4-1) - 2 */
-	CHECK_STR(value_of(b.p, "mpmscope_server_threads"), "61");    /* 50 + 3 + 10 - 2 */
-	CHECK_STR(value_of(b.p, "mpmscope_tasks_created_total{kind=\"process\"}"), "4");
-	CHECK_STR(value_of(b.p, "mpmscope_accepts_total"), "2000");
-	CHECK_STR(value_of(b.p, "mpmscope_accept_errors_total{errno=\"EAGAIN\"}"), "7");
-	CHECK_STR(value_of(b.p, "mpmscope_cpu_seconds_total{role=\"worker\"}"), "1.5");
-	CHECK(value_of(b.p, "mpmscope_cpu_seconds_total{role=\"listener\"}") == NULL); /* zero: left out */
-	CHECK_STR(value_of(b.p, "mpmscope_keepalive_held_task_seconds_total"), "2.5");
-	CHECK_STR(value_of(b.p, "mpmscope_wakeups_total{waker=\"external\",wakee=\"listener\"}"), "9");
-	CHECK_STR(value_of(b.p, "mpmscope_runqueue_latency_seconds_bucket{role=\"worker\",le=\"0.000032768\"}"), "3");
-	CHECK_STR(value_of(b.p, "mpmscope_connections_closed_total{closer=\"server_fin\"}"), "5");
-	CHECK_STR(value_of(b.p, "mpmscope_connection_requests_total"), "77");
-	CHECK_STR(value_of(b.p, "mpmscope_scrapes_total"), "1");
-	CHECK(strstr(b.p, "# TYPE mpmscope_runqueue_latency_seconds histogram\n") != NULL);
-	CHECK(strstr(b.p, "# TYPE mpmscope_accepts_total counter\n") != NULL);
-	CHECK(b.p[b.len - 1] == '\n');
-	pbuf_free(&b);
+	CHECK(strstr(b.buf, "mpmscope_info{mpm=\"event\",httpd_pid=\"42\",comm=\"ap\\\"ache\",attach_mode=\"tp_btf\",version=\"") != NULL);
+	check_page(b.buf, page, sizeof(page) / sizeof(page[0]));
+	CHECK(strstr(b.buf, "# TYPE mpmscope_runqueue_latency_seconds histogram\n") != NULL);
+	CHECK(strstr(b.buf, "# TYPE mpmscope_accepts_total counter\n") != NULL);
+	CHECK(b.buf[b.len - 1] == '\n');
+	sb_free(&b);
 	s.conns_available = false;
 	prom_render(&b, &s);
-	CHECK(strstr(b.p, "mpmscope_connections_closed_total") == NULL);
-	pbuf_free(&b);
+	CHECK(strstr(b.buf, "mpmscope_connections_closed_total") == NULL);
+	sb_free(&b);
 	return unit_done("test_prom");
 }

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "csv.h"
-#include "html.h"
-#include "svg.h"
+#include "report/csv.h"
+#include "report/html.h"
+#include "report/svg.h"
 #include "unit.h"
 
 static char *slurp(const char *path)
@@ -58,6 +58,25 @@ static char *chart(const char *buf, const char *id)
 	memcpy(out, a, (size_t)(b - a));
 	return out;
 }
+
+/* Chart id of the page holds every string of want (NULL-ended): one check. */
+static void check_chart(const char *buf, const char *id, const char *const *want, int line)
+{
+	char *c = chart(buf, id);
+	const char *missing = c ? NULL : "the chart";
+
+	for (const char *const *w = want; c && *w && !missing; w++)
+		if (!strstr(c, *w))
+			missing = *w;
+	if (!missing) {
+		unit_pass++;
+	} else {
+		unit_fail++;
+		fprintf(stderr, "%s:%d: chart %s lacks %s\n", __FILE__, line, id, missing);
+	}
+	free(c);
+}
+#define CHECK_CHART(buf, id, ...) check_chart(buf, id, (const char *const[]){ __VA_ARGS__, NULL }, __LINE__)
 
 static void test_svg(void)
 {
@@ -183,7 +202,7 @@ static void test_reports(void)
 			      .runs = runs, .nruns = 2 };
 	struct errbuf e;
 	char csv[] = "/tmp/mpmscope-unit.XXXXXX";
-	char html[64], *buf, *c;
+	char html[64], *buf;
 	int fd = mkstemp(csv);
 
 	CHECK(fd >= 0);
@@ -205,9 +224,9 @@ static void test_reports(void)
 	runs[0].load.failed_by[LG_FAIL_RESET] = 1;
 	runs[0].load.duration_s = 0.5;
 	runs[0].load.rps = 198;
-	runs[0].load.latency = hist_new(1, 60000000, 3);
+	runs[0].load.latency = hdr_new(1, 60000000, 3);
 	for (int i = 1; i <= 99; i++)
-		hist_record(runs[0].load.latency, (uint64_t)i * 100);
+		hdr_record(runs[0].load.latency, (uint64_t)i * 100);
 	runs[0].k.processes_created = 5;
 	runs[0].k.spawn.proc_create_us = (struct dist){ .n = 5, .p50 = 200, .p99 = 400 };
 	runs[0].k.spawn.khist[MS_H_PROC_CREATE].slots[17] = 5;
@@ -236,23 +255,15 @@ static void test_reports(void)
 		CHECK(strstr(buf, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;q&quot;") != NULL);
 		CHECK(strstr(buf, "not run: bad, &quot;quoted&quot;") != NULL);
 		CHECK(strstr(buf, "http://") == NULL && strstr(buf, "https://") == NULL);
-		c = chart(buf, "plot-khist-proc-create");
-		CHECK(c && strstr(c, "data-points=\"1\"") && strstr(c, ">131µs<"));
-		free(c);
-		c = chart(buf, "plot-khist-thread-create");
-		CHECK(c && strstr(c, ">no data<") && strstr(c, "no thread was created"));
-		free(c);
-		c = chart(buf, "plot-memory");
-		CHECK(c && strstr(c, ">no data<"));
-		free(c);
-		c = chart(buf, "plot-latency");
-		CHECK(c && strstr(c, "data-points=\"5\""));
-		free(c);
+		CHECK_CHART(buf, "plot-khist-proc-create", "data-points=\"1\"", ">131µs<");
+		CHECK_CHART(buf, "plot-khist-thread-create", ">no data<", "no thread was created");
+		CHECK_CHART(buf, "plot-memory", ">no data<");
+		CHECK_CHART(buf, "plot-latency", "data-points=\"5\"");
 		free(buf);
 	}
 	unlink(csv);
 	unlink(html);
-	hist_free(runs[0].load.latency);
+	hdr_free(runs[0].load.latency);
 }
 
 /* A model with every kernel section filled: prefork served (failures, sched,
@@ -283,9 +294,9 @@ static void fill_rich(struct scenario *sc, struct run_model *runs, struct report
 	r->load.rps = 100;
 	r->k.attach_mode = "tp_btf";
 	/* scheduler: two roles, a wake-up pair, off-CPU reasons (one idle by design) */
-	r->k.sched.runq_us_by_role[MS_ROLE_PARENT] = (struct hsum){ .n = 10, .p50 = 20, .p90 = 40, .p99 = 80 };
-	r->k.sched.runq_us_by_role[MS_ROLE_PREFORK_CHILD] = (struct hsum){ .n = 90, .p50 = 30, .p90 = 300, .p99 = 3000 };
-	r->k.sched.runq_us = (struct hsum){ .n = 100, .p50 = 30, .p99 = 2500 };
+	r->k.sched.runq_us_by_role[MS_ROLE_PARENT] = (struct dist){ .n = 10, .p50 = 20, .p90 = 40, .p99 = 80 };
+	r->k.sched.runq_us_by_role[MS_ROLE_PREFORK_CHILD] = (struct dist){ .n = 90, .p50 = 30, .p90 = 300, .p99 = 3000 };
+	r->k.sched.runq_us = (struct dist){ .n = 100, .p50 = 30, .p99 = 2500 };
 	r->snap_start.hists[MS_H_RUNQ + MS_ROLE_PREFORK_CHILD].slots[14] = 5;
 	r->snap_end.hists[MS_H_RUNQ + MS_ROLE_PREFORK_CHILD].slots[14] = 5;  /* before the load only */
 	r->snap_end.hists[MS_H_RUNQ + MS_ROLE_PREFORK_CHILD].slots[15] = 40;
@@ -306,12 +317,12 @@ static void fill_rich(struct scenario *sc, struct run_model *runs, struct report
 	r->k.conn.requests = 120;
 	r->k.conn.requests_per_conn = 1;
 	r->k.conn.held_task_seconds = 12.5;
-	r->k.conn.server_fin = 100;
-	r->k.conn.client_fin = 15;
-	r->k.conn.client_rst = 5;
+	r->k.conn.closes[CLOSER_SERVER_FIN] = 100;
+	r->k.conn.closes[CLOSER_CLIENT_FIN] = 15;
+	r->k.conn.closes[CLOSER_CLIENT_RST] = 5;
 	r->k.conn.listen_queue_us = (struct dist){ .n = 120, .p50 = 50, .p99 = 900 };
 	r->k.conn.linger_us = (struct dist){ .n = 100, .p50 = 70, .p99 = 700 };
-	r->k.conn.keepalive_idle_us = (struct hsum){ .n = 30, .p50 = 20, .p99 = 3000000 };
+	r->k.conn.keepalive_idle_us = (struct dist){ .n = 30, .p50 = 20, .p99 = 3000000 };
 	r->snap_end.hists[MS_H_KA_IDLE].slots[14] = 20;
 	r->snap_end.hists[MS_H_KA_IDLE].slots[31] = 10;
 	/* failures: 20 HTTP 404s, and idle closes ab would have counted */
@@ -387,61 +398,37 @@ static void test_sections(void)
 	CHECK(strstr(buf, "server process(es) ended by a signal (last: 9)") != NULL);
 	CHECK(strstr(buf, "<b>AH00351</b> &times;2: <code>AH00351: could not create &lt;thread&gt; &amp; died") != NULL);
 	/* failures: the table, the chart by root cause, the evidence */
-	c = chart(buf, "plot-failcause");
-	CHECK(c && strstr(c, ">http_status<") && strstr(c, ">keepalive_timeout (idle close)<") &&
-	      strstr(c, "prefork, http_status: 20<"));
-	free(c);
+	CHECK_CHART(buf, "plot-failcause",
+		    ">http_status<", ">keepalive_timeout (idle close)<", "prefork, http_status: 20<");
 	CHECK(strstr(buf, "<table id=\"failures-prefork\"") != NULL);
 	CHECK(strstr(buf, "<tr data-cause=\"http_status\" data-kind=\"failed\"><td>20</td>") != NULL);
 	CHECK(strstr(buf, "data-kind=\"not-failed\"><td>3</td><td class=\"tl\">idle-close<") != NULL);
 	CHECK(strstr(buf, "the server answered 404 &lt;Not Found&gt;") != NULL);
 	CHECK(strstr(buf, "ListenOverflows +4") != NULL);
-	c = chart(buf, "plot-failclass");
-	CHECK(c && strstr(c, "status, prefork: 20<"));
-	free(c);
+	CHECK_CHART(buf, "plot-failclass", "status, prefork: 20<");
 	/* scheduler */
 	CHECK(strstr(buf, "id=\"sched\"") != NULL);
-	c = chart(buf, "plot-runq-role-prefork");
-	CHECK(c && strstr(c, "data-points=\"6\"") && strstr(c, ">prefork_child<") && strstr(c, ">p99<"));
-	free(c);
+	CHECK_CHART(buf, "plot-runq-role-prefork", "data-points=\"6\"", ">prefork_child<", ">p99<");
 	CHECK(chart(buf, "plot-runq-role-event") == NULL); /* it did not run */
 	c = chart(buf, "plot-runq-hist"); /* load phase: end - start */
 	CHECK(c && strstr(c, "data-points=\"2\"") && strstr(c, "prefork, 32.8µs: 40<") && strstr(c, ": 7<") &&
 	      !strstr(c, "16.4µs: 5<"));
 	free(c);
-	c = chart(buf, "plot-wakeups");
-	CHECK(c && strstr(c, "external \u2192 prefork_child") && strstr(c, "kernel \u2192 parent") &&
-	      strstr(c, ": 1.5<"));
-	free(c);
+	CHECK_CHART(buf, "plot-wakeups", "external \u2192 prefork_child", "kernel \u2192 parent", ": 1.5<");
 	c = chart(buf, "plot-offcpu");
 	CHECK(c && strstr(c, ">keepalive<") && strstr(c, ">lingering_close<") && !strstr(c, "wait_connection") &&
 	      strstr(c, "keepalive, prefork: 12.5s<"));
 	free(c);
-	c = chart(buf, "plot-cpu-req");
-	CHECK(c && strstr(c, ">250µs<"));
-	free(c);
-	c = chart(buf, "plot-cswitch-req");
-	CHECK(c && strstr(c, "data-points=\"3\""));
-	free(c);
+	CHECK_CHART(buf, "plot-cpu-req", ">250µs<");
+	CHECK_CHART(buf, "plot-cswitch-req", "data-points=\"3\"");
 	/* connections */
 	CHECK(strstr(buf, "id=\"conns\"") != NULL);
 	CHECK(strstr(buf, "lacks") == NULL);
-	c = chart(buf, "plot-held");
-	CHECK(c && strstr(c, ">12.5s<"));
-	free(c);
-	c = chart(buf, "plot-ka-idle-hist");
-	CHECK(c && strstr(c, "data-points=\"2\""));
-	free(c);
-	c = chart(buf, "plot-closes");
-	CHECK(c && strstr(c, "data-points=\"3\"") && strstr(c, "server FIN, prefork: 100<") &&
-	      strstr(c, "client RST, prefork: 5<"));
-	free(c);
-	c = chart(buf, "plot-conn-times");
-	CHECK(c && strstr(c, "data-points=\"4\"") && strstr(c, ">900µs<"));
-	free(c);
-	c = chart(buf, "plot-req-per-conn");
-	CHECK(c && strstr(c, "data-points=\"1\""));
-	free(c);
+	CHECK_CHART(buf, "plot-held", ">12.5s<");
+	CHECK_CHART(buf, "plot-ka-idle-hist", "data-points=\"2\"");
+	CHECK_CHART(buf, "plot-closes", "data-points=\"3\"", "server FIN, prefork: 100<", "client RST, prefork: 5<");
+	CHECK_CHART(buf, "plot-conn-times", "data-points=\"4\"", ">900µs<");
+	CHECK_CHART(buf, "plot-req-per-conn", "data-points=\"1\"");
 	CHECK(strstr(buf, "<script") == NULL);
 	free(buf);
 
@@ -452,12 +439,8 @@ static void test_sections(void)
 	buf = slurp(html);
 	if (buf) {
 		CHECK(strstr(buf, "no data: this kernel lacks sock_recv_length") != NULL);
-		c = chart(buf, "plot-closes");
-		CHECK(c && strstr(c, ">no data<") && strstr(c, "this kernel lacks sock_recv_length"));
-		free(c);
-		c = chart(buf, "plot-held");
-		CHECK(c && strstr(c, "data-points=\"0\""));
-		free(c);
+		CHECK_CHART(buf, "plot-closes", ">no data<", "this kernel lacks sock_recv_length");
+		CHECK_CHART(buf, "plot-held", "data-points=\"0\"");
 		free(buf);
 	}
 	runs[0].k.conn.available = true;

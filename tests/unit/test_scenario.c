@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "scenario/scenario.h"
 #include "unit.h"
 
 static int parse(struct scenario *sc, const char *text, struct errbuf *e)

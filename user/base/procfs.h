@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small readers of /proc: one place that knows its formats (the comm field of
+ * /proc/PID/stat may hold spaces and parentheses; zombies have an empty
+ * smaps_rollup...). Every reader returns -1 (or 0 entries) for a process that
+ * is gone: callers race with exits by design.
+ */
+#ifndef MPMSCOPE_BASE_PROCFS_H
+#define MPMSCOPE_BASE_PROCFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Fields of /proc/PID/stat. */
+struct proc_stat {
+	char state;                    /* R, S, D, Z (zombie), X (dead)... */
+	pid_t ppid, pgrp;
+	unsigned long long starttime;  /* clock ticks after boot: tells a pid reused */
+};
+int procfs_stat(pid_t pid, struct proc_stat *st);
+pid_t procfs_ppid(pid_t pid);                       /* -1 if gone */
+int procfs_comm(pid_t pid, char *buf, size_t n);    /* the command name, no newline */
+int procfs_exe(pid_t pid, char *buf, size_t n);     /* the binary's path */
+int procfs_threads(pid_t pid);                      /* Threads: of /proc/PID/status, 0 if gone */
+/* Pids whose parent is ppid / tids of pid / live members of process group
+ * pgid (zombies excluded), up to max; return the count found, which may
+ * exceed max. */
+int procfs_children(pid_t ppid, pid_t *out, int max);
+int procfs_tids(pid_t pid, pid_t *out, int max);
+int procfs_pgid_members(pid_t pgid, pid_t *out, int max);
+/* Every pid in /proc, visited in directory order. */
+void procfs_each_pid(void (*fn)(pid_t pid, void *ctx), void *ctx);
+/* The syscall a thread is blocked in (first field of /proc/PID/task/TID/syscall),
+ * -1 if running or unknown. */
+long procfs_blocked_in(pid_t pid, pid_t tid);
+/* This process's effective capabilities (CapEff); -1 if unreadable. */
+int procfs_capeff(unsigned long long *eff);
+/* A file holding one number (/proc/sys/kernel/pid_max); dflt if unreadable. */
+long long procfs_number(const char *path, long long dflt);
+
+#endif

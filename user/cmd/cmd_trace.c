@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * trace: follow an Apache that mpmscope did not start (-p PID or -C COMM),
+ * generate no load, print a line every -i seconds and the kernel's figures
+ * at the end (-d seconds, Ctrl-C, or the server's exit). Records are folded
+ * as they arrive, so memory stays flat however long it runs.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/units.h"
+#include "cmd/cmds.h"
+#include "cmd/opts.h"
+#include "model/model.h"
+#include "report/report.h"
+#include "trace/attach.h"
+#include "trace/khist.h"
+#include "trace/tracer.h"
+
+/* What the draining thread keeps: task records (rare) for the process tree,
+ * connection summaries folded into an aggregate. */
+struct trace_state {
+	pthread_mutex_t lock;
+	struct vec tasks;     /* MS_EV_SPAWN and MS_EV_EXIT records */
+	struct conn_agg conns;
+};
+
+static void on_record(void *ctx, const struct ms_event *ev)
+{
+	struct trace_state *st = ctx;
+
+	pthread_mutex_lock(&st->lock);
+	if (ev->type == MS_EV_SPAWN || ev->type == MS_EV_EXIT)
+		memcpy(vec_push(&st->tasks), ev, sizeof(*ev));
+	else if (ev->type == MS_EV_CONN_END)
+		conn_agg_add(&st->conns, ev);
+	pthread_mutex_unlock(&st->lock);
+}
+
+static const struct cmd_spec trace_spec = {
+	.name = "trace",
+	.usage = "(-p PID | -C COMM) [-t SECONDS] [-i SECONDS] [--json FILE]",
+	.about = "Follow a running Apache (started by anyone: apachectl, systemd...) in the kernel, without\n"
+		 "generating load: its processes and threads, accepts, wake-ups, run queue, off-CPU time and\n"
+		 "connections. A line every -i seconds; the full figures at the end.",
+	.opts = OPTS({ OPT_PID }, { OPT_COMM },
+		     { OPT_DURATION, .help = "stop after this long (default: until Ctrl-C or the server exits)",
+		       .alias_letter = 'd' },
+		     { OPT_INTERVAL }, { OPT_JSON, .help = "write the figures as JSON (same keys as compare's kernel facts)" },
+		     OPTS_PROBES),
+};
+
+static uint64_t delta(const struct tracer_counts *b, const struct tracer_counts *a, int c)
+{
+	return b->c[c] >= a->c[c] ? b->c[c] - a->c[c] : 0;
+}
+
+static void interval_line(const struct attach_target *at, const struct tracer_counts *start,
+			  const struct tracer_counts *prev, const struct tracer_counts *now, double secs, bool header)
+{
+	int64_t procs = at->procs + (int64_t)delta(now, start, MS_C_PROC_CREATED) -
+			(int64_t)delta(now, start, MS_C_PROC_EXITED);
+	int64_t threads = at->threads + (int64_t)delta(now, start, MS_C_PROC_CREATED) +
+			  (int64_t)delta(now, start, MS_C_THREAD_CREATED) - (int64_t)delta(now, start, MS_C_PROC_EXITED) -
+			  (int64_t)delta(now, start, MS_C_THREAD_EXITED);
+	uint64_t wake = 0;
+	struct ms_hist rq = { 0 };
+	struct dist h;
+	double held = 0;
+	char ts[16], b[16];
+	time_t t = time(NULL);
+
+	for (int w = 0; w < MS_WAKERS; w++)
+		for (int e = 0; e < MS_ROLE__MAX; e++)
+			wake += now->sched.wakeups[w][e] - prev->sched.wakeups[w][e];
+	for (int role = 0; role < MS_ROLE__MAX; role++) {
+		struct ms_hist d;
+
+		khist_diff(&d, &now->hists[MS_H_RUNQ + role], &prev->hists[MS_H_RUNQ + role]);
+		khist_add(&rq, &d);
+		held += (double)(now->sched.off_ns[role][MS_OFF_KEEPALIVE] - prev->sched.off_ns[role][MS_OFF_KEEPALIVE]) / 1e9;
+	}
+	h = dist_of_khist(&rq);
+	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
+	if (header)
+		printf("%-8s %6s %7s %6s %6s %6s %8s %9s %9s %8s %5s\n", "time", "procs", "threads", "+procs", "+thr",
+		       "exits", "accepts", "wakeups/s", "runq p99", "held-s", "lost");
+	printf("%-8s %6lld %7lld %6llu %6llu %6llu %8llu %9.0f %9s %8.2f %5llu\n", ts, (long long)procs,
+	       (long long)threads, (unsigned long long)delta(now, prev, MS_C_PROC_CREATED),
+	       (unsigned long long)delta(now, prev, MS_C_THREAD_CREATED),
+	       (unsigned long long)(delta(now, prev, MS_C_PROC_EXITED) + delta(now, prev, MS_C_THREAD_EXITED)),
+	       (unsigned long long)delta(now, prev, MS_C_ACCEPT_OK), secs > 0 ? (double)wake / secs : 0,
+	       h.n ? fmt_duration_us(b, sizeof(b), h.p99) : "-", held,
+	       (unsigned long long)now->c[MS_C_RB_DROPS]);
+}
+
+/* Interval lines until -t, Ctrl-C or the server's exit. Returns whether
+ * the server exited; fin holds the counters at the end. */
+static bool trace_loop(struct tracer *t, const struct attach_target *at, const struct common_opts *o,
+		       const struct tracer_counts *c0, struct tracer_counts *fin)
+{
+	struct tracer_counts prev = *c0, now;
+	uint64_t t_start = now_ns(), t_last = t_start;
+	double interval = o->interval_s >= 0 ? o->interval_s : 1;
+	bool header = true, gone = false;
+
+	while (!sig_interrupted) {
+		uint64_t tnow;
+
+		usleep(50 * 1000);
+		tnow = now_ns();
+		if (kill(at->root, 0) < 0) {
+			gone = true;
+			break;
+		}
+		if (o->duration_s > 0 && (double)(tnow - t_start) / 1e9 >= o->duration_s)
+			break;
+		if (interval > 0 && (double)(tnow - t_last) / 1e9 >= interval) {
+			tracer_read_counts(t, &now);
+			interval_line(at, c0, &prev, &now, (double)(tnow - t_last) / 1e9, header);
+			header = false;
+			prev = now;
+			t_last = tnow;
+		}
+	}
+	tracer_read_counts(t, fin);
+	return gone;
+}
+
+/* The figures of the whole trace, through the same model as compare. */
+static int trace_report(struct tracer *t, struct trace_state *st, const struct attach_target *at,
+			const struct tracer_counts *c0, const struct tracer_counts *fin, uint64_t t_start,
+			bool server_gone, const char *json)
+{
+	struct run_model r;
+	struct scenario sc;
+	struct report rep = { 0 };
+	struct errbuf e = { { 0 } };
+	int rc = 0;
+
+	memset(&r, 0, sizeof(r));
+	memset(&sc, 0, sizeof(sc));
+	snprintf(sc.name, sizeof(sc.name), "trace");
+	snprintf(sc.description, sizeof(sc.description), "%s %d traced for %.1f s, no load generated", at->comm,
+		 (int)at->root, (double)(now_ns() - t_start) / 1e9);
+	r.mpm = at->mpm;
+	r.ran = true;
+	r.httpd_pid = at->root;
+	r.port = at->nports ? at->ports[0] : 0;
+	r.snap_start = *c0;
+	r.snap_end = *fin;
+	r.t_load_start = t_start;
+	r.t_load_end = now_ns();
+	r.t_stopped = r.t_load_end;
+	r.interrupted = sig_interrupted;
+	model_probe_paths(&r.k, t);
+	pthread_mutex_lock(&st->lock);
+	model_build_kernel(&r, fin, st->tasks.data, st->tasks.len, NULL, 0);
+	conn_facts_from(&r.k.conn, &st->conns, fin, r.k.missing_tps);
+	pthread_mutex_unlock(&st->lock);
+	rep.sc = &sc;
+	rep.httpd = at->exe;
+	rep.runs = &r;
+	rep.nruns = 1;
+	rep.interrupted = sig_interrupted;
+	printf("\n%s\n", sc.description);
+	if (server_gone)
+		printf("the server exited during the trace\n");
+	report_kernel_tables(&rep, stdout);
+	if (json && report_json(&rep, json, &e)) {
+		fprintf(stderr, "mpmscope: %s\n", e.msg);
+		rc = 2;
+	}
+	model_free(&r);
+	return rc;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_state st = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct common_opts o;
+	struct errbuf e = { { 0 } };
+	struct attach_target at;
+	struct tracer *t = NULL;
+	struct tracer_counts c0, fin;
+	uint64_t t_start;
+	int rc = opts_get(&trace_spec, argc, argv, &o, NULL);
+	bool gone;
+
+	if (rc != OPTS_GO)
+		return rc;
+	if (opts_target(&trace_spec, &o, &e) || opts_check_outputs(&o, &e) || tracer_preflight(&o.tracer, &e) ||
+	    attach_find(&at, o.pid, o.comm, &e) || attach_detect_mpm(&at, &e))
+		goto usage_err;
+	o.tracer.on_event = on_record;
+	o.tracer.on_event_ctx = &st;
+	o.tracer.discard_events = true;
+	vec_init(&st.tasks, sizeof(struct ms_event));
+	conn_agg_init(&st.conns);
+	if (attach_open(&at, &o.tracer, &t, &e)) {
+		conn_agg_free(&st.conns);
+		vec_free(&st.tasks);
+		goto usage_err;
+	}
+	printf("tracing %s %d (%s MPM: %s), %d processes, %d threads, port%s", at.comm, (int)at.root,
+	       mpm_name(at.mpm), at.mpm_how, at.procs, at.threads, at.nports == 1 ? "" : "s");
+	for (int i = 0; i < at.nports; i++)
+		printf(" %u", at.ports[i]);
+	printf("%s; Ctrl-C to stop\n", at.nports ? "" : " (none found: no connection facts)");
+	tracer_read_counts(t, &c0);
+	t_start = now_ns();
+	gone = trace_loop(t, &at, &o, &c0, &fin);
+	tracer_stop(t);
+	rc = trace_report(t, &st, &at, &c0, &fin, t_start, gone, o.json);
+	tracer_close(t);
+	conn_agg_free(&st.conns);
+	vec_free(&st.tasks);
+	return rc;
+
+usage_err:
+	fprintf(stderr, "mpmscope: %s\n", e.msg);
+	return 2;
+}

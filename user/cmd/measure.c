@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+#include "cmd/measure.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/session.h"
+#include "load/loadgen.h"
+#include "model/failures.h"
+#include "trace/memory.h"
+#include "trace/netstat.h"
+
+static void progress(const struct measure_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const struct measure_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (o->quiet || !isatty(2))
+		return;
+	va_start(ap, fmt);
+	fprintf(stderr, "mpmscope: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+}
+
+/* A live line on stderr while the load runs, when stderr is a terminal:
+ * scenario, MPM, elapsed, requests done, req/s over the last second. */
+struct live {
+	const struct measure_opts *o;
+	const char *scenario, *mpm;
+	_Atomic uint64_t done;
+	volatile bool stop;
+	pthread_t thread;
+	bool running;
+};
+
+static void *live_thread(void *arg)
+{
+	struct live *lv = arg;
+	uint64_t t0 = now_ns(), last = 0, tl = t0;
+
+	while (!lv->stop) {
+		uint64_t t, d;
+
+		usleep(250 * 1000);
+		t = now_ns();
+		if (t - tl < NSEC_PER_SEC)
+			continue;
+		d = atomic_load_explicit(&lv->done, memory_order_relaxed);
+		fprintf(stderr, "\rmpmscope: %s: %s: load %.0f s, %llu done, %.0f req/s   ", lv->scenario, lv->mpm,
+			(double)(t - t0) / 1e9, (unsigned long long)d, (double)(d - last) * 1e9 / (double)(t - tl));
+		last = d;
+		tl = t;
+	}
+	fprintf(stderr, "\r%*s\r", 70, "");
+	return NULL;
+}
+
+static void live_start(struct live *lv, const struct measure_opts *o, const char *scenario, const char *mpm)
+{
+	memset(lv, 0, sizeof(*lv));
+	lv->o = o;
+	lv->scenario = scenario;
+	lv->mpm = mpm;
+	if (o->quiet || !isatty(2))
+		return;
+	lv->running = !pthread_create(&lv->thread, NULL, live_thread, lv);
+}
+
+static void live_stop(struct live *lv)
+{
+	lv->stop = true;
+	if (lv->running)
+		pthread_join(lv->thread, NULL);
+	lv->running = false;
+}
+
+static void load_config(const struct scenario *sc, const struct measure_opts *o, const struct apache *a,
+			struct lg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->host, sizeof(cfg->host), "%s", a->addr);
+	cfg->port = a->port;
+	snprintf(cfg->path, sizeof(cfg->path), "%s", sc->url_path);
+	snprintf(cfg->host_header, sizeof(cfg->host_header), "%s:%u", a->addr, a->port);
+	cfg->requests = o->requests ? o->requests : sc->requests;
+	cfg->connections = o->concurrency ? o->concurrency : sc->concurrency;
+	cfg->keepalive = o->keepalive >= 0 ? o->keepalive : sc->keepalive;
+	cfg->duration_s = o->duration_s > 0 ? o->duration_s : sc->duration_s;
+	cfg->rate = sc->rate;
+	cfg->hold = sc->hold;
+	cfg->ramp_s = sc->ramp_s;
+	cfg->timeout_s = sc->timeout_s;
+	cfg->threads = sc->threads;
+	cfg->record_conns = true;
+	cfg->watch_pid = a->pid; /* a server that dies ends the load */
+}
+
+int measure_run(const struct scenario *sc, const struct measure_opts *o, const struct apache *proto, enum mpm m,
+		struct run_model *r, struct errbuf *e)
+{
+	struct session ss;
+	struct tracer_counts counts;
+	struct mem_sampler *ms = NULL;
+	struct mem_result mr = { 0 };
+	struct netstat net0 = { 0 }, net1 = { 0 }, netd = { 0 };
+	struct live lv = { 0 };
+	const struct ms_event *ev;
+	size_t nev;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->mpm = m;
+	progress(o, "%s: %s: starting Apache", sc->name, mpm_name(m));
+	rc = session_start(&ss, proto, sc, m, &o->tracer, e);
+	r->httpd_pid = ss.a.pid;
+	r->port = ss.a.port;
+	if (rc) {
+		/* rc 1: the server's own failure (e.g. under a memory limit):
+		 * recorded, the comparison goes on */
+		r->interrupted = sig_interrupted;
+		goto out;
+	}
+	rc = -1;
+	r->t_ready = now_ns();
+	load_config(sc, o, &ss.a, &r->load_cfg);
+	if (lg_validate(&r->load_cfg, e))
+		goto out;
+	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
+		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
+	ms = mem_sampler_start(ss.a.pid, 250); /* the server runs in its own process group */
+	live_start(&lv, o, sc->name, mpm_name(m));
+	r->load_cfg.live_completed = &lv.done;
+	netstat_read(&net0);
+	tracer_read_counts(ss.t, &r->snap_start);
+	rc = lg_run(&r->load_cfg, &r->load, e);
+	live_stop(&lv);
+	r->load_cfg.live_completed = NULL;
+	if (rc) {
+		rc = -1;
+		goto out;
+	}
+	tracer_read_counts(ss.t, &r->snap_end);
+	netstat_read(&net1);
+	netstat_diff(&netd, &net1, &net0);
+	r->ran = true;
+	r->interrupted = r->load.interrupted;
+	r->t_load_start = r->load.t_start;
+	r->t_load_end = r->load.t_end;
+	if (!apache_alive(&ss.a) || r->load.watch_exited) { /* apache_alive() first: it reaps */
+		/* The server's parent died under load (killed, crashed): what was
+		 * measured up to then is reported, and the run is marked. */
+		char how[128];
+
+		apache_describe_exit(&ss.a, how, sizeof(how));
+		snprintf(r->error, sizeof(r->error), "server died during the load (apache parent %s)", how);
+	} else if (!r->interrupted) {
+		usleep(200 * 1000); /* let the last connections close: part of the "after" phase */
+	}
+	rc = 0;
+out:
+	if (ms)
+		mem_sampler_stop(ms, &mr);
+	session_stop(&ss);
+	r->t_stopped = now_ns();
+	if (ss.spawned) {
+		tracer_read_counts(ss.t, &counts);
+		ev = tracer_events(ss.t, &nev);
+		model_probe_paths(&r->k, ss.t);
+		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,
+				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
+		model_build_memory(r, &mr, sc);
+		failures_build(r, sc, ev, nev, &netd, ss.a.errlog, ss.a.stderr_log);
+	}
+	apache_errlog_tail(&ss.a, r->errlog_tail, sizeof(r->errlog_tail), 10);
+	session_end(&ss);
+	mem_result_free(&mr);
+	if (rc)
+		snprintf(r->error, sizeof(r->error), "%s", e->msg);
+	else if (r->error[0])
+		snprintf(e->msg, sizeof(e->msg), "%s", r->error); /* ran, but the server died */
+	return rc;
+}
+

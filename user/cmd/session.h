@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One traced server: a private Apache under one MPM with the tracer attached
+ * before its first instruction. compare/run, explain and the tests' tools
+ * share it so that start-up, stop and cleanup happen in one way only.
+ */
+#ifndef MPMSCOPE_CMD_SESSION_H
+#define MPMSCOPE_CMD_SESSION_H
+
+#include <stdbool.h>
+
+#include "apache/apache.h"
+#include "base/util.h"
+#include "scenario/scenario.h"
+#include "trace/tracer.h"
+
+struct session {
+	struct apache a;
+	struct tracer *t;
+	bool spawned;    /* httpd was released: the tracer has facts about it */
+	bool ready;      /* it answered */
+};
+
+/* The Apache to run: the runtime directories of dead mpmscope runs swept,
+ * then httpd found (explicit path, else the system's), its version and
+ * modules; port 0: a free one at each start. */
+int session_find_apache(struct apache *proto, const char *httpd, uint16_t port, struct errbuf *e);
+
+/*
+ * Prepare the config, open the tracer, fork the gated httpd, put its pid in
+ * the tracer's map, release it, wait until it answers.
+ * Returns 0 when serving; 1 when Apache died during start-up (e holds its
+ * error: a result for this MPM, not a failure of mpmscope); -1 on error.
+ * Whatever it returns, session_end() must follow.
+ */
+int session_start(struct session *s, const struct apache *proto, const struct scenario *sc, enum mpm m,
+		  const struct tracer_opts *o, struct errbuf *e);
+/* Stop Apache (reaping every child) and detach the probes; the tracer's
+ * counters and records stay readable until session_end(). */
+void session_stop(struct session *s);
+/* Close the tracer and remove the runtime directory. Safe to call twice. */
+void session_end(struct session *s);
+
+#endif

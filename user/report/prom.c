@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+/*
+ * /metrics of `mpmscope serve`: the in-kernel counters of a traced Apache in
+ * the Prometheus text exposition format 0.0.4. Every value is read from the
+ * counters as they stand (since the probes were attached), so counters only
+ * grow; gauges are the tasks alive. Labelled series whose value is still zero
+ * are left out (a role the MPM does not have, an errno never seen): once a
+ * series appears it stays, since the counters under it never decrease.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "model/names.h"
+#include "report/prom.h"
+
+void prom_label_value(struct sbuf *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			sb_put(b, "\\\\", 2);
+		else if (*v == '"')
+			sb_put(b, "\\\"", 2);
+		else if (*v == '\n')
+			sb_put(b, "\\n", 2);
+		else
+			sb_put(b, v, 1);
+	}
+}
+
+void prom_seconds(struct sbuf *b, uint64_t ns)
+{
+	char frac[16];
+	int n;
+
+	if (ns % NSEC_PER_SEC == 0) {
+		sb_printf(b, "%llu", (unsigned long long)(ns / NSEC_PER_SEC));
+		return;
+	}
+	n = snprintf(frac, sizeof(frac), "%09llu", (unsigned long long)(ns % NSEC_PER_SEC));
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = 0;
+	sb_printf(b, "%llu.%s", (unsigned long long)(ns / NSEC_PER_SEC), frac);
+}
+
+static void family(struct sbuf *b, const char *name, const char *type, const char *help)
+{
+	sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample_u64(struct sbuf *b, const char *name, const char *labels, uint64_t v)
+{
+	sb_printf(b, "%s%s%s%s %llu\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
+		    (unsigned long long)v);
+}
+
+static void sample_s(struct sbuf *b, const char *name, const char *labels, uint64_t ns)
+{
+	sb_printf(b, "%s%s%s%s ", name, *labels ? "{" : "", labels, *labels ? "}" : "");
+	prom_seconds(b, ns);
+	sb_put(b, "\n", 1);
+}
+
+void prom_hist(struct sbuf *b, const char *name, const char *labels, const struct ms_hist *h)
+{
+	const char *sep = *labels ? "," : "";
+	uint64_t cum = 0, count;
+
+	for (int i = 0; i < MS_HIST_SLOTS; i++) {
+		cum += h->slots[i];
+		if (i < PROM_FIRST_SLOT)
+			continue;
+		sb_printf(b, "%s_bucket{%s%sle=\"", name, labels, sep);
+		prom_seconds(b, 2ULL << i);
+		sb_printf(b, "\"} %llu\n", (unsigned long long)cum);
+	}
+	/* The per-CPU parts are read one after the other, so count and slots
+	 * may disagree by an event in flight: never let +Inf be below a bucket
+	 * (both only grow, so the max of the two only grows too). */
+	count = h->count > cum ? h->count : cum;
+	sb_printf(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep, (unsigned long long)count);
+	sb_printf(b, "%s_sum%s%s%s ", name, *labels ? "{" : "", labels, *labels ? "}" : "");
+	prom_seconds(b, h->sum_ns);
+	sb_put(b, "\n", 1);
+	sb_printf(b, "%s_count%s%s%s %llu\n", name, *labels ? "{" : "", labels, *labels ? "}" : "",
+		    (unsigned long long)count);
+}
+
+/* k1="v1"[,k2="v2"] in lb (reused), escaped. */
+static const char *lbl(struct sbuf *lb, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	lb->len = 0;
+	sb_put(lb, "", 0);
+	if (!k1)
+		return lb->buf;
+	sb_printf(lb, "%s=\"", k1);
+	prom_label_value(lb, v1);
+	sb_put(lb, "\"", 1);
+	if (k2) {
+		sb_printf(lb, ",%s=\"", k2);
+		prom_label_value(lb, v2);
+		sb_put(lb, "\"", 1);
+	}
+	return lb->buf;
+}
+
+static uint64_t since(const struct prom_source *s, int c)
+{
+	return s->now->c[c] >= s->base->c[c] ? s->now->c[c] - s->base->c[c] : 0;
+}
+
+static void errno_family(struct sbuf *b, struct sbuf *lb, const char *name, const char *help, const uint64_t *slots)
+{
+	family(b, name, "counter", help);
+	for (int i = 0; i < MS_ERRNO_SLOTS; i++)
+		if (slots[i])
+			sample_u64(b, name, lbl(lb, "errno", errno_slot_name(i), NULL, NULL), slots[i]);
+}
+
+/* The traced server itself. */
+static void render_info(struct sbuf *b, const struct prom_source *s)
+{
+	char pid[16];
+
+	family(b, "mpmscope_info", "gauge", "The traced Apache: its MPM, parent pid and command, how the probes attached, mpmscope's version.");
+	snprintf(pid, sizeof(pid), "%d", (int)s->httpd_pid);
+	sb_put(b, "mpmscope_info{mpm=\"", 19);
+	prom_label_value(b, s->mpm);
+	sb_put(b, "\",httpd_pid=\"", 13);
+	prom_label_value(b, pid);
+	sb_put(b, "\",comm=\"", 8);
+	prom_label_value(b, s->comm);
+	sb_put(b, "\",attach_mode=\"", 15);
+	prom_label_value(b, s->attach_mode);
+	sb_put(b, "\",version=\"", 11);
+	prom_label_value(b, MPMSCOPE_VERSION);
+	sb_put(b, "\"} 1\n", 5);
+
+}
+
+/* Tasks alive, created, exited; creation cost and first run. */
+static void render_tasks(struct sbuf *b, struct sbuf *lb, const struct prom_source *s)
+{
+	const struct tracer_counts *c = s->now;
+	int64_t procs, threads;
+
+	procs = s->seeded_procs + (int64_t)since(s, MS_C_PROC_CREATED) - (int64_t)since(s, MS_C_PROC_EXITED);
+	threads = s->seeded_threads + (int64_t)since(s, MS_C_PROC_CREATED) + (int64_t)since(s, MS_C_THREAD_CREATED) -
+		  (int64_t)since(s, MS_C_PROC_EXITED) - (int64_t)since(s, MS_C_THREAD_EXITED);
+	family(b, "mpmscope_server_processes", "gauge", "Processes of the server alive now (parent included).");
+	sample_u64(b, "mpmscope_server_processes", "", procs > 0 ? (uint64_t)procs : 0);
+	family(b, "mpmscope_server_threads", "gauge", "Threads of the server alive now, every process's main thread included.");
+	sample_u64(b, "mpmscope_server_threads", "", threads > 0 ? (uint64_t)threads : 0);
+	family(b, "mpmscope_tasks_created_total", "counter",
+	       "Processes (fork, clone without CLONE_THREAD) and threads created by the server's tasks.");
+	sample_u64(b, "mpmscope_tasks_created_total", "kind=\"process\"", c->c[MS_C_PROC_CREATED]);
+	sample_u64(b, "mpmscope_tasks_created_total", "kind=\"thread\"", c->c[MS_C_THREAD_CREATED]);
+	family(b, "mpmscope_task_exits_total", "counter",
+	       "Server tasks that exited: a process when its last thread exits, else a thread.");
+	sample_u64(b, "mpmscope_task_exits_total", "kind=\"process\"", c->c[MS_C_PROC_EXITED]);
+	sample_u64(b, "mpmscope_task_exits_total", "kind=\"thread\"", c->c[MS_C_THREAD_EXITED]);
+	errno_family(b, lb, "mpmscope_task_create_failures_total", "fork/clone/clone3 calls of the server that failed, by errno.",
+		     c->create_errno);
+	family(b, "mpmscope_task_create_duration_seconds", "histogram",
+	       "Time in the fork/clone system call, in the creating task.");
+	if (c->hists[MS_H_PROC_CREATE].count)
+		prom_hist(b, "mpmscope_task_create_duration_seconds", "kind=\"process\"", &c->hists[MS_H_PROC_CREATE]);
+	if (c->hists[MS_H_THREAD_CREATE].count)
+		prom_hist(b, "mpmscope_task_create_duration_seconds", "kind=\"thread\"", &c->hists[MS_H_THREAD_CREATE]);
+	family(b, "mpmscope_task_first_run_delay_seconds", "histogram",
+	       "A new task's wait from its first wake-up to its first time on a CPU.");
+	if (c->hists[MS_H_PROC_FIRST_RUN].count)
+		prom_hist(b, "mpmscope_task_first_run_delay_seconds", "kind=\"process\"", &c->hists[MS_H_PROC_FIRST_RUN]);
+	if (c->hists[MS_H_THREAD_FIRST_RUN].count)
+		prom_hist(b, "mpmscope_task_first_run_delay_seconds", "kind=\"thread\"", &c->hists[MS_H_THREAD_FIRST_RUN]);
+
+}
+
+static void render_accepts(struct sbuf *b, struct sbuf *lb, const struct prom_source *s)
+{
+	const struct tracer_counts *c = s->now;
+
+	family(b, "mpmscope_accepts_total", "counter", "accept/accept4 calls of the server that returned a connection.");
+	sample_u64(b, "mpmscope_accepts_total", "", c->c[MS_C_ACCEPT_OK]);
+	errno_family(b, lb, "mpmscope_accept_errors_total",
+		     "accept/accept4 calls of the server that failed, by errno (EAGAIN: another task won the connection).",
+		     c->accept_errno);
+	family(b, "mpmscope_internal_connects_total", "counter",
+	       "connect() calls by server tasks (prefork's dummy connections that wake idle children).");
+	sample_u64(b, "mpmscope_internal_connects_total", "", c->c[MS_C_CONNECT]);
+
+}
+
+/* CPU, switches, wake-ups, run queue, off-CPU time. */
+static void render_sched(struct sbuf *b, struct sbuf *lb, const struct prom_source *s)
+{
+	const struct tracer_counts *c = s->now;
+	const struct ms_sched *sc = &c->sched;
+	uint64_t held = 0;
+
+	family(b, "mpmscope_cpu_seconds_total", "counter", "CPU time of the server's tasks, by role.");
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		if (sc->oncpu_ns[r])
+			sample_s(b, "mpmscope_cpu_seconds_total", lbl(lb, "role", role_name(r), NULL, NULL), sc->oncpu_ns[r]);
+	family(b, "mpmscope_context_switches_total", "counter",
+	       "Context switches of the server's tasks, by role: voluntary (blocked) or involuntary (preempted).");
+	for (int r = 0; r < MS_ROLE__MAX; r++) {
+		if (sc->vcsw[r])
+			sample_u64(b, "mpmscope_context_switches_total", lbl(lb, "role", role_name(r), "kind", "voluntary"),
+				   sc->vcsw[r]);
+		if (sc->ivcsw[r])
+			sample_u64(b, "mpmscope_context_switches_total", lbl(lb, "role", role_name(r), "kind", "involuntary"),
+				   sc->ivcsw[r]);
+	}
+	family(b, "mpmscope_wakeups_total", "counter",
+	       "Wake-ups of server tasks, by the waker's role (kernel: softirq or timer; external: another process) and the wakee's.");
+	for (int w = 0; w < MS_WAKERS; w++)
+		for (int r = 0; r < MS_ROLE__MAX; r++)
+			if (sc->wakeups[w][r])
+				sample_u64(b, "mpmscope_wakeups_total", lbl(lb, "waker", role_name(w), "wakee", role_name(r)),
+					   sc->wakeups[w][r]);
+	family(b, "mpmscope_runqueue_latency_seconds", "histogram",
+	       "Run-queue latency of the server's tasks (woken or preempted until on a CPU), by role.");
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		if (c->hists[MS_H_RUNQ + r].count)
+			prom_hist(b, "mpmscope_runqueue_latency_seconds", lbl(lb, "role", role_name(r), NULL, NULL),
+				  &c->hists[MS_H_RUNQ + r]);
+	family(b, "mpmscope_offcpu_seconds_total", "counter",
+	       "Time the server's tasks spent blocked, by role and by what they waited for.");
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		for (int o = 0; o < MS_OFF__MAX; o++)
+			if (sc->off_ns[r][o])
+				sample_s(b, "mpmscope_offcpu_seconds_total", lbl(lb, "role", role_name(r), "reason", offcpu_name(o)),
+					 sc->off_ns[r][o]);
+	family(b, "mpmscope_offcpu_duration_seconds", "histogram", "Length of each blocked period of a server task, by reason.");
+	for (int o = 0; o < MS_OFF__MAX; o++)
+		if (c->hists[MS_H_OFFCPU + o].count)
+			prom_hist(b, "mpmscope_offcpu_duration_seconds", lbl(lb, "reason", offcpu_name(o), NULL, NULL),
+				  &c->hists[MS_H_OFFCPU + o]);
+	for (int r = 0; r < MS_ROLE__MAX; r++)
+		held += sc->off_ns[r][MS_OFF_KEEPALIVE];
+	family(b, "mpmscope_keepalive_held_task_seconds_total", "counter",
+	       "Task-seconds spent blocked on idle keep-alive connections (a task held, not serving): its rate is the tasks held.");
+	sample_s(b, "mpmscope_keepalive_held_task_seconds_total", "", held);
+
+}
+
+/* The kernel's connection histograms, then the CONN_END summaries. */
+static void render_conns(struct sbuf *b, struct sbuf *lb, const struct prom_source *s)
+{
+	const struct tracer_counts *c = s->now;
+
+	family(b, "mpmscope_listen_queue_seconds", "histogram", "Connection established until the server accepted it.");
+	prom_hist(b, "mpmscope_listen_queue_seconds", "", &c->hists[MS_H_LISTEN_Q]);
+	family(b, "mpmscope_keepalive_idle_seconds", "histogram",
+	       "Keep-alive idle gaps: response sent until the next request's first bytes read.");
+	prom_hist(b, "mpmscope_keepalive_idle_seconds", "", &c->hists[MS_H_KA_IDLE]);
+	family(b, "mpmscope_request_read_seconds", "histogram", "First to last read of a request.");
+	prom_hist(b, "mpmscope_request_read_seconds", "", &c->hists[MS_H_REQ_READ]);
+	family(b, "mpmscope_request_handle_seconds", "histogram", "Last read of a request until the first byte of its response.");
+	prom_hist(b, "mpmscope_request_handle_seconds", "", &c->hists[MS_H_REQ_HANDLE]);
+	family(b, "mpmscope_response_write_seconds", "histogram", "First to last write of a response.");
+	prom_hist(b, "mpmscope_response_write_seconds", "", &c->hists[MS_H_REQ_WRITE]);
+	family(b, "mpmscope_lingering_close_seconds", "histogram", "Server FIN (lingering close) until the socket was closed.");
+	prom_hist(b, "mpmscope_lingering_close_seconds", "", &c->hists[MS_H_LINGER]);
+	if (s->conns_available) {
+		const struct conn_counts *k = &s->conns;
+
+		family(b, "mpmscope_connections_closed_total", "counter",
+		       "Connections to the server's listening ports that closed, by who ended them (a FIN or a reset, from either side).");
+		for (int i = 0; i < CLOSER__MAX; i++)
+			sample_u64(b, "mpmscope_connections_closed_total", lbl(lb, "closer", closer_name((enum closer)i), NULL, NULL),
+				   k->closes[i]);
+		family(b, "mpmscope_connection_requests_total", "counter", "Requests read on the connections that closed.");
+		sample_u64(b, "mpmscope_connection_requests_total", "", k->requests);
+		family(b, "mpmscope_connections_never_accepted_total", "counter",
+		       "Connections that closed while still in the listen queue.");
+		sample_u64(b, "mpmscope_connections_never_accepted_total", "", k->never_accepted);
+	}
+
+}
+
+/* The exporter itself. */
+static void render_self(struct sbuf *b, const struct prom_source *s)
+{
+	const struct tracer_counts *c = s->now;
+
+	family(b, "mpmscope_events_lost_total", "counter", "Kernel records dropped because the ring buffer was full.");
+	sample_u64(b, "mpmscope_events_lost_total", "", c->c[MS_C_RB_DROPS]);
+	family(b, "mpmscope_untracked_processes_total", "counter",
+	       "Server processes that could not be followed (the kernel's table of processes was full).");
+	sample_u64(b, "mpmscope_untracked_processes_total", "", c->c[MS_C_TRACK_FULL]);
+	family(b, "mpmscope_scrapes_total", "counter", "Requests for /metrics answered, this one included.");
+	sample_u64(b, "mpmscope_scrapes_total", "", s->scrapes);
+}
+
+void prom_render(struct sbuf *b, const struct prom_source *s)
+{
+	struct sbuf lb = { 0 };
+
+	render_info(b, s);
+	render_tasks(b, &lb, s);
+	render_accepts(b, &lb, s);
+	render_sched(b, &lb, s);
+	render_conns(b, &lb, s);
+	render_self(b, s);
+	sb_free(&lb);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Renderers: they only read the run model (and the load result, the
+ * tracer's counters): text tables (text.c), JSON (json.c, load.c), CSV,
+ * HTML with SVG plots, the Prometheus text format, explain's story.
+ */
+#ifndef MPMSCOPE_REPORT_REPORT_H
+#define MPMSCOPE_REPORT_REPORT_H
+
+#include <stdio.h>
+
+#include "base/json.h"
+#include "load/loadgen.h"
+#include "model/claims.h"
+#include "model/model.h"
+#include "scenario/scenario.h"
+
+struct report {
+	const struct scenario *sc;
+	const char *httpd;
+	const char *httpd_version;
+	struct run_model *runs;
+	int nruns;
+	bool interrupted;
+	struct claim_result claims[SC_MAX_EXPECT];
+	int nclaims;
+};
+
+/* The notes under the summary table, as plain text shared by the text and
+ * HTML renderers: what the columns do not say on their own. An empty note
+ * is not shown. */
+enum run_note {
+	NOTE_SUMMARY,            /* processes per phase, threads, connections and accepts */
+	NOTE_FAILED,             /* "failed: reset 3 timeout 2" */
+	NOTE_ACCEPT_ERRORS,      /* "accept errors: EAGAIN 12" */
+	NOTE_SIGNALLED,          /* server processes ended by a signal */
+	NOTE_LOST,               /* "WARNING: ... kernel records lost" */
+	NOTE__MAX
+};
+struct run_notes {
+	char text[NOTE__MAX][512];
+};
+void report_run_notes(const struct run_model *r, struct run_notes *n);
+
+/* The seed's table (time taken, req/s, failure rate) extended with kernel facts. */
+void report_table(const struct report *rep, FILE *out);
+/* compare -s all: every claim's verdict in one list. */
+void report_verdicts(const struct report *reps, int nreps, FILE *out);
+/* Only the kernel's sections (creation, memory, scheduler, connections). */
+void report_kernel_tables(const struct report *rep, FILE *out);
+/* Every fact as JSON, written atomically. */
+int report_json(const struct report *rep, const char *path, struct errbuf *e);
+/* Several scenarios (compare -s all): {"scenarios": [...], "expectations": [...]} */
+int report_json_all(const struct report *reps, int nreps, const char *path, struct errbuf *e);
+
+/* The load result as one JSON object, the same for every command: its
+ * config, what the client saw, how ab would have counted it, latency, the
+ * timeline; with_conns: every connection's record (else "conns": null). */
+void report_json_load(struct json *j, const struct lg_config *cfg, const struct lg_result *r, bool with_conns);
+/* The text summary of `mpmscope load`: ab's fields and wrk's units. */
+void report_load_summary(const struct lg_config *cfg, const struct lg_result *res, FILE *out);
+
+#endif

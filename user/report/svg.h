@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inline SVG plots for the HTML report, generated in C: grouped or stacked bar
+ * charts and line charts with axes, ticks, labels, a legend and an optional
+ * log axis. One call per plot: describe it in a struct svg_chart, get one
+ * self-contained <svg> element appended to a text buffer.
+ *
+ * Every chart is <svg class="chart" id=ID data-kind=bars|lines data-points=N>
+ * (no xmlns: it is meant to be inline in HTML5, where the parser supplies it);
+ * data elements carry class "bar" (rect) or "line" (path) and "pt" (circle),
+ * each with a <title> tooltip. A chart with no finite value to draw shows a
+ * "no data" note instead of an empty frame (data-points="0").
+ */
+#ifndef MPMSCOPE_REPORT_SVG_H
+#define MPMSCOPE_REPORT_SVG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/sbuf.h"
+
+/* How the values of an axis read. */
+enum svg_unit {
+	SVG_NUM,    /* 12, 4.5k, 1.2M */
+	SVG_INT,    /* whole counts: no fractional ticks */
+	SVG_US,     /* microseconds, shown as 250us / 1.5ms / 2s */
+	SVG_MS,     /* milliseconds, shown like SVG_US */
+	SVG_SEC,    /* seconds: 0s, 2.5s */
+	SVG_KB,     /* kilobytes, shown as 512KB / 4.0MB */
+	SVG_PCT,    /* percent: 0.5% */
+};
+
+/* Value text in a unit (tick labels, tooltips). Returns buf. */
+char *svg_fmt(char *buf, size_t n, double v, enum svg_unit u);
+
+struct svg_series {
+	const char *name;       /* legend and tooltips */
+	const char *color;      /* CSS colour; NULL: a palette colour by index */
+	const double *y;        /* bars: one value per category; lines: n values */
+	const double *x;        /* lines only: n x values (NULL: 0, 1, 2...) */
+	size_t n;               /* lines only */
+	bool dashed;            /* lines only */
+};
+
+/* A vertical mark on a line chart's x axis (e.g. "load start"). */
+struct svg_marker {
+	double x;
+	const char *label;
+	const char *color;      /* NULL: grey */
+};
+
+struct svg_chart {
+	const char *id;         /* element id (required, unique in the page) */
+	const char *title;
+	const char *subtitle;   /* one line under the title, optional */
+	const char *xlabel, *ylabel;
+	int width, height;      /* viewBox size; 0: 600 x 300 */
+	enum svg_unit xunit, yunit;
+	bool ylog;              /* log10 y axis: values <= 0 are not drawn */
+	double ymin_log;        /* log axis floor (0: from the data) */
+	/* bar charts: categories along x, one bar per series in each */
+	const char *const *categories;
+	size_t ncat;
+	bool stacked;           /* stack the series instead of grouping them */
+	bool horizontal;        /* bars grow to the right, categories down the left (long names); the
+				 * value axis is then the bottom one, with ylabel and yunit; height 0:
+				 * as tall as the bars need */
+	const char *const *cat_colors; /* one series: a colour per category (then no legend) */
+	bool value_labels;      /* print each bar's value above it */
+	/* line charts */
+	const struct svg_marker *markers;
+	size_t nmarkers;
+	bool xzero;             /* include x = 0 in the x range */
+	/* both */
+	const struct svg_series *series;
+	size_t nseries;
+	bool no_legend;
+	const char *empty_note; /* shown under "no data" (why), optional */
+};
+
+/* Bars: categories x series, grouped (or stacked), vertical or horizontal.
+ * NaN values are not drawn. */
+void svg_bars(struct sbuf *b, const struct svg_chart *c);
+/* Lines: each series a polyline over (x[i], y[i]); NaN points break the line. */
+void svg_lines(struct sbuf *b, const struct svg_chart *c);
+
+#endif
