@@ -6,7 +6,7 @@
 
 # One keep-alive connection left idle (--hold) beside a trickle of short
 # requests, KeepAliveTimeout 2, run for 3.5 s.
-cat >"$TMP/idle.scn" <<'SCN'
+measure idle compare 0 <<'SCN'
 [scenario]
 name = one-idle
 description = one held keep-alive connection, KeepAliveTimeout 2
@@ -19,11 +19,8 @@ hold = 1
 KeepAlive = On
 KeepAliveTimeout = 2
 SCN
-J="$TMP/idle.json"
-"$MPMSCOPE" compare -s "$TMP/idle.scn" --json "$J" >"$TMP/out" 2>&1
-check_eq "compare one-idle exits 0" "$?" 0
 for m in prefork worker event; do
-	C=".runs[] | select(.mpm == \"$m\") | .kernel.conn"
+	C="$(run_of $m) | .kernel.conn"
 	held=$(jqr "$J" "$C.held_task_seconds * 1000 | floor")
 	if [ $m = event ]; then
 		check_le "$m: no task held by the idle connection (held ms)" "$held" 50
@@ -45,7 +42,7 @@ check_clean "one idle connection"
 # MaxKeepAliveRequests: a client that keeps sending gets a fixed number of
 # requests per connection. Measured on Apache 2.4: MaxKeepAliveRequests + 1
 # (the limit counts keep-alive renewals; the first request is not one).
-cat >"$TMP/mkar.scn" <<'SCN'
+measure mkar compare 0 <<'SCN'
 [scenario]
 name = max-keepalive-requests
 description = MaxKeepAliveRequests 10, one connection at a time
@@ -57,11 +54,8 @@ keepalive = on
 KeepAlive = On
 MaxKeepAliveRequests = 10
 SCN
-J="$TMP/mkar.json"
-"$MPMSCOPE" compare -s "$TMP/mkar.scn" --json "$J" >"$TMP/out" 2>&1
-check_eq "compare max-keepalive-requests exits 0" "$?" 0
 for m in prefork worker event; do
-	R=".runs[] | select(.mpm == \"$m\")"
+	R=$(run_of $m)
 	check_eq "$m: 110 completed, 0 failed" "$(jqr "$J" "$R.load | \"\(.completed),\(.failed)\"")" "110,0"
 	check_eq "$m: kernel connections == generator connections" "$(jqr "$J" "$R.kernel.conn.joined")" \
 		"$(jqr "$J" "$R.load.connections")"

@@ -6,7 +6,7 @@
 # 1. KeepAliveTimeout 1 and a client that pauses 1.25 s between requests: the
 #    server closes each idle connection; mpmscope's client reconnects (no
 #    failure), ab would have counted each as one; the cause is KeepAliveTimeout.
-cat >"$TMP/ka.scn" <<'SCN'
+measure ka compare 0 <<'SCN'
 [scenario]
 name = ka-timeout
 description = KeepAliveTimeout 1, a client pausing 1.25 s between requests
@@ -19,11 +19,8 @@ keepalive = on
 KeepAlive = On
 KeepAliveTimeout = 1
 SCN
-J="$TMP/ka.json"
-"$MPMSCOPE" compare -s "$TMP/ka.scn" --json "$J" >"$TMP/out" 2>&1
-check_eq "ka-timeout: compare exits 0" "$?" 0
 for m in prefork worker event; do
-	R=".runs[] | select(.mpm == \"$m\")"
+	R=$(run_of $m)
 	check_eq "$m: no request failed" "$(jqr "$J" "$R.load.failed")" 0
 	n=$(jqr "$J" "[$R.failures[] | select(.cause == \"keepalive_timeout\") | .count] | add // 0")
 	check_ge "$m: idle closes root-caused as KeepAliveTimeout" "$n" 4
@@ -32,7 +29,7 @@ done
 
 # 2. One prefork child, held by an idle keep-alive connection, ListenBacklog 1:
 #    more connections than the backlog; the clients time out after 2 s.
-cat >"$TMP/ovf.scn" <<'SCN'
+measure ovf run 0 -m prefork <<'SCN'
 [scenario]
 name = overflow
 description = one prefork child held by an idle keep-alive connection, ListenBacklog 1
@@ -52,9 +49,6 @@ MaxSpareServers = 1
 ServerLimit = 1
 MaxRequestWorkers = 1
 SCN
-J="$TMP/ovf.json"
-"$MPMSCOPE" run -m prefork -s "$TMP/ovf.scn" --json "$J" >"$TMP/out" 2>&1
-check_eq "overflow: run exits 0" "$?" 0
 R='.runs[0]'
 failed=$(jqr "$J" "$R.load.failed")
 check_ge "overflow: requests failed" "$failed" 1
@@ -67,7 +61,7 @@ check_eq "overflow: Apache's AH00161 shown beside" \
 	"$(jqr "$J" "[$R.failure_evidence.error_log[] | select(.code == \"AH00161\")] | length")" 1
 
 # 3. A missing file: every request is an HTTP 404.
-cat >"$TMP/404.scn" <<'SCN'
+measure 404 run 0 -m worker <<'SCN'
 [scenario]
 name = not-found
 description = a path that does not exist
@@ -76,9 +70,6 @@ path = /nonexistent.html
 requests = 50
 concurrency = 5
 SCN
-J="$TMP/404.json"
-"$MPMSCOPE" run -m worker -s "$TMP/404.scn" --json "$J" >"$TMP/out" 2>&1
-check_eq "404: run exits 0" "$?" 0
 check_eq "404: 50 failures, all HTTP status" \
 	"$(jqr "$J" '[.runs[0].failures[] | select(.cause == "http_status") | .count] | add // 0')" 50
 check "404: the status is named" grep -q "the server answered HTTP 404" "$TMP/out"
@@ -104,7 +95,7 @@ check "killed child: the signal is named" grep -q "killed by signal 9" "$TMP/kil
 
 # 5. ulimit -v 150000 on Apache: 25 threads with 8 MiB stacks do not fit, so
 #    worker and event children die at start-up (status 7); prefork serves.
-cat >"$TMP/mem.scn" <<'SCN'
+measure mem compare 1 <<'SCN'
 [scenario]
 name = tight-memory
 description = ulimit -v 150000 on Apache
@@ -114,12 +105,9 @@ concurrency = 10
 [limits]
 ulimit_v = 150000
 SCN
-J="$TMP/mem.json"
-"$MPMSCOPE" compare -s "$TMP/mem.scn" --json "$J" >"$TMP/out" 2>&1
-check_eq "tight memory: exit 1 (some MPM did not serve)" "$?" 1
 check_eq "tight memory: prefork served all 200" "$(jqr "$J" '.runs[] | select(.mpm == "prefork") | .load.completed')" 200
 for m in worker event; do
-	R=".runs[] | select(.mpm == \"$m\")"
+	R=$(run_of $m)
 	code=$([ $m = worker ] && echo AH03142 || echo AH03104)
 	check_eq "tight memory: $m did not serve, and says why" "$(jqr "$J" "$R | (.ran == false) and (.error | test(\"$code\"))")" true
 	check_ge "tight memory: $m children exited with a non-zero status" "$(jqr "$J" "$R.failure_evidence.server_tasks_failed")" 1

@@ -38,6 +38,32 @@ check_le() {
 # jqr FILE FILTER: one raw value
 jqr() { jq -r "$2" "$1"; }
 
+# run_of MPM: the jq path of that MPM's run in a compare/run JSON
+run_of() { echo ".runs[] | select(.mpm == \"$1\")"; }
+
+# measure NAME CMD WANT_RC [options...] < SCENARIO: writes the scenario read
+# from stdin to $TMP/NAME.scn, runs `mpmscope CMD -s` on it with --json into
+# $J ($TMP/NAME.json) and the output into $TMP/out, and checks its exit status.
+measure() {
+	local name=$1 cmd=$2 want=$3
+	shift 3
+	cat >"$TMP/$name.scn"
+	J="$TMP/$name.json"
+	"$MPMSCOPE" "$cmd" -s "$TMP/$name.scn" --json "$J" "$@" >"$TMP/out" 2>&1
+	check_eq "$name: $cmd exits $want" "$?" "$want"
+}
+
+# reaped PID DESC WANT_RC: waits for background PID and checks its exit status
+reaped() {
+	wait "$1"
+	check_eq "$2" "$?" "$3"
+}
+
+# one_error_line FILE PATTERN: FILE holds exactly one line, matching PATTERN
+one_error_line() {
+	test "$(wc -l <"$1")" = 1 -a -n "$(grep -E "$2" "$1")"
+}
+
 # free_port: a loopback TCP port no socket uses, below the kernel's ephemeral
 # range (ip_local_port_range): the thousands of client connections of the
 # other tests take their ports there, and one of them, even in TIME_WAIT or

@@ -269,12 +269,10 @@ for i in $(seq 100); do
 	kill -0 "$SERVE_PID" 2>/dev/null || break
 	sleep 0.1
 done
-wait "$SERVE_PID"
-rc=$?
+reaped "$SERVE_PID" "server gone: serve exits 1" 1
 SERVE_PID=
-check_eq "server gone: serve exits 1" "$rc" 1
 check "server gone: one stderr line 'mpmscope: serve: the server ... exited'" \
-	test "$(wc -l <"$TMP/serve.err")" = 1 -a -n "$(grep '^mpmscope: serve: the server .* exited' "$TMP/serve.err")"
+	one_error_line "$TMP/serve.err" '^mpmscope: serve: the server .* exited'
 check_clean "serve"
 
 finish

@@ -44,8 +44,7 @@ check_eq "event: 10 requests completed" "$(jqr "$TMP/load.json" .completed)" 10
 check_eq "event: all 200 (2xx)" "$(jqr "$TMP/load.json" .status_2xx)" 10
 check_eq "event: no failures" "$(jqr "$TMP/load.json" .failed)" 0
 kill -TERM "$SRV_PID"
-wait "$SRV_PID"
-check_eq "event: SIGTERM -> exit 0" "$?" 0
+reaped "$SRV_PID" "event: SIGTERM -> exit 0" 0
 SRV_PID=
 check_eq "event: nothing on stderr" "$(wc -c <"$TMP/srv.err")" 0
 check_clean "event after SIGTERM"
@@ -62,8 +61,7 @@ fi
 check_eq "worker: 200 keep-alive requests completed" "$(jqr "$TMP/ka.json" .completed)" 200
 check_ge "worker: connections reused" "$(jqr "$TMP/ka.json" .keepalive_reused)" 1
 kill -INT "$SRV_PID"
-wait "$SRV_PID"
-check_eq "worker: SIGINT -> exit 0" "$?" 0
+reaped "$SRV_PID" "worker: SIGINT -> exit 0" 0
 SRV_PID=
 check_clean "worker after SIGINT"
 
@@ -81,12 +79,10 @@ check_clean "prefork after -d"
 # ---- Apache dies on its own: exit 1, one line ------------------------------------
 start_srv event
 kill -KILL "${HTTPD_PID:-0}" 2>/dev/null
-wait "$SRV_PID"
-rc=$?
+reaped "$SRV_PID" "apache killed: exit 1" 1
 SRV_PID=
-check_eq "apache killed: exit 1" "$rc" 1
 check "apache killed: one stderr line 'mpmscope: server: ...'" \
-	test "$(wc -l <"$TMP/srv.err")" = 1 -a -n "$(grep '^mpmscope: server: event: apache ' "$TMP/srv.err")"
+	one_error_line "$TMP/srv.err" '^mpmscope: server: event: apache '
 check_clean "after apache was killed"
 
 # ---- bad input --------------------------------------------------------------------
