@@ -1155,6 +1155,30 @@ static __always_inline void end_offcpu(struct ms_sched *s, struct ms_task *t, __
 	t->off_ns = 0;
 }
 
+/* t blocks in syscall nr, for reason: its first waits. Ready to serve: its
+ * first wait for work (a connection, or the queue for an idle worker);
+ * listening: its first wait for a connection. Once per task each, on
+ * CLOCK_MONOTONIC like its creation. */
+static __always_inline void first_waits(struct ms_task *t, long nr, bool conn_wait, __u32 reason)
+{
+	bool first_ready = !(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER);
+	bool first_listen = conn_wait && !(t->flags & MS_TF_LISTEN);
+
+	if (first_ready || first_listen) {
+		__u64 mono = bpf_ktime_get_ns();
+
+		if (first_ready) {
+			t->ready_ns = mono;
+			t->ready_nr = (__u32)nr;
+			t->flags |= MS_TF_READY;
+		}
+		if (first_listen) {
+			t->listen_ns = mono;
+			t->flags |= MS_TF_LISTEN;
+		}
+	}
+}
+
 /*
  * The hottest program: every context switch on the machine. Two inlined
  * array lookups decide that neither task is ours; for ours: CPU time,
@@ -1203,26 +1227,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 				t->role = role;
 			}
 			reason = offcpu_reason(t, role, regs, nr, prev, btf);
-			/* ready to serve: its first wait for work (a connection,
-			 * or the queue for an idle worker); listening: its first
-			 * wait for a connection. Once per task each, on
-			 * CLOCK_MONOTONIC like its creation. */
-			bool first_ready = !(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER);
-			bool first_listen = conn_wait && !(t->flags & MS_TF_LISTEN);
-
-			if (first_ready || first_listen) {
-				__u64 mono = bpf_ktime_get_ns();
-
-				if (first_ready) {
-					t->ready_ns = mono;
-					t->ready_nr = (__u32)nr;
-					t->flags |= MS_TF_READY;
-				}
-				if (first_listen) {
-					t->listen_ns = mono;
-					t->flags |= MS_TF_LISTEN;
-				}
-			}
+			first_waits(t, nr, conn_wait, reason);
 			s->vcsw[role]++;
 			t->off_ns = now;
 			t->off_reason = reason;
