@@ -23,9 +23,14 @@ LDLIBS += -lbpf -lelf -lz -lhttp_parser -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	-Wall -Wno-unused-function -mcpu=v3 $(BPF_EXTRA)
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# The BPF programs, one file per concern, linked into one object in this order
+# (the skeleton's program order, so the order in which they attach).
+BPF_UNITS := maps tasks syscalls sched sockets
+BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(BPF_UNITS))
+SKELS := $(BUILD)/mpmscope.skel.h
+ifneq ($(sort $(BPF_UNITS)),$(sort $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))))
+$(error BPF_UNITS ($(BPF_UNITS)) must name every bpf/*.bpf.c once)
+endif
 
 # user/ is a tree of layers (base, scenario, apache, load, trace, model,
 # report, cmd: see README, Architecture); includes name their layer.
@@ -44,17 +49,20 @@ TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TEST_TOOLS_SRCS))
 
 all: $(BUILD)/mpmscope
 
-$(BUILD) $(BUILD)/user $(BUILD)/tests:
+$(BUILD) $(BUILD)/bpf $(BUILD)/user $(BUILD)/tests:
 	@mkdir -p $@
 
-# --- BPF: CO-RE objects against the vendored vmlinux.h, then skeletons -------
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h | $(BUILD)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(BPFTOOL) gen object $@ $@.tmp
-	@rm -f $@.tmp
+# --- BPF: CO-RE objects against the vendored vmlinux.h, linked, then the skeleton
+# Each file compiles on its own (maps and knobs are extern but in maps.bpf.c);
+# libbpf's static linker (bpftool gen object) resolves them into one object.
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+$(BUILD)/mpmscope.bpf.o: $(BPF_OBJS)
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/mpmscope.skel.h: $(BUILD)/mpmscope.bpf.o
+	$(BPFTOOL) gen skeleton $< name mpmscope_bpf > $@
 
 # --- user space ----------------------------------------------------------------
 # Only the tracer includes the skeletons: the rest builds without clang/bpftool.

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The tracer: loads bpf/mpmscope.bpf.c, attaches it, follows the tasks of one
- * server (seeded with tracer_track() before the server's first instruction),
- * drains the ring buffer on a thread of its own, and reads the in-kernel
- * counters. Knows nothing of Apache or of the load.
+ * The tracer: loads the BPF programs of bpf/ (one linked object, one
+ * skeleton), attaches them, follows the tasks of one server (seeded with
+ * tracer_track() before the server's first instruction), drains the ring
+ * buffer on a thread of its own, and reads the in-kernel counters. Knows
+ * nothing of Apache or of the load.
  */
 #ifndef MPMSCOPE_TRACE_TRACER_H
 #define MPMSCOPE_TRACE_TRACER_H

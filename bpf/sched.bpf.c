@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The scheduler: a new task's first run (sched_wakeup_new), every context
+ * switch (sched_switch: CPU time, switches, why a task blocked, run-queue
+ * latency, off-CPU time) and who woke whom (sched_waking). With them what
+ * only they use: why a task blocked (offcpu_reason) and the registers it
+ * tells that from, the scheduler's clock, the end of an off-CPU period,
+ * and the per-CPU record of who runs that sched_switch keeps.
+ */
+#include "common.bpf.h"
+
+/* The syscall a task is in, from its saved registers (a BTF pointer from
+ * bpf_task_pt_regs: read directly). */
+#if defined(__TARGET_ARCH_arm64)
+#define SYSCALL_NR(regs) ((regs)->syscallno)
+#else
+#define SYSCALL_NR(regs) ((regs)->orig_ax)
+#endif
+
+/* --- scheduler: a new task's first run ------------------------------------------ */
+
+static __always_inline void on_wakeup_new(struct task_struct *p)
+{
+	__u32 tid;
+	struct ms_task *life;
+
+	tid = BPF_CORE_READ(p, pid);
+	life = task_of(tid);
+	if (life && !(life->flags & MS_TF_WOKEN)) {
+		life->wakeup_ns = bpf_ktime_get_ns();
+		life->flags |= MS_TF_WOKEN;
+	}
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(ms_wakeup_new, struct task_struct *p)
+{
+	on_wakeup_new(p);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(ms_wakeup_new_raw, struct task_struct *p)
+{
+	on_wakeup_new(p);
+	return 0;
+}
+
+/* The socket behind fd in task (a tp_btf pointer), by direct loads: one
+ * helper call (the fd table's slot) instead of the eight probe reads of
+ * fd_to_socket(). */
+static __always_inline struct sock *fd_sock_direct(struct task_struct *task, int fd)
+{
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
+	struct file *file = NULL;
+	unsigned long fds;
+
+	if (!files || fd < 0)
+		return NULL;
+	fdt = files->fdt;
+	if (!fdt || (unsigned int)fd >= fdt->max_fds)
+		return NULL;
+	fds = (unsigned long)fdt->fd;
+	if (bpf_probe_read_kernel(&file, sizeof(file), (void *)(fds + (unsigned long)fd * sizeof(file))) || !file)
+		return NULL;
+	return CAST(CAST(file, struct file)->private_data, struct socket)->sk;
+}
+
+/* Why the task about to block (prev, current) left the CPU, from the syscall
+ * it is in. */
+static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct pt_regs *regs, long nr,
+					   struct task_struct *prev, bool btf)
+{
+	if (!regs)
+		return MS_OFF_OTHER;
+	if (nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT)
+		return MS_OFF_WAIT_CONN;
+	if (nr == MS_NR_EPOLL_WAIT || nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2)
+		return role == MS_ROLE_LISTENER ? MS_OFF_WAIT_CONN : MS_OFF_OTHER;
+	if (nr == MS_NR_FUTEX) {
+		int op = (int)PT_REGS_PARM2_SYSCALL(regs) & 127; /* a BTF pointer: a direct load */
+
+		if (op == 6 /* FUTEX_LOCK_PI */)
+			return MS_OFF_ACCEPT_MUTEX;
+		if (role == MS_ROLE_WORKER)
+			return MS_OFF_IDLE_WORKER;
+		if (role == MS_ROLE_LISTENER)
+			return MS_OFF_WAIT_IDLER;
+		return MS_OFF_OTHER;
+	}
+	if (nr == MS_NR_POLL || nr == MS_NR_PPOLL) {
+		struct { int fd; short events, revents; } pfd = {};
+		struct ms_conn *c;
+
+		/* the pollfd array is on the caller's stack: resident */
+		if (!bpf_probe_read_user(&pfd, sizeof(pfd), (void *)PT_REGS_PARM1_SYSCALL(regs)) &&
+		    (pfd.events & 0x4 /* POLLOUT */))
+			return MS_OFF_WRITE_RESP;
+		{
+			/* the connection polled: the socket behind the fd it waits
+			 * on, by direct loads where the kernel allows them */
+			bool direct = btf && has_rdonly_cast;
+			struct socket *so = NULL;
+			struct sock *sk;
+			__u64 key;
+
+			if (direct) {
+				sk = fd_sock_direct(prev, pfd.fd);
+			} else {
+				if (pfd.fd >= 0)
+					so = fd_to_socket((struct task_struct *)bpf_get_current_task(), pfd.fd);
+				sk = so ? BPF_CORE_READ(so, sk) : NULL;
+			}
+			key = sk ? (__u64)sk : t->cur_sk;
+			if (!key)
+				return MS_OFF_OTHER;
+			c = conn_of(key, sk ? sk_rport(sk, direct) : t->cur_rport);
+		}
+		if (!c)
+			return MS_OFF_OTHER;
+		if (c->flags & MS_CF_SERVER_FIN)
+			return MS_OFF_LINGER;
+		if (c->flags & MS_CF_RESP_SENT)
+			return MS_OFF_KEEPALIVE;
+		return MS_OFF_READ_REQ;
+	}
+	if (nr == MS_NR_READ)
+		return role == MS_ROLE_CHILD_MAIN ? MS_OFF_POD : MS_OFF_READ_REQ;
+	if (nr == MS_NR_WRITEV || nr == MS_NR_WRITE || nr == MS_NR_SENDFILE)
+		return MS_OFF_WRITE_RESP;
+	if (nr == MS_NR_PSELECT6 || nr == MS_NR_SELECT || nr == 61 /* wait4 */)
+		return role == MS_ROLE_PARENT ? MS_OFF_MAINTENANCE : MS_OFF_OTHER;
+	return MS_OFF_OTHER;
+}
+
+static __always_inline struct ms_sched *sched_stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&sched, &zero);
+}
+
+/*
+ * The saved registers of the task that blocks, for why it blocked. They sit at
+ * a fixed offset from the task's stack (task_pt_regs()), so once that offset
+ * is known the tp_btf twin finds them with a load and an addition, made a BTF
+ * pointer by bpf_rdonly_cast() (6.2+, a kfunc the verifier turns into a
+ * move), instead of calling bpf_task_pt_regs() (~60 ns here) at every
+ * blocking switch. The loader says whether the kfunc exists (has_rdonly_cast).
+ */
+static volatile long regs_off; /* task_pt_regs(task) - task->stack, learnt once */
+
+static __always_inline struct pt_regs *blocked_regs(struct task_struct *prev, bool btf)
+{
+	long stack;
+
+	if (!btf)
+		return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (!has_rdonly_cast)
+		return (struct pt_regs *)bpf_task_pt_regs(prev);
+	stack = (long)prev->stack;
+	if (!regs_off)
+		regs_off = (long)bpf_task_pt_regs(prev) - stack;
+	return CAST(stack + regs_off, struct pt_regs);
+}
+
+/*
+ * Clocks. A helper call costs ~100 ns where the kernel mitigates returns
+ * against speculation (SRSO "safe RET" on this project's AMD VMs), and
+ * bpf_ktime_get_ns() was a third of the BPF time per request. The scheduler
+ * keeps its own clock and its own accounting, so the hot path reads them:
+ * - now: the run-queue clock (rq->clock), which __schedule() has just
+ *   updated when sched_switch fires: three loads through next->se.cfs_rq;
+ * - CPU time: se.sum_exec_runtime, which it has just charged to prev;
+ * - run-queue waits: sched_info (CONFIG_SCHED_INFO): last_queued, when the
+ *   task was last put on a run queue (woken, or preempted), and run_delay,
+ *   its waits already ended (a migration while queued ends one).
+ * So a blocked task's wake-up time is when it was queued, and its off-CPU
+ * time is settled when it next runs; sched_waking only counts who woke whom.
+ * Times kept across programs in this mode are on the scheduler's clock;
+ * those that reach user space (first run, ready) are still taken with
+ * bpf_ktime_get_ns() (CLOCK_MONOTONIC), once per task. The loader turns the
+ * mode on (use_rq_clock) when the kernel's BTF has these fields and
+ * sched_info counts (/proc/self/schedstat); otherwise every time is
+ * bpf_ktime_get_ns() and sched_waking ends the off-CPU period.
+ */
+static __always_inline __u64 sched_now(struct task_struct *p, bool btf)
+{
+	if (!use_rq_clock)
+		return bpf_ktime_get_ns();
+	if (btf)
+		return p->se.cfs_rq->rq->clock;
+	return BPF_CORE_READ(p, se.cfs_rq, rq, clock);
+}
+
+/* An off-CPU period of d ns ended (by a wake-up from waker). */
+static __always_inline void end_offcpu(struct ms_sched *s, struct ms_task *t, __u32 tid, __u32 role, __u64 d,
+				       __u32 waker, __u64 step_ts)
+{
+	__u32 reason = t->off_reason < MS_OFF__MAX ? t->off_reason : MS_OFF_OTHER;
+	__u32 i = BOUNDED(role * MS_OFF__MAX + reason, MS_ROLE__MAX * MS_OFF__MAX);
+
+	(&s->off_ns[0][0])[i] += d;
+	(&s->off_cnt[0][0])[i]++;
+	hist_add(MS_H_OFFCPU + reason, d);
+	/* the record is the waker's, as a step taken in its context would be */
+	if (t->flags & MS_TF_SAMPLED)
+		emit_step_as((__u64)t->waker_tgid << 32 | t->waker_tid, step_ts, MS_STEP_WAKE, t->cur_sk, d, waker,
+			     tid, role);
+	t->off_ns = 0;
+}
+
+/* sched_switch: next now runs on this CPU */
+static __always_inline void oncpu_set(struct task_struct *next, __u32 tid, bool btf)
+{
+	__u32 zero = 0;
+	struct ms_oncpu *o;
+
+	if (!btf || !fast_current)
+		return;
+	o = bpf_map_lookup_elem(&oncpu, &zero);
+	if (o) {
+		o->tid = tid;
+		o->tgid = next->tgid;
+		o->kthread = next->flags & 0x00200000 /* PF_KTHREAD */;
+		o->valid = 1;
+	}
+}
+
+/* t blocks in syscall nr, for reason: its first waits. Ready to serve: its
+ * first wait for work (a connection, or the queue for an idle worker);
+ * listening: its first wait for a connection. Once per task each, on
+ * CLOCK_MONOTONIC like its creation. */
+static __always_inline void first_waits(struct ms_task *t, long nr, bool conn_wait, __u32 reason)
+{
+	bool first_ready = !(t->flags & MS_TF_READY) && (conn_wait || reason == MS_OFF_IDLE_WORKER);
+	bool first_listen = conn_wait && !(t->flags & MS_TF_LISTEN);
+
+	if (first_ready || first_listen) {
+		__u64 mono = bpf_ktime_get_ns();
+
+		if (first_ready) {
+			t->ready_ns = mono;
+			t->ready_nr = (__u32)nr;
+			t->flags |= MS_TF_READY;
+		}
+		if (first_listen) {
+			t->listen_ns = mono;
+			t->flags |= MS_TF_LISTEN;
+		}
+	}
+}
+
+/*
+ * The hottest program: every context switch on the machine. Two inlined
+ * array lookups decide that neither task is ours; for ours: CPU time,
+ * voluntary and involuntary switches, why it blocked, run-queue latency,
+ * off-CPU time, first run.
+ */
+static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next, long prev_state, bool btf)
+{
+	struct ms_sched *s = NULL;
+	struct ms_task *t;
+	__u64 now = 0, x;
+	__u32 tid, role;
+
+	HOOKS_ONLY_RETURN();
+	tid = RD(btf, prev, pid);
+	t = task_of(tid);
+	if (t) {
+		s = sched_stats();
+		if (!s)
+			return;
+		now = sched_now(prev, btf);
+		role = role_of(t);
+		x = RD(btf, prev, se.sum_exec_runtime);
+		if ((t->flags & MS_TF_ONCPU) && x > t->exec_ns)
+			s->oncpu_ns[role] += x - t->exec_ns;
+		t->flags &= ~MS_TF_ONCPU;
+		if (use_rq_clock) {
+			t->rdelay_ns = RD(btf, prev, sched_info.run_delay);
+			t->flags |= MS_TF_OUT;
+		}
+		if ((btf ? prev_state : task_state(prev)) == 0 /* TASK_RUNNING: preempted */) {
+			s->ivcsw[role]++;
+			if (!use_rq_clock)
+				t->runq_ns = now;
+		} else {
+			struct pt_regs *regs = blocked_regs(prev, btf);
+			long nr = regs ? SYSCALL_NR(regs) : -1;
+			bool conn_wait = nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT || nr == MS_NR_EPOLL_WAIT ||
+					 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
+			__u32 reason;
+
+			/* worker MPM: the listener is the thread that accepts;
+			 * event: the only thread that epoll_waits */
+			if (role == MS_ROLE_WORKER && conn_wait) {
+				role = MS_ROLE_LISTENER;
+				t->role = role;
+			}
+			reason = offcpu_reason(t, role, regs, nr, prev, btf);
+			first_waits(t, nr, conn_wait, reason);
+			s->vcsw[role]++;
+			t->off_ns = now;
+			t->off_reason = reason;
+			if (t->flags & MS_TF_SAMPLED)
+				emit_step_task(MS_STEP_BLOCK, t->cur_sk, 0, reason, tid, role);
+		}
+	}
+
+	tid = RD(btf, next, pid);
+	oncpu_set(next, tid, btf);
+	t = task_of(tid);
+	if (!t)
+		return;
+	if (!s)
+		s = sched_stats();
+	if (!s)
+		return;
+	if (!now)
+		now = sched_now(next, btf);
+	role = role_of(t);
+	t->exec_ns = RD(btf, next, se.sum_exec_runtime);
+	t->flags |= MS_TF_ONCPU;
+	if (use_rq_clock) {
+		/* its wait for this CPU: since it was queued, plus waits a
+		 * migration ended since it last ran */
+		__u64 queued = RD(btf, next, sched_info.last_queued), runq = 0, step_ts = 0;
+
+		if (queued && now > queued)
+			runq = now - queued;
+		if (t->flags & MS_TF_OUT) {
+			x = RD(btf, next, sched_info.run_delay);
+			if (x > t->rdelay_ns)
+				runq += x - t->rdelay_ns;
+		}
+		if (queued || runq) {
+			hist_add(MS_H_RUNQ + role, runq);
+			if (t->flags & MS_TF_SAMPLED) {
+				step_ts = bpf_ktime_get_ns() - runq; /* when it was woken, on CLOCK_MONOTONIC */
+				emit_step_task(MS_STEP_RUN, t->cur_sk, runq, 0, tid, role);
+			}
+		}
+		/* blocked until it was queued: the wake-up */
+		if (t->off_ns && now - runq > t->off_ns)
+			end_offcpu(s, t, tid, role, now - runq - t->off_ns, t->waker, step_ts);
+		t->off_ns = 0;
+	} else if (t->runq_ns) {
+		if (now > t->runq_ns)
+			hist_add(MS_H_RUNQ + role, now - t->runq_ns);
+		if (t->flags & MS_TF_SAMPLED)
+			emit_step_task(MS_STEP_RUN, t->cur_sk, now - t->runq_ns, 0, tid, role);
+		t->runq_ns = 0;
+	}
+	if ((t->flags & (MS_TF_WOKEN | MS_TF_RAN)) == MS_TF_WOKEN) {
+		x = use_rq_clock ? bpf_ktime_get_ns() : now;
+		t->first_run_ns = x;
+		t->flags |= MS_TF_RAN;
+		hist_add(t->flags & MS_TF_THREAD ? MS_H_THREAD_FIRST_RUN : MS_H_PROC_FIRST_RUN, x - t->wakeup_ns);
+	}
+}
+
+/* sched_switch's 4th argument, prev_state, exists since 5.18: the loader
+ * says whether this kernel has it (has_prev_state, from its BTF). Reading
+ * ctx[3] only under this constant keeps the program valid on older kernels
+ * too. */
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(ms_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(prev, next, has_prev_state ? (long)(unsigned int)ctx[3] : task_state(prev), true);
+	return 0;
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(ms_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	on_switch(prev, next, 0, false);
+	return 0;
+}
+
+/*
+ * sched_waking runs in the waker's context (sched_wakeup may run later on the
+ * wakee's CPU, from an IPI): who woke whom. Without the scheduler's clock,
+ * also the end of the wakee's off-CPU time and the start of its run-queue
+ * wait.
+ */
+static __always_inline void on_waking(struct task_struct *p, bool btf)
+{
+	struct ms_sched *s;
+	struct ms_task *t, *w;
+	__u64 pid_tgid;
+	__u32 tid, role, waker;
+	long kthread;
+
+	HOOKS_ONLY_RETURN();
+	tid = RD(btf, p, pid);
+	t = task_of(tid);
+	if (!t)
+		return;
+	s = sched_stats();
+	if (!s)
+		return;
+	role = role_of(t);
+	pid_tgid = current_id(btf, &kthread);
+	w = task_of((__u32)pid_tgid);
+	if (w)
+		waker = role_of(w);
+	else if ((__u32)pid_tgid == 0 || current_kthread(kthread))
+		waker = MS_WAKER_KERNEL;
+	else
+		waker = MS_WAKER_EXTERNAL;
+	s->wakeups[BOUNDED(waker, MS_WAKERS)][role]++;
+	t->waker = (__u16)waker;
+	t->waker_tid = (__u32)pid_tgid;
+	t->waker_tgid = pid_tgid >> 32;
+	if (use_rq_clock)
+		return;
+	{
+		__u64 now = bpf_ktime_get_ns();
+
+		if (t->off_ns && now > t->off_ns)
+			end_offcpu(s, t, tid, role, now - t->off_ns, waker, 0);
+		if (!t->runq_ns)
+			t->runq_ns = now;
+	}
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(ms_waking, struct task_struct *p)
+{
+	on_waking(p, true);
+	return 0;
+}
+
+SEC("raw_tp/sched_waking")
+int BPF_PROG(ms_waking_raw, struct task_struct *p)
+{
+	on_waking(p, false);
+	return 0;
+}

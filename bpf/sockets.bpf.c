@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Connections of the server: the handshake that creates one, each request
+ * and response on it from the bytes read and written (sock_recv_length,
+ * sock_send_length), who leaves ESTABLISHED first and the final close
+ * (inet_sock_set_state), resets both ways (tcp_send_reset,
+ * tcp_receive_reset), and SYN-ACKs sent again on the server's ports
+ * (tcp_retransmit_synack).
+ */
+#include "common.bpf.h"
+
+/* TCP states (include/net/tcp_states.h) */
+#define TCP_ESTABLISHED_ 1
+#define TCP_SYN_RECV_ 3
+#define TCP_FIN_WAIT1_ 4
+#define TCP_CLOSE_ 7
+#define TCP_CLOSE_WAIT_ 8
+
+static __always_inline void touch_conn(struct ms_task *t, __u64 sk, __u16 rport, struct ms_conn *c)
+{
+	if (!t)
+		return;
+	t->cur_sk = sk;
+	t->cur_rport = rport;
+	if (c->flags & MS_CF_SAMPLED)
+		t->flags |= MS_TF_SAMPLED;
+	else
+		t->flags &= ~MS_TF_SAMPLED;
+}
+
+/* The server's listening ports (server_ports, nserver_ports), when known at
+ * load time: a socket whose local port is not one of them is the client's,
+ * dismissed for the cost of one load instead of a map lookup (the client
+ * reads and writes as often as the server on loopback). */
+static __always_inline bool server_socket(struct sock *sk, bool btf)
+{
+	__u16 port;
+
+	if (!nserver_ports)
+		return true;
+	port = RD(btf, sk, __sk_common.skc_num);
+	return port == server_ports[0] || (nserver_ports > 1 && port == server_ports[1]) ||
+	       (nserver_ports > 2 && port == server_ports[2]) || (nserver_ports > 3 && port == server_ports[3]);
+}
+
+/* Bytes read by a server task: the first read after a response starts a new
+ * request, and ends a keep-alive idle gap. */
+static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
+{
+	__u64 pid_tgid, key = (__u64)sk, now;
+	struct ms_conn *c;
+	struct ms_task *t;
+	__u32 tid, trole;
+	__u16 rport;
+	long kthread;
+
+	HOOKS_ONLY_RETURN();
+	if (ret <= 0)
+		return;
+	if (!server_socket(sk, btf))
+		return;
+	pid_tgid = current_id(btf, &kthread);
+	tid = (__u32)pid_tgid;
+	/* without known ports, only a server thread's reads count (the
+	 * client's stop here); with them, the port test did that already */
+	if (!nserver_ports && !task_of(tid))
+		return;
+	rport = sk_rport(sk, btf);
+	c = conn_of(key, rport);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	t = c->flags & MS_CF_SAMPLED ? task_of(tid) : NULL; /* explain only */
+	trole = t ? role_of(t) : MS_ROLE__MAX;
+	if (!(c->flags & MS_CF_IN_REQ)) {
+		if (c->flags & MS_CF_RESP_SENT) {
+			__u64 gap = now - c->last_send_ns;
+
+			hist_add(MS_H_KA_IDLE, gap);
+			hist_add(MS_H_REQ_WRITE, c->last_send_ns - c->first_send_ns);
+			c->idle_sum_ns += gap;
+			if (gap > c->idle_max_ns)
+				c->idle_max_ns = gap;
+			c->idle_count++;
+		}
+		c->requests++;
+		c->req_start_ns = now;
+		c->flags |= MS_CF_IN_REQ;
+		c->flags &= ~MS_CF_RESP_SENT;
+		if (c->serve_tid != tid) {
+			if (c->serve_tid)
+				c->handoffs++;
+			c->serve_tid = tid;
+			c->serve_tgid = pid_tgid >> 32;
+			if (c->flags & MS_CF_SAMPLED)
+				emit_step_task(MS_STEP_HANDOFF, key, 0, 0, tid, trole);
+		}
+	}
+	c->last_recv_ns = now;
+	c->rx_bytes += ret;
+	touch_conn(t, key, rport, c); /* explain: its steps follow the task */
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step_task(MS_STEP_RECV, key, ret, 0, tid, trole);
+}
+
+static __always_inline void on_send(struct sock *sk, int ret, bool btf)
+{
+	__u64 pid_tgid, key = (__u64)sk, now;
+	struct ms_conn *c;
+	struct ms_task *t;
+	__u16 rport;
+
+	HOOKS_ONLY_RETURN();
+	if (ret <= 0)
+		return;
+	if (!server_socket(sk, btf))
+		return;
+	/* the writer matters only without known ports and for explain */
+	pid_tgid = nserver_ports ? 0 : bpf_get_current_pid_tgid();
+	if (!nserver_ports && !task_of((__u32)pid_tgid))
+		return;
+	rport = sk_rport(sk, btf);
+	c = conn_of(key, rport);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	if ((c->flags & MS_CF_SAMPLED) && !pid_tgid)
+		pid_tgid = bpf_get_current_pid_tgid();
+	t = c->flags & MS_CF_SAMPLED ? task_of((__u32)pid_tgid) : NULL; /* explain only */
+	if (c->flags & MS_CF_IN_REQ) {
+		hist_add(MS_H_REQ_READ, c->last_recv_ns - c->req_start_ns);
+		hist_add(MS_H_REQ_HANDLE, now - c->last_recv_ns);
+		c->first_send_ns = now;
+		c->flags &= ~MS_CF_IN_REQ;
+	}
+	c->flags |= MS_CF_RESP_SENT;
+	c->last_send_ns = now;
+	c->tx_bytes += ret;
+	touch_conn(t, key, rport, c);
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, t ? role_of(t) : MS_ROLE__MAX);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(ms_sock_recv, struct sock *sk, int ret, int flags)
+{
+	on_recv(sk, ret, true);
+	return 0;
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(ms_sock_recv_raw, struct sock *sk, int ret, int flags)
+{
+	on_recv(sk, ret, false);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(ms_sock_send, struct sock *sk, int ret, int flags)
+{
+	on_send(sk, ret, true);
+	return 0;
+}
+
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(ms_sock_send_raw, struct sock *sk, int ret, int flags)
+{
+	on_send(sk, ret, false);
+	return 0;
+}
+
+static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
+{
+	/* a connection closed while idle after a response: its last idle gap */
+	if ((c->flags & MS_CF_RESP_SENT) && !(c->flags & MS_CF_IN_REQ) && now > c->last_send_ns) {
+		__u64 gap = now - c->last_send_ns;
+
+		/* kept apart from the keep-alive gaps ended by a new request: a
+		 * "Connection: close" response is followed by a close within
+		 * microseconds, a KeepAliveTimeout expiry after seconds */
+		hist_add(MS_H_IDLE_CLOSE, gap);
+		if (gap > c->idle_max_ns)
+			c->idle_max_ns = gap;
+	}
+}
+
+/* TCP state changes (softirq or task context): the handshake that creates a
+ * server connection, who leaves ESTABLISHED first, the final close. */
+static __always_inline void on_sock_state(struct sock *sk, int old, int new)
+{
+	__u64 key = (__u64)sk, now;
+	struct ms_conn *c;
+	__u16 rport;
+
+	if (new == TCP_ESTABLISHED_ && old == TCP_SYN_RECV_) {
+		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		struct ms_conn nc = {};
+
+		if (!bpf_map_lookup_elem(&listen_ports, &lport))
+			return;
+		rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		nc.established_ns = bpf_ktime_get_ns();
+		nc.lport = lport;
+		nc.rport = rport;
+		if (bpf_map_lookup_elem(&sample_ports, &rport))
+			nc.flags = MS_CF_SAMPLED;
+		conn_add(key, rport, &nc);
+		if (nc.flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_ESTABLISHED, key, 0, 0);
+		return;
+	}
+	rport = sk_rport(sk, false);
+	c = conn_of(key, rport);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	if (old == TCP_ESTABLISHED_ && new == TCP_FIN_WAIT1_) {
+		end_idle_gap(c, now);
+		c->flags |= MS_CF_SERVER_FIN;
+		c->fin_ns = now;
+		if (c->flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_SERVER_FIN, key, 0, 0);
+	} else if (old == TCP_ESTABLISHED_ && new == TCP_CLOSE_WAIT_) {
+		end_idle_gap(c, now);
+		c->flags |= MS_CF_CLIENT_FIN;
+		c->fin_ns = now;
+		if (c->flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_CLIENT_FIN, key, 0, 0);
+	} else if (new == TCP_CLOSE_) {
+		struct ms_event *ev;
+
+		if (old == TCP_ESTABLISHED_)
+			end_idle_gap(c, now);
+		if (!(c->flags & MS_CF_ACCEPTED))
+			count(MS_C_CONN_UNACCEPTED);
+		if ((c->flags & MS_CF_SERVER_FIN) && c->fin_ns)
+			hist_add(MS_H_LINGER, now - c->fin_ns);
+		if (c->flags & MS_CF_SAMPLED)
+			emit_step(MS_STEP_CLOSE, key, 0, 0);
+		ev = event_reserve(MS_EV_CONN_END, bpf_get_current_pid_tgid());
+		if (ev) {
+			ev->conn_end.sk = key;
+			ev->conn_end.c = *c;
+			ev->ts = now;
+			event_submit(ev, false);
+		}
+		conn_del(key, rport);
+	}
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(ms_sock_state, struct sock *sk, int old, int new)
+{
+	on_sock_state(sk, old, new);
+	return 0;
+}
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(ms_sock_state_raw, struct sock *sk, int old, int new)
+{
+	on_sock_state(sk, old, new);
+	return 0;
+}
+
+static __always_inline void on_reset(struct sock *sk, __u32 flag, __u32 step)
+{
+	__u64 key = (__u64)sk;
+	struct ms_conn *c;
+
+	if (!sk)
+		return;
+	c = conn_of(key, sk_rport(sk, false));
+	if (!c)
+		return;
+	c->flags |= flag;
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step(step, key, 0, 0);
+}
+
+/* A SYN-ACK sent again: the handshake's last ACK did not make it, or the
+ * accept queue was full and the kernel dropped it (listen overflow). */
+static __always_inline void on_synack_retrans(struct sock *sk)
+{
+	__u16 lport;
+
+	if (!sk)
+		return;
+	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (bpf_map_lookup_elem(&listen_ports, &lport))
+		count(MS_C_SYNACK_RETRANS);
+}
+
+SEC("tp_btf/tcp_retransmit_synack")
+int BPF_PROG(ms_synack, struct sock *sk)
+{
+	on_synack_retrans(sk);
+	return 0;
+}
+
+SEC("raw_tp/tcp_retransmit_synack")
+int BPF_PROG(ms_synack_raw, struct sock *sk)
+{
+	on_synack_retrans(sk);
+	return 0;
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(ms_rst_sent, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT);
+	return 0;
+}
+
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(ms_rst_sent_raw, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT);
+	return 0;
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(ms_rst_recv, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV);
+	return 0;
+}
+
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(ms_rst_recv_raw, struct sock *sk)
+{
+	on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV);
+	return 0;
+}
+

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Syscalls of the server's tasks: accept and connect (the connection
+ * records, and who accepted a connection after how long in the listen
+ * queue), clone/clone3/fork/vfork (how long a creation took, why it
+ * failed) and wait4 (the parent reaping its children), through the
+ * per-syscall tracepoints or the generic sys_enter/sys_exit hooks.
+ */
+#include "common.bpf.h"
+
+/*
+ * Syscalls. Two ways in, same handlers: the per-syscall tracepoints
+ * (tracepoint/syscalls/sys_exit_accept4 ...) fire only for the calls that
+ * matter and are preferred; the generic sys_enter/sys_exit hooks fire for
+ * every syscall on the machine and are the fallback where tracefs cannot be
+ * had. The loader loads one set.
+ */
+
+/* Returns the struct sock address (0 if unknown). */
+static __always_inline __u64 emit_conn(__u32 type, __u64 pid_tgid, int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct socket *sock = fd_to_socket(task, fd);
+	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+	struct ms_event *ev;
+	__u16 stype = sock ? BPF_CORE_READ(sock, type) : 0;
+
+	/* Only TCP matters for connections: getaddrinfo() and friends connect
+	 * UDP and netlink sockets whose port numbers mean nothing here. */
+	if (type == MS_EV_CONNECT) {
+		if (stype != 1 /* SOCK_STREAM */)
+			return 0;
+		count(MS_C_CONNECT);
+	}
+	ev = event_reserve(type, pid_tgid);
+	if (!ev)
+		return (__u64)sk;
+	ev->conn.fd = fd;
+	ev->conn.sk = (__u64)sk;
+	ev->conn.raddr = 0;
+	ev->conn.rport = 0;
+	ev->conn.lport = 0;
+	ev->conn.type = stype;
+	ev->conn.family = 0;
+	if (sk) {
+		ev->conn.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		ev->conn.raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		ev->conn.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		ev->conn.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	}
+	event_submit(ev, false);
+	return (__u64)sk;
+}
+
+/* accept returned connection sk: time in the listen queue, who accepted it. */
+static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
+{
+	struct ms_conn *c;
+	struct ms_task *t;
+	__u32 tid = (__u32)pid_tgid;
+	__u16 rport;
+	__u64 now;
+
+	if (!sk)
+		return;
+	rport = sk_rport((struct sock *)sk, false);
+	c = conn_of(sk, rport);
+	if (!c)
+		return;
+	now = bpf_ktime_get_ns();
+	c->accept_ns = now;
+	c->accept_tid = tid;
+	c->flags |= MS_CF_ACCEPTED;
+	if (c->established_ns && now >= c->established_ns)
+		hist_add(MS_H_LISTEN_Q, now - c->established_ns);
+	t = task_of(tid);
+	/* A prefork child serves what it accepts; worker/event listeners hand
+	 * the connection over, so it is not "theirs" after accept. */
+	if (t && t->role == MS_ROLE_PREFORK_CHILD) {
+		t->cur_sk = sk;
+		t->cur_rport = rport;
+		if (c->flags & MS_CF_SAMPLED)
+			t->flags |= MS_TF_SAMPLED;
+		else
+			t->flags &= ~MS_TF_SAMPLED;
+	}
+	if (c->flags & MS_CF_SAMPLED)
+		emit_step_task(MS_STEP_ACCEPT, sk, now - c->established_ns, 0, tid, t ? role_of(t) : MS_ROLE__MAX);
+}
+
+static __always_inline bool current_tracked(__u64 *pid_tgid)
+{
+	*pid_tgid = bpf_get_current_pid_tgid();
+	return task_of((__u32)*pid_tgid) != NULL;
+}
+
+static __always_inline void on_accept_ret(long ret)
+{
+	__u64 pid_tgid;
+
+	if (!current_tracked(&pid_tgid))
+		return;
+	if (ret >= 0) {
+		count(MS_C_ACCEPT_OK);
+		on_accepted(pid_tgid, emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret));
+	} else {
+		count(MS_C_ACCEPT_ERR);
+		count_errno(&accept_errno, ret);
+	}
+}
+
+/* prefork's parent connects to its own port to wake idle children
+ * ("internal dummy connection"); EINPROGRESS (-115) is a connect under way
+ * on a non-blocking socket. */
+static __always_inline void on_connect_ret(long ret, int fd)
+{
+	__u64 pid_tgid;
+
+	if ((ret == 0 || ret == -115) && current_tracked(&pid_tgid))
+		emit_conn(MS_EV_CONNECT, pid_tgid, fd);
+}
+
+static __always_inline void on_spawn_enter(void)
+{
+	struct ms_spawn_call call = {};
+	__u64 pid_tgid;
+	__u32 tid;
+
+	if (!current_tracked(&pid_tgid))
+		return;
+	tid = (__u32)pid_tgid;
+	call.enter_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&spawn_calls, &tid, &call, BPF_ANY);
+}
+
+static __always_inline void on_spawn_exit(long ret)
+{
+	struct ms_spawn_call *call;
+	__u64 pid_tgid;
+	__u32 tid;
+
+	if (!current_tracked(&pid_tgid))
+		return;
+	if (ret < 0) {
+		count(MS_C_CREATE_FAILED);
+		count_errno(&create_errno, ret);
+	}
+	tid = (__u32)pid_tgid;
+	call = bpf_map_lookup_elem(&spawn_calls, &tid);
+	if (!call)
+		return; /* the new child returning from fork/clone, or tracing began mid-call */
+	if (call->kind) {
+		__u64 dur = bpf_ktime_get_ns() - call->enter_ns;
+
+		hist_add(call->kind == 2 ? MS_H_THREAD_CREATE : MS_H_PROC_CREATE, dur);
+		if (ret > 0) {
+			__u32 ctid = (__u32)ret;
+			struct ms_task *life = task_of(ctid);
+
+			if (life)
+				life->create_dur_ns = dur;
+		}
+	}
+	bpf_map_delete_elem(&spawn_calls, &tid);
+}
+
+static __always_inline void on_reap_enter(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
+	__u32 tid = (__u32)pid_tgid;
+
+	if (!task_of(tid))
+		return;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&reap_calls, &tid, &now, BPF_ANY);
+}
+
+/* Only the calls that reaped a child count: the parent's once-a-second
+ * WNOHANG polls that find nothing are its maintenance, not reaping. */
+static __always_inline void on_reap_exit(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	__u64 *t0 = bpf_map_lookup_elem(&reap_calls, &tid);
+
+	if (!t0)
+		return;
+	if (ret > 0)
+		hist_add(MS_H_REAP, bpf_ktime_get_ns() - *t0);
+	bpf_map_delete_elem(&reap_calls, &tid);
+}
+
+static __always_inline bool is_spawn_nr(long id)
+{
+	return id == MS_NR_CLONE || id == MS_NR_CLONE3 || id == MS_NR_FORK || id == MS_NR_VFORK;
+}
+
+/* the generic hooks: the cheapest test (the syscall number) first */
+static __always_inline void on_sys_exit(struct pt_regs *regs, long ret)
+{
+	long id = BPF_CORE_READ(regs, orig_ax);
+
+	if (id == MS_NR_ACCEPT4 || id == MS_NR_ACCEPT)
+		on_accept_ret(ret);
+	else if (id == MS_NR_CONNECT)
+		on_connect_ret(ret, (int)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	else if (is_spawn_nr(id))
+		on_spawn_exit(ret);
+	else if (id == MS_NR_WAIT4)
+		on_reap_exit(ret);
+}
+
+static __always_inline void on_sys_enter(long id)
+{
+	if (is_spawn_nr(id))
+		on_spawn_enter();
+	else if (id == MS_NR_WAIT4)
+		on_reap_enter();
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ms_sys_enter, struct pt_regs *regs, long id)
+{
+	on_sys_enter(id);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(ms_sys_enter_raw, struct pt_regs *regs, long id)
+{
+	on_sys_enter(id);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ms_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret);
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(ms_sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(regs, ret);
+	return 0;
+}
+
+/* the per-syscall tracepoints */
+#define SC_EXIT(name, call)                                                      \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                               \
+	int ms_sc_x_##name(struct trace_event_raw_sys_exit *ctx)                 \
+	{                                                                        \
+		call;                                                            \
+		return 0;                                                        \
+	}
+#define SC_ENTER(name)                                                           \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                              \
+	int ms_sc_e_##name(struct trace_event_raw_sys_enter *ctx)                \
+	{                                                                        \
+		on_spawn_enter();                                                \
+		return 0;                                                        \
+	}
+
+SC_EXIT(accept4, on_accept_ret(ctx->ret))
+SC_EXIT(accept, on_accept_ret(ctx->ret))
+SC_EXIT(clone, on_spawn_exit(ctx->ret))
+SC_EXIT(clone3, on_spawn_exit(ctx->ret))
+SC_EXIT(fork, on_spawn_exit(ctx->ret))
+SC_EXIT(vfork, on_spawn_exit(ctx->ret))
+SC_ENTER(clone)
+SC_ENTER(clone3)
+SC_ENTER(fork)
+SC_ENTER(vfork)
+SC_EXIT(wait4, on_reap_exit(ctx->ret))
+
+SEC("tracepoint/syscalls/sys_enter_wait4")
+int ms_sc_e_wait4(struct trace_event_raw_sys_enter *ctx)
+{
+	on_reap_enter();
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int ms_sc_x_connect(struct trace_event_raw_sys_exit *ctx)
+{
+	/* the fd argument is still in the saved registers at exit */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	on_connect_ret(ctx->ret, regs ? (int)PT_REGS_PARM1_CORE_SYSCALL(regs) : -1);
+	return 0;
+}
