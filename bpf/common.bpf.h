@@ -38,70 +38,40 @@
 
 /* ==== maps (defined in maps.bpf.c) ========================================== */
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MS_MAX_TRACKED);
-	__type(key, __u32);
-	__type(value, struct ms_proc);
-} tracked_map_t;
+/* A map's type, for its extern here and its one definition in maps.bpf.c
+ * (libbpf's linker wants the two to match). */
+#define MAP(kind, entries, k, v)               \
+	struct {                               \
+		__uint(type, kind);            \
+		__uint(max_entries, entries);  \
+		__type(key, k);                \
+		__type(value, v);              \
+	}
+
+typedef MAP(BPF_MAP_TYPE_HASH, MS_MAX_TRACKED, __u32, struct ms_proc) tracked_map_t;
 extern tracked_map_t tracked SEC(".maps");
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MS_C__MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters_map_t;
+typedef MAP(BPF_MAP_TYPE_PERCPU_ARRAY, MS_C__MAX, __u32, __u64) counters_map_t;
 extern counters_map_t counters SEC(".maps");
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MS_ERRNO_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} accept_errno_map_t;
+typedef MAP(BPF_MAP_TYPE_PERCPU_ARRAY, MS_ERRNO_SLOTS, __u32, __u64) accept_errno_map_t;
 extern accept_errno_map_t accept_errno SEC(".maps");
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MS_ERRNO_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} create_errno_map_t;
+typedef MAP(BPF_MAP_TYPE_PERCPU_ARRAY, MS_ERRNO_SLOTS, __u32, __u64) create_errno_map_t;
 extern create_errno_map_t create_errno SEC(".maps");
 
 /* The server's threads: their state in slots of an array, and the slot of
  * each tid (see MS_TASK_SLOTS). */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MS_TASK_SLOTS);
-	__type(key, __u32);
-	__type(value, struct ms_task);
-} task_tab_map_t;
+typedef MAP(BPF_MAP_TYPE_ARRAY, MS_TASK_SLOTS, __u32, struct ms_task) task_tab_map_t;
 extern task_tab_map_t task_tab SEC(".maps");
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct ms_spawn_call);
-} spawn_calls_map_t;
+typedef MAP(BPF_MAP_TYPE_HASH, 4096, __u32, struct ms_spawn_call) spawn_calls_map_t;
 extern spawn_calls_map_t spawn_calls SEC(".maps");
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MS_H__MAX);
-	__type(key, __u32);
-	__type(value, struct ms_hist);
-} hists_map_t;
+typedef MAP(BPF_MAP_TYPE_PERCPU_ARRAY, MS_H__MAX, __u32, struct ms_hist) hists_map_t;
 extern hists_map_t hists SEC(".maps");
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ms_sched);
-} sched_map_t;
+typedef MAP(BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct ms_sched) sched_map_t;
 extern sched_map_t sched SEC(".maps");
 
 /*
@@ -121,39 +91,19 @@ struct ms_conn_slot {
 	struct ms_conn c;
 };
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct ms_conn_slot);
-} conn_tab_map_t;
+typedef MAP(BPF_MAP_TYPE_ARRAY, 65536, __u32, struct ms_conn_slot) conn_tab_map_t;
 extern conn_tab_map_t conn_tab SEC(".maps");
 
 /* LRU: an entry whose close was never seen (a missed tracepoint) cannot fill the map. */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u64);
-	__type(value, struct ms_conn);
-} conns_map_t;
+typedef MAP(BPF_MAP_TYPE_LRU_HASH, 8192, __u64, struct ms_conn) conns_map_t;
 extern conns_map_t conns SEC(".maps");
 
 /* The server's listening ports (host order): which handshakes are ours. */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u16);
-	__type(value, __u8);
-} listen_ports_map_t;
+typedef MAP(BPF_MAP_TYPE_HASH, 64, __u16, __u8) listen_ports_map_t;
 extern listen_ports_map_t listen_ports SEC(".maps");
 
 /* explain: client ports whose connections are recorded step by step. */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u16);
-	__type(value, __u8);
-} sample_ports_map_t;
+typedef MAP(BPF_MAP_TYPE_HASH, 64, __u16, __u8) sample_ports_map_t;
 extern sample_ports_map_t sample_ports SEC(".maps");
 
 typedef struct {
@@ -167,13 +117,9 @@ extern events_map_t events SEC(".maps");
  * inlined by the verifier into a bounds check and a load: the many context
  * switches and wake-ups of other tasks are dismissed for a few
  * instructions, and the server's own found without a hash (a helper call
- * costs ~100 ns where returns are mitigated against speculation). */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 4194304); /* PID_MAX_LIMIT; the loader shrinks it to pid_max */
-	__type(key, __u32);
-	__type(value, __u16);
-} task_slot_map_t;
+ * costs ~100 ns where returns are mitigated against speculation). Its size
+ * is PID_MAX_LIMIT; the loader shrinks it to pid_max. */
+typedef MAP(BPF_MAP_TYPE_ARRAY, 4194304, __u32, __u16) task_slot_map_t;
 extern task_slot_map_t task_slot SEC(".maps");
 
 /*
@@ -192,21 +138,11 @@ struct ms_oncpu {
 	__u32 valid;   /* sched_switch has run on this CPU */
 };
 
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ms_oncpu);
-} oncpu_map_t;
+typedef MAP(BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct ms_oncpu) oncpu_map_t;
 extern oncpu_map_t oncpu SEC(".maps");
 
 /* In-flight wait4 of a server task (the parent reaping its children), by tid. */
-typedef struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u32);
-	__type(value, __u64);
-} reap_calls_map_t;
+typedef MAP(BPF_MAP_TYPE_HASH, 1024, __u32, __u64) reap_calls_map_t;
 extern reap_calls_map_t reap_calls SEC(".maps");
 
 /* ==== load-time knobs (.rodata, defined in maps.bpf.c, set by the loader) ==== */
@@ -294,6 +230,29 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
  * CO-RE-relocated load); raw_tp ones must go through bpf_probe_read. The
  * handlers take `btf` as a constant, so each twin keeps only its own way. */
 #define RD(btf, p, f) ((btf) ? (p)->f : BPF_CORE_READ(p, f))
+
+/*
+ * A program on tracepoint TP in its two forms, NAME (tp_btf, the default) and
+ * NAME_raw (raw_tp: the loader keeps one of the two, see trace/tracer.c),
+ * both making the same CALL, in which `btf` says which twin it is (a
+ * constant: each twin keeps only its own way of reading, see RD). The rest
+ * are the tracepoint's arguments, as BPF_PROG takes them.
+ */
+#define TWIN(name, tp, call, ...)                                              \
+	SEC("tp_btf/" #tp)                                                     \
+	int BPF_PROG(name, __VA_ARGS__)                                        \
+	{                                                                      \
+		const bool btf __attribute__((unused)) = true;                 \
+		call;                                                          \
+		return 0;                                                      \
+	}                                                                      \
+	SEC("raw_tp/" #tp)                                                     \
+	int BPF_PROG(name##_raw, __VA_ARGS__)                                  \
+	{                                                                      \
+		const bool btf __attribute__((unused)) = false;                \
+		call;                                                          \
+		return 0;                                                      \
+	}
 
 /* bench/overhead also builds the programs with -DMS_HOOKS_ONLY: the four that
  * run for every request (sched_switch, sched_waking, sock_recv_length,
@@ -445,6 +404,19 @@ static __always_inline void conn_del(__u64 sk, __u16 rport)
 		cs->sk = 0;
 	else if (!bpf_map_delete_elem(&conns, &sk))
 		__sync_fetch_and_sub(&cs->spill, 1);
+}
+
+/* Task t now works on connection sk: explain's steps follow it. */
+static __always_inline void touch_conn(struct ms_task *t, __u64 sk, __u16 rport, struct ms_conn *c)
+{
+	if (!t)
+		return;
+	t->cur_sk = sk;
+	t->cur_rport = rport;
+	if (c->flags & MS_CF_SAMPLED)
+		t->flags |= MS_TF_SAMPLED;
+	else
+		t->flags &= ~MS_TF_SAMPLED;
 }
 
 static __always_inline __u16 sk_rport(struct sock *sk, bool btf)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * The one header shared by the BPF programs (bpf/mpmscope.bpf.c) and user
- * space (user/tracer.c): map value layouts, counter indexes, ring-buffer
- * records. Only fixed-width kernel types (__u32, __u64...) so that both sides
- * agree byte for byte.
+ * The one header shared by the BPF programs of bpf/ and user space
+ * (user/trace/, user/model/, user/report/): map value layouts, counter
+ * indexes, ring-buffer records. Only fixed-width kernel types (__u32,
+ * __u64...) so that both sides agree byte for byte.
  */
 #ifndef MPMSCOPE_BPF_H
 #define MPMSCOPE_BPF_H

@@ -32,19 +32,7 @@ static __always_inline void on_wakeup_new(struct task_struct *p)
 	}
 }
 
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(ms_wakeup_new, struct task_struct *p)
-{
-	on_wakeup_new(p);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(ms_wakeup_new_raw, struct task_struct *p)
-{
-	on_wakeup_new(p);
-	return 0;
-}
+TWIN(ms_wakeup_new, sched_wakeup_new, on_wakeup_new(p), struct task_struct *p)
 
 /* The socket behind fd in task (a tp_btf pointer), by direct loads: one
  * helper call (the fd table's slot) instead of the eight probe reads of
@@ -427,16 +415,4 @@ static __always_inline void on_waking(struct task_struct *p, bool btf)
 	}
 }
 
-SEC("tp_btf/sched_waking")
-int BPF_PROG(ms_waking, struct task_struct *p)
-{
-	on_waking(p, true);
-	return 0;
-}
-
-SEC("raw_tp/sched_waking")
-int BPF_PROG(ms_waking_raw, struct task_struct *p)
-{
-	on_waking(p, false);
-	return 0;
-}
+TWIN(ms_waking, sched_waking, on_waking(p, btf), struct task_struct *p)

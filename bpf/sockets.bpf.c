@@ -16,17 +16,6 @@
 #define TCP_CLOSE_ 7
 #define TCP_CLOSE_WAIT_ 8
 
-static __always_inline void touch_conn(struct ms_task *t, __u64 sk, __u16 rport, struct ms_conn *c)
-{
-	if (!t)
-		return;
-	t->cur_sk = sk;
-	t->cur_rport = rport;
-	if (c->flags & MS_CF_SAMPLED)
-		t->flags |= MS_TF_SAMPLED;
-	else
-		t->flags &= ~MS_TF_SAMPLED;
-}
 
 /* The server's listening ports (server_ports, nserver_ports), when known at
  * load time: a socket whose local port is not one of them is the client's,
@@ -43,6 +32,12 @@ static __always_inline bool server_socket(struct sock *sk, bool btf)
 	       (nserver_ports > 2 && port == server_ports[2]) || (nserver_ports > 3 && port == server_ports[3]);
 }
 
+/* Bytes moved on a socket of the server's (ret > 0), not the client's. */
+static __always_inline bool server_bytes(struct sock *sk, int ret, bool btf)
+{
+	return ret > 0 && server_socket(sk, btf);
+}
+
 /* Bytes read by a server task: the first read after a response starts a new
  * request, and ends a keep-alive idle gap. */
 static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
@@ -55,9 +50,7 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 	long kthread;
 
 	HOOKS_ONLY_RETURN();
-	if (ret <= 0)
-		return;
-	if (!server_socket(sk, btf))
+	if (!server_bytes(sk, ret, btf))
 		return;
 	pid_tgid = current_id(btf, &kthread);
 	tid = (__u32)pid_tgid;
@@ -111,9 +104,7 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 	__u16 rport;
 
 	HOOKS_ONLY_RETURN();
-	if (ret <= 0)
-		return;
-	if (!server_socket(sk, btf))
+	if (!server_bytes(sk, ret, btf))
 		return;
 	/* the writer matters only without known ports and for explain */
 	pid_tgid = nserver_ports ? 0 : bpf_get_current_pid_tgid();
@@ -141,33 +132,9 @@ static __always_inline void on_send(struct sock *sk, int ret, bool btf)
 		emit_step_task(MS_STEP_SEND, key, ret, 0, (__u32)pid_tgid, t ? role_of(t) : MS_ROLE__MAX);
 }
 
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(ms_sock_recv, struct sock *sk, int ret, int flags)
-{
-	on_recv(sk, ret, true);
-	return 0;
-}
+TWIN(ms_sock_recv, sock_recv_length, on_recv(sk, ret, btf), struct sock *sk, int ret, int flags)
 
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(ms_sock_recv_raw, struct sock *sk, int ret, int flags)
-{
-	on_recv(sk, ret, false);
-	return 0;
-}
-
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(ms_sock_send, struct sock *sk, int ret, int flags)
-{
-	on_send(sk, ret, true);
-	return 0;
-}
-
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(ms_sock_send_raw, struct sock *sk, int ret, int flags)
-{
-	on_send(sk, ret, false);
-	return 0;
-}
+TWIN(ms_sock_send, sock_send_length, on_send(sk, ret, btf), struct sock *sk, int ret, int flags)
 
 static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
 {
@@ -248,19 +215,7 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 	}
 }
 
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(ms_sock_state, struct sock *sk, int old, int new)
-{
-	on_sock_state(sk, old, new);
-	return 0;
-}
-
-SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(ms_sock_state_raw, struct sock *sk, int old, int new)
-{
-	on_sock_state(sk, old, new);
-	return 0;
-}
+TWIN(ms_sock_state, inet_sock_set_state, on_sock_state(sk, old, new), struct sock *sk, int old, int new)
 
 static __always_inline void on_reset(struct sock *sk, __u32 flag, __u32 step)
 {
@@ -290,45 +245,9 @@ static __always_inline void on_synack_retrans(struct sock *sk)
 		count(MS_C_SYNACK_RETRANS);
 }
 
-SEC("tp_btf/tcp_retransmit_synack")
-int BPF_PROG(ms_synack, struct sock *sk)
-{
-	on_synack_retrans(sk);
-	return 0;
-}
+TWIN(ms_synack, tcp_retransmit_synack, on_synack_retrans(sk), struct sock *sk)
 
-SEC("raw_tp/tcp_retransmit_synack")
-int BPF_PROG(ms_synack_raw, struct sock *sk)
-{
-	on_synack_retrans(sk);
-	return 0;
-}
+TWIN(ms_rst_sent, tcp_send_reset, on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT), struct sock *sk)
 
-SEC("tp_btf/tcp_send_reset")
-int BPF_PROG(ms_rst_sent, struct sock *sk)
-{
-	on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT);
-	return 0;
-}
-
-SEC("raw_tp/tcp_send_reset")
-int BPF_PROG(ms_rst_sent_raw, struct sock *sk)
-{
-	on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT);
-	return 0;
-}
-
-SEC("tp_btf/tcp_receive_reset")
-int BPF_PROG(ms_rst_recv, struct sock *sk)
-{
-	on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV);
-	return 0;
-}
-
-SEC("raw_tp/tcp_receive_reset")
-int BPF_PROG(ms_rst_recv_raw, struct sock *sk)
-{
-	on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV);
-	return 0;
-}
+TWIN(ms_rst_recv, tcp_receive_reset, on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV), struct sock *sk)
 

@@ -76,14 +76,8 @@ static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
 	t = task_of(tid);
 	/* A prefork child serves what it accepts; worker/event listeners hand
 	 * the connection over, so it is not "theirs" after accept. */
-	if (t && t->role == MS_ROLE_PREFORK_CHILD) {
-		t->cur_sk = sk;
-		t->cur_rport = rport;
-		if (c->flags & MS_CF_SAMPLED)
-			t->flags |= MS_TF_SAMPLED;
-		else
-			t->flags &= ~MS_TF_SAMPLED;
-	}
+	if (t && t->role == MS_ROLE_PREFORK_CHILD)
+		touch_conn(t, sk, rport, c);
 	if (c->flags & MS_CF_SAMPLED)
 		emit_step_task(MS_STEP_ACCEPT, sk, now - c->established_ns, 0, tid, t ? role_of(t) : MS_ROLE__MAX);
 }
@@ -218,33 +212,9 @@ static __always_inline void on_sys_enter(long id)
 		on_reap_enter();
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(ms_sys_enter, struct pt_regs *regs, long id)
-{
-	on_sys_enter(id);
-	return 0;
-}
+TWIN(ms_sys_enter, sys_enter, on_sys_enter(id), struct pt_regs *regs, long id)
 
-SEC("raw_tp/sys_enter")
-int BPF_PROG(ms_sys_enter_raw, struct pt_regs *regs, long id)
-{
-	on_sys_enter(id);
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ms_sys_exit, struct pt_regs *regs, long ret)
-{
-	on_sys_exit(regs, ret);
-	return 0;
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(ms_sys_exit_raw, struct pt_regs *regs, long ret)
-{
-	on_sys_exit(regs, ret);
-	return 0;
-}
+TWIN(ms_sys_exit, sys_exit, on_sys_exit(regs, ret), struct pt_regs *regs, long ret)
 
 /* the per-syscall tracepoints */
 #define SC_EXIT(name, call)                                                      \

@@ -77,19 +77,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	event_submit(ev, false);
 }
 
-SEC("tp_btf/task_newtask")
-int BPF_PROG(ms_newtask, struct task_struct *task, __u64 clone_flags)
-{
-	on_newtask(task, clone_flags);
-	return 0;
-}
-
-SEC("raw_tp/task_newtask")
-int BPF_PROG(ms_newtask_raw, struct task_struct *task, __u64 clone_flags)
-{
-	on_newtask(task, clone_flags);
-	return 0;
-}
+TWIN(ms_newtask, task_newtask, on_newtask(task, clone_flags), struct task_struct *task, __u64 clone_flags)
 
 /* --- exits ------------------------------------------------------------------ */
 
@@ -129,16 +117,4 @@ static __always_inline void on_exit(struct task_struct *task)
 		bpf_map_delete_elem(&tracked, &tgid);
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(ms_proc_exit, struct task_struct *task)
-{
-	on_exit(task);
-	return 0;
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(ms_proc_exit_raw, struct task_struct *task)
-{
-	on_exit(task);
-	return 0;
-}
+TWIN(ms_proc_exit, sched_process_exit, on_exit(task), struct task_struct *task)
