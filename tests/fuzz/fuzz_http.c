@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the load generator's response reader (user/lg_http.c).
+ * libFuzzer target for the load generator's response reader (user/load/http.c).
  *
  * Input: byte 0 and 1 seed the split points, byte 2 holds flags (bit 0: the
  * peer closes after the last byte); the rest is what the server sent. Each run

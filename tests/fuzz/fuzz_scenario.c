@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the scenario parser (user/scenario.c): arbitrary text
+ * libFuzzer target for the scenario parser (user/scenario/parse.c): arbitrary text
  * into scenario_parse(). Besides the sanitizers' own findings it checks what
  * the rest of mpmscope relies on:
  * - an error is one printable line (no control character reaches a terminal);
