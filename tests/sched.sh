@@ -93,8 +93,11 @@ for f in seq1 seq1k; do
 	R=".runs[0].kernel.sched"
 	check_ge "$f: listener -> worker wake-ups ~ one per request" \
 		"$(jqr "$TMP/$f.json" "[$R.wakeups_by_pair[] | select(.waker == \"listener\" and .wakee == \"worker\") | .count] | add // 0")" 240
-	check_ge "$f: listener's off-CPU periods in wait_connection >= one per request" \
-		"$(jqr "$TMP/$f.json" "$R.offcpu_us_by_role_reason.listener.wait_connection.count // 0")" 300
+	# a listener that finds the next connection already queued (it was
+	# preempted by the worker it woke) does not sleep for it: on 2 busy cores
+	# that is up to ~20% of requests, so the floor is 2/3 per request
+	check_ge "$f: listener's off-CPU periods in wait_connection >= 2/3 per request" \
+		"$(jqr "$TMP/$f.json" "$R.offcpu_us_by_role_reason.listener.wait_connection.count // 0")" 200
 	idle=$(jqr "$TMP/$f.json" "$R.offcpu_us_by_role_reason.worker.idle_worker.us // 0 | floor")
 	all=$(jqr "$TMP/$f.json" "[$R.offcpu_us_by_role_reason.worker[].us] | add | floor")
 	check_ge "$f: workers' off-CPU time is mostly idle_worker (>= 90%)" "$((idle * 10))" $((all * 9))
@@ -116,7 +119,10 @@ for f in seq1 seq1r; do
 			((map(select(.waker == \"$1\") | .count) | add // 0) * 100 / ((map(.count) | add // 0) + 0.001) | floor)"
 	}
 	check_ge "$f: workers are woken by the listener (% of their wake-ups)" "$(share listener worker)" 90
-	check_ge "$f: the listener is woken from outside the server: the client (%)" "$(share external listener)" 85
+	# the client's SYN and FIN wake it; a worker wakes it when the FIN came
+	# before the worker parked the connection in epoll, or when the listener
+	# waited for an idle worker (timing: 1-20% of its wake-ups)
+	check_ge "$f: the listener is woken from outside the server: the client (%)" "$(share external listener)" 67
 done
 # the same server threads, the same requests: CPU per request agrees within 2x
 cr=$(jqr "$TMP/seq1.json" '.runs[0].kernel.sched.cpu_us_per_request | floor')
