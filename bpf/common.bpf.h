@@ -82,15 +82,9 @@ extern sched_map_t sched SEC(".maps");
  * has). A slot names its socket; a second connection with the same client
  * port (another client address, another server port) spills into `conns`,
  * a hash keyed by the socket address, and the slot counts its spills so
- * that the common miss costs no hash lookup.
+ * that the common miss costs no hash lookup. (struct ms_conn_slot is in
+ * mpmscope.h: user space reads the slots too.)
  */
-struct ms_conn_slot {
-	__u64 sk;              /* the struct sock it holds; 0: free */
-	__u32 spill;           /* connections with this client port in `conns` */
-	__u32 pad;
-	struct ms_conn c;
-};
-
 typedef MAP(BPF_MAP_TYPE_ARRAY, 65536, __u32, struct ms_conn_slot) conn_tab_map_t;
 extern conn_tab_map_t conn_tab SEC(".maps");
 
@@ -145,6 +139,27 @@ extern oncpu_map_t oncpu SEC(".maps");
 typedef MAP(BPF_MAP_TYPE_HASH, 1024, __u32, __u64) reap_calls_map_t;
 extern reap_calls_map_t reap_calls SEC(".maps");
 
+/* The listening ports of the server, one per server_ports[] slot (inlined
+ * array lookups for the SYN watcher): what was seen on each, and its
+ * socket (struct sock address, 0 unknown) in listen_sk[slot]. The iterator
+ * writes what it finds into listen_sk[4 + slot] (user space clears those
+ * first), then user space moves the result into place: a listener that is
+ * gone stops being watched, and the watched one never reads as unknown
+ * while a scan runs. */
+typedef MAP(BPF_MAP_TYPE_ARRAY, 4, __u32, struct ms_listener) listeners_map_t;
+extern listeners_map_t listeners SEC(".maps");
+typedef MAP(BPF_MAP_TYPE_ARRAY, 8, __u32, __u64) listen_sk_map_t;
+extern listen_sk_map_t listen_sk SEC(".maps");
+
+/* Clients whose handshake was dropped on a full accept queue, until they get
+ * in (the entry moves into their connection) or user space reaps them. */
+typedef MAP(BPF_MAP_TYPE_LRU_HASH, 4096, struct ms_client, struct ms_syn_wait) syn_wait_map_t;
+extern syn_wait_map_t syn_wait SEC(".maps");
+
+/* Server tasks blocked now, by why: [0] the kernel's, [1] user space's seed. */
+typedef MAP(BPF_MAP_TYPE_ARRAY, 2, __u32, struct ms_gauge) gauge_map_t;
+extern gauge_map_t gauge SEC(".maps");
+
 /* ==== load-time knobs (.rodata, defined in maps.bpf.c, set by the loader) ==== */
 
 /* Wake the consumer only once this much is queued (or on rare events): a
@@ -165,6 +180,9 @@ extern const volatile bool has_prev_state;
 /* the server's listening ports, when known at load time (sockets.bpf.c) */
 extern const volatile __u16 server_ports[4];
 extern const volatile __u32 nserver_ports;
+/* watch incoming SYNs for drops on a full accept queue (sockets.bpf.c):
+ * only where packet headers can be read by direct loads (has_rdonly_cast) */
+extern const volatile bool watch_syns;
 
 /* ==== helpers ================================================================ */
 
@@ -269,7 +287,16 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
  * here; the verifier turns the call into a move. Weak, and used only under
  * the load-time constant has_rdonly_cast: kernels without it load the other
  * path. */
+/* One kfunc declared in two objects is more than libbpf's linker can take
+ * before 1.5 (its commit "Do not resolve size on duplicate FUNCs"; Debian 12
+ * has 1.1): the first unit of BPF_UNITS that calls it declares it in .ksyms
+ * (MS_KFUNC_HOME, sched.bpf.c), the later ones as a plain extern, which the
+ * linker resolves to that one. */
+#ifdef MS_KFUNC_HOME
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#else
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __weak;
+#endif
 #define CAST(ptr, type) ((type *)bpf_rdonly_cast((void *)(ptr), bpf_core_type_id_kernel(type)))
 
 static __always_inline struct ms_task *task_of(__u32 tid)
@@ -501,6 +528,80 @@ static __always_inline void emit_step_task(__u32 step, __u64 sk, __u64 value, __
 static __always_inline void emit_step(__u32 step, __u64 sk, __u64 value, __u32 other)
 {
 	emit_step_task(step, sk, value, other, (__u32)bpf_get_current_pid_tgid(), MS_ROLE__MAX);
+}
+
+/* The slot of port in server_ports[] (and in `listeners`), or 4 when it is
+ * not one of them: constant compares, no map lookup. */
+static __always_inline __u32 port_index(__u16 port)
+{
+	if (nserver_ports > 0 && port == server_ports[0])
+		return 0;
+	if (nserver_ports > 1 && port == server_ports[1])
+		return 1;
+	if (nserver_ports > 2 && port == server_ports[2])
+		return 2;
+	if (nserver_ports > 3 && port == server_ports[3])
+		return 3;
+	return 4;
+}
+
+/* The client's side of a connection or request socket (its sock_common),
+ * for the handshake's identity: IPv6, or IPv4 as ::ffff:a.b.c.d (an IPv4
+ * client of a dual-stack listener has both; the v4 form is taken when the
+ * v6 one is unset). */
+static __always_inline void client_of(const struct sock_common *skc, struct ms_client *k, bool btf)
+{
+	k->addr[0] = k->addr[1] = k->addr[2] = k->addr[3] = 0;
+	if (RD(btf, skc, skc_family) == 10 /* AF_INET6 */) {
+		if (btf) {
+			k->addr[0] = skc->skc_v6_daddr.in6_u.u6_addr32[0];
+			k->addr[1] = skc->skc_v6_daddr.in6_u.u6_addr32[1];
+			k->addr[2] = skc->skc_v6_daddr.in6_u.u6_addr32[2];
+			k->addr[3] = skc->skc_v6_daddr.in6_u.u6_addr32[3];
+		} else {
+			BPF_CORE_READ_INTO(&k->addr, skc, skc_v6_daddr.in6_u.u6_addr32);
+		}
+	}
+	if (!(k->addr[0] | k->addr[1] | k->addr[2] | k->addr[3])) {
+		k->addr[2] = __builtin_bswap32(0xffff);
+		k->addr[3] = RD(btf, skc, skc_daddr);
+	}
+	k->rport = __builtin_bswap16(RD(btf, skc, skc_dport));
+	k->lport = RD(btf, skc, skc_num);
+}
+
+/* Server tasks blocked now for reason, from the gauge's two halves. */
+static __always_inline __u16 gauge_of(struct ms_gauge *a, struct ms_gauge *b, __u32 reason)
+{
+	__s32 n = a->blocked[reason] + b->blocked[reason];
+
+	return n > 0 ? (__u16)n : 0;
+}
+
+/* Server tasks free to take a new connection now, from the gauge: prefork's
+ * children waiting in accept (or for the accept mutex), worker's and
+ * event's idle workers; with busy, what the others are blocked in. */
+static __always_inline __u16 free_tasks(struct ms_busy *busy)
+{
+	__u32 k0 = 0, k1 = 1;
+	struct ms_gauge *a = bpf_map_lookup_elem(&gauge, &k0), *b = bpf_map_lookup_elem(&gauge, &k1);
+	__u16 n;
+
+	if (!a || !b)
+		return 0;
+	if (targ_mpm == TARG_PREFORK)
+		n = gauge_of(a, b, MS_OFF_WAIT_CONN) + gauge_of(a, b, MS_OFF_ACCEPT_MUTEX);
+	else
+		n = gauge_of(a, b, MS_OFF_IDLE_WORKER);
+	if (busy) {
+		busy->free = n;
+		busy->keepalive = gauge_of(a, b, MS_OFF_KEEPALIVE);
+		busy->reading = gauge_of(a, b, MS_OFF_READ_REQ);
+		busy->writing = gauge_of(a, b, MS_OFF_WRITE_RESP);
+		busy->lingering = gauge_of(a, b, MS_OFF_LINGER);
+		busy->other = gauge_of(a, b, MS_OFF_OTHER);
+	}
+	return n;
 }
 
 /* The socket behind fd in the current task: task->files->fdt->fd[fd]->private_data. */

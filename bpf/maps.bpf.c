@@ -30,6 +30,10 @@ events_map_t events SEC(".maps");
 task_slot_map_t task_slot SEC(".maps");
 oncpu_map_t oncpu SEC(".maps");
 reap_calls_map_t reap_calls SEC(".maps");
+listeners_map_t listeners SEC(".maps");
+listen_sk_map_t listen_sk SEC(".maps");
+syn_wait_map_t syn_wait SEC(".maps");
+gauge_map_t gauge SEC(".maps");
 
 /* knobs: the loader sets them in the skeleton's .rodata before load; these
  * are the values of a loader that does not */
@@ -41,3 +45,4 @@ const volatile bool use_rq_clock = false;
 const volatile bool has_prev_state = false;
 const volatile __u16 server_ports[4] = {};
 const volatile __u32 nserver_ports = 0;
+const volatile bool watch_syns = false;

@@ -129,6 +129,8 @@ struct ms_sched {
 #define MS_CF_RST_RECV 0x20
 #define MS_CF_SAMPLED 0x40     /* explain: every step of this connection is recorded */
 #define MS_CF_IN_REQ 0x80      /* request bytes read, response not started */
+#define MS_CF_TASK_EXIT 0x100  /* its socket was closed by the exit of a server task (exit_code says how) */
+#define MS_CF_GAVE_UP 0x200    /* the client closed or reset it while it waited in the listen queue */
 
 struct ms_conn {
 	__u64 established_ns;  /* handshake complete (in the listen queue from now) */
@@ -146,6 +148,71 @@ struct ms_conn {
 	__u32 handoffs;        /* times the serving task changed */
 	__u32 flags;           /* MS_CF_* */
 	__u16 rport, lport;
+	__u32 raddr[4];        /* the client's address, IPv6 or IPv4-mapped (::ffff:a.b.c.d) */
+	__u64 first_syn_ns;    /* its first SYN seen dropped, when the listen queue was full (else 0) */
+	__s32 exit_code;       /* MS_CF_TASK_EXIT: task->exit_code of the exiting task */
+	__u16 syn_drops;       /* its handshake packets dropped on a full accept queue before it got in */
+	__u16 free_at_est;     /* server tasks free to take a connection when its handshake completed */
+	/* MS_CF_GAVE_UP: the server's tasks when the client gave up, by what
+	 * they were blocked in (the gauge of struct ms_gauge) */
+	struct ms_busy {
+		__u16 free;        /* waiting for work: prefork's accept, worker's and event's idle workers */
+		__u16 keepalive;   /* holding idle keep-alive connections */
+		__u16 reading;     /* reading requests */
+		__u16 writing;     /* writing responses (to slow readers) */
+		__u16 lingering;   /* in lingering close */
+		__u16 other;       /* elsewhere: a handler, a backend, a lock (running tasks are not counted) */
+	} at_giveup;
+	__u16 pad2;
+	/* bytes the kernel received on it that no server task was seen to
+	 * read, when it closed (tcp_sock.bytes_received - rx_bytes; a FIN
+	 * counts one): a request that crossed the server's FIN */
+	__u32 unread;
+	__u32 pad3;
+};
+
+/* A slot of the connection table `conn_tab` (see common.bpf.h), read by
+ * user space too (the connections still open when a trace ends). */
+struct ms_conn_slot {
+	__u64 sk;              /* the struct sock it holds; 0: free */
+	__u32 spill;           /* connections with this client port in `conns` */
+	__u32 pad;
+	struct ms_conn c;
+};
+
+/* A client address and port, to a server port: a handshake's identity. */
+struct ms_client {
+	__u32 addr[4];         /* as ms_conn.raddr */
+	__u16 rport, lport;
+};
+
+/* A client whose handshake the kernel dropped because the listener's accept
+ * queue was full (map `syn_wait`): until it gets in, or user space reaps it
+ * as having given up. */
+struct ms_syn_wait {
+	__u64 first_ns, last_ns;
+	__u32 syns;            /* SYNs dropped (the client retries at +1 s, +3 s, +7 s...) */
+	__u32 acks;            /* its handshake's end dropped: the ACK, or the first data */
+	__u32 queue, backlog;  /* the accept queue and its limit at the last drop */
+};
+
+/* What the SYN watcher saw of a listening port of the server (map
+ * `listeners`, one slot per port of server_ports[]; its socket, in
+ * `listen_sk`, is found by the iter/tcp program). */
+struct ms_listener {
+	__u64 syn_drops;       /* SYNs dropped: accept queue full */
+	__u64 ack_drops;       /* handshake ends dropped while it was full: the ACK (the SYN-ACK sent
+	                        * again), or the first data under TCP_DEFER_ACCEPT */
+	__u32 backlog;         /* sk_max_ack_backlog */
+	__u32 peak;            /* the longest accept queue a SYN met */
+};
+
+/* Server tasks blocked right now, by why (enum ms_offcpu): [0] kept by the
+ * kernel (+1 at a block, -1 at the next run), [1] set by user space for the
+ * tasks already blocked when it attached. The sum is the gauge. */
+struct ms_gauge {
+	__s32 blocked[MS_OFF__MAX];
+	__s32 pad;
 };
 
 /* explain: steps of a sampled connection. */
@@ -171,6 +238,9 @@ enum ms_counter {
 	MS_C_TRACK_FULL,       /* a new process or thread could not be followed: `tracked` or `task_tab` full */
 	MS_C_SYNACK_RETRANS,   /* SYN-ACKs retransmitted on the server's port: the client's ACK was lost or dropped */
 	MS_C_CONN_UNACCEPTED,  /* server connections closed without ever being accepted */
+	MS_C_REQUESTS,         /* requests begun on the server's connections (first bytes read after a response) */
+	MS_C_SYN_DROPS,        /* SYNs to the server's ports dropped on a full accept queue */
+	MS_C_RST_AFTER_CLOSE,  /* RSTs the server's kernel sent on a connection it had closed */
 	MS_C__MAX
 };
 
@@ -205,6 +275,7 @@ struct ms_hist {
 #define MS_TF_RAN 0x4          /* first sched_switch in seen */
 #define MS_TF_READY 0x8        /* first wait for work seen */
 #define MS_TF_LISTEN 0x10      /* first wait for a connection seen */
+#define MS_TF_BLOCKED 0x20     /* counted blocked in the gauge (struct ms_gauge) for its off_reason */
 
 /* Lifecycle state of one server thread created while traced, keyed by tid;
  * sent to user space in the thread's exit record. */
@@ -252,6 +323,7 @@ enum ms_event_type {
 	MS_EV_CONNECT,         /* a tracked task connected (prefork's dummy connection) */
 	MS_EV_CONN_END,        /* a server connection closed: its summary */
 	MS_EV_STEP,            /* one step of a sampled connection (explain) */
+	MS_EV_RST_AFTER_CLOSE, /* the kernel reset a server connection after its close (data came after it) */
 };
 
 /* Ring-buffer record: rare events only (one per task created/exited and per
@@ -284,7 +356,7 @@ struct ms_event {
 			__u16 lport;       /* local (listening) port, host order */
 			__u16 family;      /* AF_INET, AF_INET6 ... */
 			__u16 type;        /* SOCK_STREAM, SOCK_DGRAM ... */
-		} conn;                    /* MS_EV_ACCEPT and MS_EV_CONNECT (ports from the task's side) */
+		} conn;                    /* MS_EV_ACCEPT, MS_EV_CONNECT (ports from the task's side), MS_EV_RST_AFTER_CLOSE */
 		struct {
 			__u64 sk;
 			struct ms_conn c;

@@ -7,6 +7,7 @@
  * tells that from, the scheduler's clock, the end of an off-CPU period,
  * and the per-CPU record of who runs that sched_switch keeps.
  */
+#define MS_KFUNC_HOME /* the unit that declares bpf_rdonly_cast (common.bpf.h) */
 #include "common.bpf.h"
 
 /* The syscall a task is in, from its saved registers (a BTF pointer from
@@ -199,6 +200,16 @@ static __always_inline void end_offcpu(struct ms_sched *s, struct ms_task *t, __
 	t->off_ns = 0;
 }
 
+/* The gauge of blocked tasks (struct ms_gauge): the kernel's half. */
+static __always_inline void gauge_add(__u32 reason, int d)
+{
+	__u32 zero = 0;
+	struct ms_gauge *g = bpf_map_lookup_elem(&gauge, &zero);
+
+	if (g)
+		__sync_fetch_and_add(&g->blocked[BOUNDED(reason, MS_OFF__MAX)], d);
+}
+
 /* sched_switch: next now runs on this CPU */
 static __always_inline void oncpu_set(struct task_struct *next, __u32 tid, bool btf)
 {
@@ -290,8 +301,14 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 			reason = offcpu_reason(t, role, regs, nr, prev, btf);
 			first_waits(t, nr, conn_wait, reason);
 			s->vcsw[role]++;
+			/* still counted blocked: user space seeded it so while it
+			 * was in fact waking up; that count ends here */
+			if (t->flags & MS_TF_BLOCKED)
+				gauge_add(t->off_reason, -1);
 			t->off_ns = now;
 			t->off_reason = reason;
+			t->flags |= MS_TF_BLOCKED;
+			gauge_add(reason, 1);
 			if (t->flags & MS_TF_SAMPLED)
 				emit_step_task(MS_STEP_BLOCK, t->cur_sk, 0, reason, tid, role);
 		}
@@ -310,7 +327,9 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		now = sched_now(next, btf);
 	role = role_of(t);
 	t->exec_ns = RD(btf, next, se.sum_exec_runtime);
-	t->flags |= MS_TF_ONCPU;
+	if (t->flags & MS_TF_BLOCKED)
+		gauge_add(t->off_reason, -1);
+	t->flags = (t->flags & ~MS_TF_BLOCKED) | MS_TF_ONCPU;
 	if (use_rq_clock) {
 		/* its wait for this CPU: since it was queued, plus waits a
 		 * migration ended since it last ran */

@@ -4,8 +4,8 @@
  * and response on it from the bytes read and written (sock_recv_length,
  * sock_send_length), who leaves ESTABLISHED first and the final close
  * (inet_sock_set_state), resets both ways (tcp_send_reset,
- * tcp_receive_reset), and SYN-ACKs sent again on the server's ports
- * (tcp_retransmit_synack).
+ * tcp_receive_reset), a close made by a task's exit. The handshakes that
+ * never got that far are listen.bpf.c's.
  */
 #include "common.bpf.h"
 
@@ -77,6 +77,7 @@ static __always_inline void on_recv(struct sock *sk, int ret, bool btf)
 			c->idle_count++;
 		}
 		c->requests++;
+		count(MS_C_REQUESTS);
 		c->req_start_ns = now;
 		c->flags |= MS_CF_IN_REQ;
 		c->flags &= ~MS_CF_RESP_SENT;
@@ -151,24 +152,73 @@ static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
 	}
 }
 
+/* A connection that got in after its handshake was dropped (the listen
+ * queue was full): the drops move from `syn_wait` into it. The lookup is
+ * made only once a listener has seen a drop. */
+static __always_inline void got_in_after_drops(struct ms_conn *nc, struct ms_client *cl)
+{
+	__u32 i = port_index(cl->lport);
+	struct ms_listener *l = i < 4 ? bpf_map_lookup_elem(&listeners, &i) : NULL;
+	struct ms_syn_wait *w;
+
+	if (!l || !(l->syn_drops | l->ack_drops))
+		return;
+	w = bpf_map_lookup_elem(&syn_wait, cl);
+	if (!w)
+		return;
+	nc->first_syn_ns = w->first_ns;
+	nc->syn_drops = (__u16)(w->syns + w->acks);
+	bpf_map_delete_elem(&syn_wait, cl);
+}
+
+/* A state change made by a server task on its way out (do_exit closes its
+ * files after sched_process_exit): the connection was closed by that exit. */
+static __always_inline void closed_by_exit(struct ms_conn *c)
+{
+	struct task_struct *task;
+
+	if (c->flags & MS_CF_TASK_EXIT)
+		return;
+	task = (struct task_struct *)bpf_get_current_task();
+	if (!(BPF_CORE_READ(task, flags) & 0x4 /* PF_EXITING */))
+		return;
+	c->flags |= MS_CF_TASK_EXIT;
+	c->exit_code = BPF_CORE_READ(task, exit_code);
+}
+
+/* The client closed or reset a connection still in the listen queue: it
+ * gave up, and what the server's tasks were doing then says why. */
+static __always_inline void gave_up(struct ms_conn *c)
+{
+	if ((c->flags & (MS_CF_ACCEPTED | MS_CF_GAVE_UP)) == 0) {
+		c->flags |= MS_CF_GAVE_UP;
+		free_tasks(&c->at_giveup);
+	}
+}
+
 /* TCP state changes (softirq or task context): the handshake that creates a
  * server connection, who leaves ESTABLISHED first, the final close. */
-static __always_inline void on_sock_state(struct sock *sk, int old, int new)
+static __always_inline void on_sock_state(struct sock *sk, int old, int new, bool btf)
 {
 	__u64 key = (__u64)sk, now;
 	struct ms_conn *c;
 	__u16 rport;
 
 	if (new == TCP_ESTABLISHED_ && old == TCP_SYN_RECV_) {
-		__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		__u16 lport = RD(btf, sk, __sk_common.skc_num);
 		struct ms_conn nc = {};
+		struct ms_client cl;
 
 		if (!bpf_map_lookup_elem(&listen_ports, &lport))
 			return;
-		rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		client_of(&sk->__sk_common, &cl, btf);
+		rport = cl.rport;
 		nc.established_ns = bpf_ktime_get_ns();
 		nc.lport = lport;
 		nc.rport = rport;
+		__builtin_memcpy(nc.raddr, cl.addr, sizeof(nc.raddr));
+		nc.free_at_est = free_tasks(NULL);
+		got_in_after_drops(&nc, &cl);
 		if (bpf_map_lookup_elem(&sample_ports, &rport))
 			nc.flags = MS_CF_SAMPLED;
 		conn_add(key, rport, &nc);
@@ -176,11 +226,12 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 			emit_step(MS_STEP_ESTABLISHED, key, 0, 0);
 		return;
 	}
-	rport = sk_rport(sk, false);
+	rport = sk_rport(sk, btf);
 	c = conn_of(key, rport);
 	if (!c)
 		return;
 	now = bpf_ktime_get_ns();
+	closed_by_exit(c);
 	if (old == TCP_ESTABLISHED_ && new == TCP_FIN_WAIT1_) {
 		end_idle_gap(c, now);
 		c->flags |= MS_CF_SERVER_FIN;
@@ -189,6 +240,7 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 			emit_step(MS_STEP_SERVER_FIN, key, 0, 0);
 	} else if (old == TCP_ESTABLISHED_ && new == TCP_CLOSE_WAIT_) {
 		end_idle_gap(c, now);
+		gave_up(c);
 		c->flags |= MS_CF_CLIENT_FIN;
 		c->fin_ns = now;
 		if (c->flags & MS_CF_SAMPLED)
@@ -198,6 +250,13 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 
 		if (old == TCP_ESTABLISHED_)
 			end_idle_gap(c, now);
+		{
+			/* what came and was not seen read: the kernel's count of
+			 * bytes received (a FIN counts one) against ours */
+			__u64 got = BPF_CORE_READ((struct tcp_sock *)sk, bytes_received);
+
+			c->unread = got > c->rx_bytes ? (__u32)(got - c->rx_bytes) : 0;
+		}
 		if (!(c->flags & MS_CF_ACCEPTED))
 			count(MS_C_CONN_UNACCEPTED);
 		if ((c->flags & MS_CF_SERVER_FIN) && c->fin_ns)
@@ -215,39 +274,53 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new)
 	}
 }
 
-TWIN(ms_sock_state, inet_sock_set_state, on_sock_state(sk, old, new), struct sock *sk, int old, int new)
+TWIN(ms_sock_state, inet_sock_set_state, on_sock_state(sk, old, new, btf), struct sock *sk, int old, int new)
 
-static __always_inline void on_reset(struct sock *sk, __u32 flag, __u32 step)
+/* The kernel resets a connection of the server's it has already closed: data
+ * arrived after the close (a request crossing the server's FIN, TCP's
+ * abort-on-data). Its record came first: this one is joined to it. */
+static __always_inline void rst_after_close(struct sock *sk, bool btf)
+{
+	struct ms_client cl;
+	struct ms_event *ev;
+
+	client_of(&sk->__sk_common, &cl, btf);
+	if (!bpf_map_lookup_elem(&listen_ports, &cl.lport))
+		return;
+	count(MS_C_RST_AFTER_CLOSE);
+	ev = event_reserve(MS_EV_RST_AFTER_CLOSE, bpf_get_current_pid_tgid());
+	if (!ev)
+		return;
+	__builtin_memset(&ev->conn, 0, sizeof(ev->conn));
+	ev->conn.sk = (__u64)sk;
+	ev->conn.rport = cl.rport;
+	ev->conn.lport = cl.lport;
+	ev->conn.raddr = cl.addr[3];
+	ev->conn.family = RD(btf, sk, __sk_common.skc_family);
+	event_submit(ev, false);
+}
+
+static __always_inline void on_reset(struct sock *sk, __u32 flag, __u32 step, bool btf)
 {
 	__u64 key = (__u64)sk;
 	struct ms_conn *c;
 
 	if (!sk)
 		return;
-	c = conn_of(key, sk_rport(sk, false));
-	if (!c)
+	c = conn_of(key, sk_rport(sk, btf));
+	if (!c) {
+		if (flag == MS_CF_RST_SENT)
+			rst_after_close(sk, btf);
 		return;
+	}
+	if (flag == MS_CF_RST_RECV)
+		gave_up(c);
 	c->flags |= flag;
 	if (c->flags & MS_CF_SAMPLED)
 		emit_step(step, key, 0, 0);
 }
 
-/* A SYN-ACK sent again: the handshake's last ACK did not make it, or the
- * accept queue was full and the kernel dropped it (listen overflow). */
-static __always_inline void on_synack_retrans(struct sock *sk)
-{
-	__u16 lport;
+TWIN(ms_rst_sent, tcp_send_reset, on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT, btf), struct sock *sk)
 
-	if (!sk)
-		return;
-	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	if (bpf_map_lookup_elem(&listen_ports, &lport))
-		count(MS_C_SYNACK_RETRANS);
-}
-
-TWIN(ms_synack, tcp_retransmit_synack, on_synack_retrans(sk), struct sock *sk)
-
-TWIN(ms_rst_sent, tcp_send_reset, on_reset(sk, MS_CF_RST_SENT, MS_STEP_RST_SENT), struct sock *sk)
-
-TWIN(ms_rst_recv, tcp_receive_reset, on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV), struct sock *sk)
+TWIN(ms_rst_recv, tcp_receive_reset, on_reset(sk, MS_CF_RST_RECV, MS_STEP_RST_RECV, btf), struct sock *sk)
 
