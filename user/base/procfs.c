@@ -161,12 +161,23 @@ int procfs_tids(pid_t pid, pid_t *out, int max)
 
 long procfs_blocked_in(pid_t pid, pid_t tid)
 {
-	char path[96], buf[256];
+	unsigned long args[6];
 
+	return procfs_syscall(pid, tid, args);
+}
+
+long procfs_syscall(pid_t pid, pid_t tid, unsigned long args[6])
+{
+	char path[96], buf[256];
+	long nr;
+	int n;
+
+	memset(args, 0, 6 * sizeof(args[0]));
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
 	if (read_small(path, buf, sizeof(buf), false) <= 0 || !isdigit((unsigned char)buf[0]))
 		return -1;
-	return strtol(buf, NULL, 10);
+	n = sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx", &nr, &args[0], &args[1], &args[2], &args[3], &args[4], &args[5]);
+	return n >= 1 ? nr : -1;
 }
 
 int procfs_capeff(unsigned long long *eff)

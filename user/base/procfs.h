@@ -31,8 +31,10 @@ int procfs_tids(pid_t pid, pid_t *out, int max);
 int procfs_pgid_members(pid_t pgid, pid_t *out, int max);
 /* Every pid in /proc, visited in directory order. */
 void procfs_each_pid(void (*fn)(pid_t pid, void *ctx), void *ctx);
-/* The syscall a thread is blocked in (first field of /proc/PID/task/TID/syscall),
- * -1 if running or unknown. */
+/* The syscall a thread is blocked in (/proc/PID/task/TID/syscall: its
+ * number, and its six arguments into args), -1 if running or unknown. */
+long procfs_syscall(pid_t pid, pid_t tid, unsigned long args[6]);
+/* The same, its number only. */
 long procfs_blocked_in(pid_t pid, pid_t tid);
 /* This process's effective capabilities (CapEff); -1 if unreadable. */
 int procfs_capeff(unsigned long long *eff);

@@ -5,6 +5,7 @@
  * at the end (-d seconds, Ctrl-C, or the server's exit). Records are folded
  * as they arrive, so memory stays flat however long it runs.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,18 +18,27 @@
 #include "base/units.h"
 #include "cmd/cmds.h"
 #include "cmd/opts.h"
+#include "apache/livelog.h"
 #include "model/model.h"
+#include "model/outcomes.h"
+#include "report/connlog.h"
 #include "report/report.h"
 #include "trace/attach.h"
 #include "trace/khist.h"
+#include "trace/netstat.h"
 #include "trace/tracer.h"
 
 /* What the draining thread keeps: task records (rare) for the process tree,
- * connection summaries folded into an aggregate. */
+ * connection summaries folded into an aggregate and into their outcomes;
+ * the server's logs, read by the main thread, add to those. */
 struct trace_state {
 	pthread_mutex_t lock;
 	struct vec tasks;     /* MS_EV_SPAWN and MS_EV_EXIT records */
 	struct conn_agg conns;
+	struct outcome_agg out;
+	struct livelog *logs;
+	FILE *conn_log;       /* --conn-log */
+	const char *conn_log_path;
 };
 
 static void on_record(void *ctx, const struct ms_event *ev)
@@ -36,11 +46,81 @@ static void on_record(void *ctx, const struct ms_event *ev)
 	struct trace_state *st = ctx;
 
 	pthread_mutex_lock(&st->lock);
-	if (ev->type == MS_EV_SPAWN || ev->type == MS_EV_EXIT)
+	if (ev->type == MS_EV_SPAWN || ev->type == MS_EV_EXIT) {
 		memcpy(vec_push(&st->tasks), ev, sizeof(*ev));
-	else if (ev->type == MS_EV_CONN_END)
+	} else if (ev->type == MS_EV_CONN_END) {
+		int cause = outcomes_conn(&st->out, ev);
+
 		conn_agg_add(&st->conns, ev);
+		if (st->conn_log)
+			connlog_conn(st->conn_log, st->out.t0, ev, cause);
+	} else if (ev->type == MS_EV_CONNECT) {
+		outcomes_connect(&st->out, ev);
+	} else if (ev->type == MS_EV_RST_AFTER_CLOSE) {
+		int cause = outcomes_rst_after_close(&st->out, ev);
+
+		if (st->conn_log)
+			connlog_rst_after_close(st->conn_log, st->out.t0, ev, cause);
+	}
 	pthread_mutex_unlock(&st->lock);
+}
+
+static void on_never_in(void *ctx, const struct ms_client *cl, const struct ms_syn_wait *w)
+{
+	struct trace_state *st = ctx;
+
+	outcomes_never_in(&st->out, cl, w);
+	if (st->conn_log)
+		connlog_never_in(st->conn_log, st->out.t0, cl, w);
+}
+
+static void on_log_line(void *ctx, enum livelog_kind kind, const char *line)
+{
+	struct trace_state *st = ctx;
+
+	if (kind == LIVELOG_ERROR)
+		failures_errlog_line(&st->out.ff, line);
+	else if (kind == LIVELOG_ACCESS)
+		outcomes_http_status(&st->out, livelog_status(line), line);
+}
+
+static void on_open_conn(void *ctx, __u64 sk, const struct ms_conn *c)
+{
+	struct trace_state *st = ctx;
+	uint64_t now = now_ns();
+	int cause = outcomes_open(&st->out, sk, c, now);
+
+	if (st->conn_log && cause >= 0) {
+		struct ms_event ev = { .ts = now, .type = MS_EV_CONN_END, .conn_end = { .sk = sk, .c = *c } };
+
+		connlog_conn(st->conn_log, st->out.t0, &ev, cause);
+	}
+}
+
+/* What the kernel and the logs have said since the last look: clients that
+ * gave up on a dropped handshake, new log lines. At the end (all): every
+ * client still waiting, and the connections still open that already failed
+ * (their client gave up while they waited in the listen queue). */
+static void collect(struct tracer *t, struct trace_state *st, bool all)
+{
+	pthread_mutex_lock(&st->lock);
+	tracer_reap_syn_waits(t, 3 * NSEC_PER_SEC, all, on_never_in, st);
+	livelog_poll(st->logs, on_log_line, st);
+	if (all)
+		tracer_open_conns(t, on_open_conn, st);
+	pthread_mutex_unlock(&st->lock);
+}
+
+enum { OPT_CONN_LOG = OPT_OWN };
+
+static int trace_own(void *ctx, int id, const char *arg, struct errbuf *e)
+{
+	struct trace_state *st = ctx;
+
+	if (check_writable(arg, e))
+		return -1;
+	st->conn_log_path = arg;
+	return 0;
 }
 
 static const struct cmd_spec trace_spec = {
@@ -53,7 +133,11 @@ static const struct cmd_spec trace_spec = {
 		     { OPT_DURATION, .help = "stop after this long (default: until Ctrl-C or the server exits)",
 		       .alias_letter = 'd' },
 		     { OPT_INTERVAL }, { OPT_JSON, .help = "write the figures as JSON (same keys as compare's kernel facts)" },
+		     { OPT_CONN_LOG, "conn-log", 0, "FILE",
+		       "one JSON line per connection as it closes, with its cause (and each client that never\n"
+		       "got in): the server's story of every client" },
 		     OPTS_PROBES),
+	.own = trace_own,
 };
 
 static uint64_t delta(const struct tracer_counts *b, const struct tracer_counts *a, int c)
@@ -61,9 +145,12 @@ static uint64_t delta(const struct tracer_counts *b, const struct tracer_counts 
 	return b->c[c] >= a->c[c] ? b->c[c] - a->c[c] : 0;
 }
 
-static void interval_line(const struct attach_target *at, const struct tracer_counts *start,
-			  const struct tracer_counts *prev, const struct tracer_counts *now, double secs, bool header)
+static void interval_line(struct tracer *tr, const struct attach_target *at, const struct tracer_counts *start,
+			  const struct tracer_counts *prev, const struct tracer_counts *now, double secs, uint64_t failed,
+			  bool header)
 {
+	int32_t blocked[MS_OFF__MAX];
+	int free_;
 	int64_t procs = at->procs + (int64_t)delta(now, start, MS_C_PROC_CREATED) -
 			(int64_t)delta(now, start, MS_C_PROC_EXITED);
 	int64_t threads = at->threads + (int64_t)delta(now, start, MS_C_PROC_CREATED) +
@@ -87,26 +174,29 @@ static void interval_line(const struct attach_target *at, const struct tracer_co
 		held += (double)(now->sched.off_ns[role][MS_OFF_KEEPALIVE] - prev->sched.off_ns[role][MS_OFF_KEEPALIVE]) / 1e9;
 	}
 	h = dist_of_khist(&rq);
+	tracer_read_gauge(tr, blocked);
+	free_ = at->mpm == MPM_PREFORK ? blocked[MS_OFF_WAIT_CONN] + blocked[MS_OFF_ACCEPT_MUTEX]
+				       : blocked[MS_OFF_IDLE_WORKER];
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
 	if (header)
-		printf("%-8s %6s %7s %6s %6s %6s %8s %9s %9s %8s %5s\n", "time", "procs", "threads", "+procs", "+thr",
-		       "exits", "accepts", "wakeups/s", "runq p99", "held-s", "lost");
-	printf("%-8s %6lld %7lld %6llu %6llu %6llu %8llu %9.0f %9s %8.2f %5llu\n", ts, (long long)procs,
+		printf("%-8s %6s %7s %6s %6s %6s %8s %8s %5s %9s %9s %8s %5s %5s\n", "time", "procs", "threads", "+procs",
+		       "+thr", "exits", "accepts", "requests", "free", "wakeups/s", "runq p99", "held-s", "fail", "lost");
+	printf("%-8s %6lld %7lld %6llu %6llu %6llu %8llu %8llu %5d %9.0f %9s %8.2f %5llu %5llu\n", ts, (long long)procs,
 	       (long long)threads, (unsigned long long)delta(now, prev, MS_C_PROC_CREATED),
 	       (unsigned long long)delta(now, prev, MS_C_THREAD_CREATED),
 	       (unsigned long long)(delta(now, prev, MS_C_PROC_EXITED) + delta(now, prev, MS_C_THREAD_EXITED)),
-	       (unsigned long long)delta(now, prev, MS_C_ACCEPT_OK), secs > 0 ? (double)wake / secs : 0,
-	       h.n ? fmt_duration_us(b, sizeof(b), h.p99) : "-", held,
-	       (unsigned long long)now->c[MS_C_RB_DROPS]);
+	       (unsigned long long)delta(now, prev, MS_C_ACCEPT_OK), (unsigned long long)delta(now, prev, MS_C_REQUESTS),
+	       free_, secs > 0 ? (double)wake / secs : 0, h.n ? fmt_duration_us(b, sizeof(b), h.p99) : "-", held,
+	       (unsigned long long)failed, (unsigned long long)now->c[MS_C_RB_DROPS]);
 }
 
 /* Interval lines until -t, Ctrl-C or the server's exit. Returns whether
  * the server exited; fin holds the counters at the end. */
-static bool trace_loop(struct tracer *t, const struct attach_target *at, const struct common_opts *o,
-		       const struct tracer_counts *c0, struct tracer_counts *fin)
+static bool trace_loop(struct tracer *t, struct trace_state *st, const struct attach_target *at,
+		       const struct common_opts *o, const struct tracer_counts *c0, struct tracer_counts *fin)
 {
 	struct tracer_counts prev = *c0, now;
-	uint64_t t_start = now_ns(), t_last = t_start;
+	uint64_t t_start = now_ns(), t_last = t_start, failed_before = 0;
 	double interval = o->interval_s >= 0 ? o->interval_s : 1;
 	bool header = true, gone = false;
 
@@ -122,8 +212,15 @@ static bool trace_loop(struct tracer *t, const struct attach_target *at, const s
 		if (o->duration_s > 0 && (double)(tnow - t_start) / 1e9 >= o->duration_s)
 			break;
 		if (interval > 0 && (double)(tnow - t_last) / 1e9 >= interval) {
+			uint64_t failed;
+
+			collect(t, st, false);
 			tracer_read_counts(t, &now);
-			interval_line(at, c0, &prev, &now, (double)(tnow - t_last) / 1e9, header);
+			pthread_mutex_lock(&st->lock);
+			failed = outcomes_failed(&st->out);
+			pthread_mutex_unlock(&st->lock);
+			interval_line(t, at, c0, &prev, &now, (double)(tnow - t_last) / 1e9, failed - failed_before, header);
+			failed_before = failed;
 			header = false;
 			prev = now;
 			t_last = tnow;
@@ -135,8 +232,8 @@ static bool trace_loop(struct tracer *t, const struct attach_target *at, const s
 
 /* The figures of the whole trace, through the same model as compare. */
 static int trace_report(struct tracer *t, struct trace_state *st, const struct attach_target *at,
-			const struct tracer_counts *c0, const struct tracer_counts *fin, uint64_t t_start,
-			bool server_gone, const char *json)
+			const struct tracer_counts *c0, const struct tracer_counts *fin, const struct netstat *net,
+			uint64_t t_start, bool server_gone, const char *json)
 {
 	struct run_model r;
 	struct scenario sc;
@@ -146,6 +243,7 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 
 	memset(&r, 0, sizeof(r));
 	memset(&sc, 0, sizeof(sc));
+	r.attached = true;
 	snprintf(sc.name, sizeof(sc.name), "trace");
 	snprintf(sc.description, sizeof(sc.description), "%s %d traced for %.1f s, no load generated", at->comm,
 		 (int)at->root, (double)(now_ns() - t_start) / 1e9);
@@ -163,7 +261,12 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 	pthread_mutex_lock(&st->lock);
 	model_build_kernel(&r, fin, st->tasks.data, st->tasks.len, NULL, 0);
 	conn_facts_from(&r.k.conn, &st->conns, fin, r.k.missing_tps);
+	outcomes_listen(&st->out, at->ports, at->nports, fin->listen, c0->listen, tracer_syn_watch(t));
+	r.fail = st->out.ff;
 	pthread_mutex_unlock(&st->lock);
+	r.fail.net = *net;
+	r.fail.synack_retrans = r.k.synack_retrans;
+	failures_server_tasks(&r.fail, &r);
 	rep.sc = &sc;
 	rep.httpd = at->exe;
 	rep.runs = &r;
@@ -173,6 +276,7 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 	if (server_gone)
 		printf("the server exited during the trace\n");
 	report_kernel_tables(&rep, stdout);
+	report_failures(&rep, stdout);
 	if (json && report_json(&rep, json, &e)) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
@@ -189,13 +293,16 @@ int cmd_trace(int argc, char **argv)
 	struct attach_target at;
 	struct tracer *t = NULL;
 	struct tracer_counts c0, fin;
+	struct netstat n0, n1, net;
 	uint64_t t_start;
-	int rc = opts_get(&trace_spec, argc, argv, &o, NULL);
+	struct cmd_spec spec = trace_spec;
+	int rc;
 	bool gone;
 
-	if (rc != OPTS_GO)
+	spec.ctx = &st;
+	if ((rc = opts_get(&spec, argc, argv, &o, NULL)) != OPTS_GO)
 		return rc;
-	if (opts_target(&trace_spec, &o, &e) || opts_check_outputs(&o, &e) || tracer_preflight(&o.tracer, &e) ||
+	if (opts_target(&spec, &o, &e) || opts_check_outputs(&o, &e) || tracer_preflight(&o.tracer, &e) ||
 	    attach_find(&at, o.pid, o.comm, &e) || attach_detect_mpm(&at, &e))
 		goto usage_err;
 	o.tracer.on_event = on_record;
@@ -208,17 +315,43 @@ int cmd_trace(int argc, char **argv)
 		vec_free(&st.tasks);
 		goto usage_err;
 	}
+	t_start = now_ns();
+	outcomes_init(&st.out, at.mpm, t_start);
+	st.logs = livelog_open(at.root);
+	if (st.conn_log_path && !(st.conn_log = fopen(st.conn_log_path, "w"))) {
+		err_set(&e, "--conn-log %s: %s", st.conn_log_path, strerror(errno));
+		tracer_close(t);
+		livelog_close(st.logs);
+		conn_agg_free(&st.conns);
+		vec_free(&st.tasks);
+		goto usage_err;
+	}
+	tracer_scan_listeners(t);
 	printf("tracing %s %d (%s MPM: %s), %d processes, %d threads, port%s", at.comm, (int)at.root,
 	       mpm_name(at.mpm), at.mpm_how, at.procs, at.threads, at.nports == 1 ? "" : "s");
 	for (int i = 0; i < at.nports; i++)
 		printf(" %u", at.ports[i]);
 	printf("%s; Ctrl-C to stop\n", at.nports ? "" : " (none found: no connection facts)");
+	{
+		char logs[600];
+
+		livelog_describe(st.logs, logs, sizeof(logs));
+		printf("logs: %s\nlisten queue drops per client: %s\n", logs, tracer_syn_watch(t));
+	}
 	tracer_read_counts(t, &c0);
-	t_start = now_ns();
-	gone = trace_loop(t, &at, &o, &c0, &fin);
+	netstat_read(&n0);
+	gone = trace_loop(t, &st, &at, &o, &c0, &fin);
 	tracer_stop(t);
-	rc = trace_report(t, &st, &at, &c0, &fin, t_start, gone, o.json);
+	collect(t, &st, true);
+	netstat_read(&n1);
+	netstat_diff(&net, &n1, &n0);
+	rc = trace_report(t, &st, &at, &c0, &fin, &net, t_start, gone, o.json);
 	tracer_close(t);
+	livelog_close(st.logs);
+	if (st.conn_log && fclose(st.conn_log)) {
+		fprintf(stderr, "mpmscope: --conn-log %s: %s\n", st.conn_log_path, strerror(errno));
+		rc = 2;
+	}
 	conn_agg_free(&st.conns);
 	vec_free(&st.tasks);
 	return rc;

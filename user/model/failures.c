@@ -16,14 +16,14 @@ const char *fail_cause_id(enum fail_cause c)
 		"keepalive_timeout", "max_keepalive_requests", "event_busy_close", "server_fin_idle",
 		"server_closed_before_response", "server_rst", "server_task_killed", "server_task_exited",
 		"never_accepted", "listen_overflow", "connect_failed", "slow_response", "http_status",
-		"client_rst", "no_kernel_record",
+		"client_rst", "no_kernel_record", "keepalive_race",
 	};
 
 	return c < FC__MAX ? ids[c] : "?";
 }
 
 /* How ab counts what mpmscope's client saw (see notes/load-generators). */
-static const char *ab_class(enum lg_fail f)
+const char *failure_ab_class(enum lg_fail f)
 {
 	switch (f) {
 	case LG_FAIL_CONNECT: return "Connect";
@@ -100,8 +100,8 @@ static double dirv(const struct scenario *sc, enum mpm m, const char *name, doub
 	return v && *v ? atof(v) : def;
 }
 
-static struct failure_row *row_for(struct failure_facts *ff, enum lg_fail cls, uint8_t retried, enum fail_cause cause,
-				   const char *text)
+struct failure_row *failure_row_for(struct failure_facts *ff, enum lg_fail cls, uint8_t retried, enum fail_cause cause,
+				    const char *text)
 {
 	for (int i = 0; i < ff->nrows; i++)
 		if (ff->rows[i].cause == cause && ff->rows[i].retried == retried &&
@@ -113,7 +113,7 @@ static struct failure_row *row_for(struct failure_facts *ff, enum lg_fail cls, u
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->client_class, sizeof(r->client_class), "%s", lg_fail_name(cls));
-	snprintf(r->ab_class, sizeof(r->ab_class), "%s", retried == 2 ? "Length (next request)" : ab_class(cls));
+	snprintf(r->ab_class, sizeof(r->ab_class), "%s", retried == 2 ? "Length (next request)" : failure_ab_class(cls));
 	r->cause = cause;
 	r->retried = retried;
 	snprintf(r->cause_text, sizeof(r->cause_text), "%s", text);
@@ -247,6 +247,38 @@ static enum fail_cause classify(const struct run_model *r, const struct scenario
 	return FC_CLIENT_RST;
 }
 
+bool failures_errlog_line(struct failure_facts *ff, const char *line)
+{
+	const char *ah = strstr(line, "AH");
+	char code[8];
+	int i;
+
+	while (ah && !(isdigit((unsigned char)ah[2]) && isdigit((unsigned char)ah[3]) && isdigit((unsigned char)ah[4]) &&
+		       isdigit((unsigned char)ah[5]) && isdigit((unsigned char)ah[6])))
+		ah = strstr(ah + 2, "AH");
+	if (!ah)
+		return false;
+	/* routine notices (start, stop) are not evidence: warn and worse */
+	if (line[0] == '[' && !strstr(line, ":warn]") && !strstr(line, ":error]") && !strstr(line, ":crit]") &&
+	    !strstr(line, ":alert]") && !strstr(line, ":emerg]"))
+		return false;
+	snprintf(code, sizeof(code), "%.7s", ah);
+	for (i = 0; i < ff->ncodes; i++)
+		if (!strcmp(ff->codes[i].code, code))
+			break;
+	if (i == ff->ncodes) {
+		if (ff->ncodes == FAIL_MAX_CODES)
+			return false;
+		ff->ncodes++;
+		snprintf(ff->codes[i].code, sizeof(ff->codes[i].code), "%s", code);
+		int n = (int)strcspn(line, "\n");
+
+		snprintf(ff->codes[i].line, sizeof(ff->codes[i].line), "%.*s", n, line);
+	}
+	ff->codes[i].count++;
+	return true;
+}
+
 static void scan_errlog(struct failure_facts *ff, const char *path)
 {
 	char line[1024];
@@ -254,34 +286,8 @@ static void scan_errlog(struct failure_facts *ff, const char *path)
 
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *ah = strstr(line, "AH");
-		char code[8];
-		int i;
-
-		while (ah && !(isdigit((unsigned char)ah[2]) && isdigit((unsigned char)ah[3]) && isdigit((unsigned char)ah[4]) &&
-			       isdigit((unsigned char)ah[5]) && isdigit((unsigned char)ah[6])))
-			ah = strstr(ah + 2, "AH");
-		if (!ah)
-			continue;
-		/* routine notices (start, stop) are not evidence: warn and worse */
-		if (line[0] == '[' && !strstr(line, ":warn]") && !strstr(line, ":error]") && !strstr(line, ":crit]") &&
-		    !strstr(line, ":alert]") && !strstr(line, ":emerg]"))
-			continue;
-		snprintf(code, sizeof(code), "%.7s", ah);
-		for (i = 0; i < ff->ncodes; i++)
-			if (!strcmp(ff->codes[i].code, code))
-				break;
-		if (i == ff->ncodes) {
-			if (ff->ncodes == FAIL_MAX_CODES)
-				continue;
-			ff->ncodes++;
-			snprintf(ff->codes[i].code, sizeof(ff->codes[i].code), "%s", code);
-			line[strcspn(line, "\n")] = 0;
-			snprintf(ff->codes[i].line, sizeof(ff->codes[i].line), "%.239s", line);
-		}
-		ff->codes[i].count++;
-	}
+	while (fgets(line, sizeof(line), f))
+		failures_errlog_line(ff, line);
 	fclose(f);
 }
 
@@ -304,7 +310,51 @@ int failures_evidence(const struct failure_facts *ff, char lines[][240], int max
 		snprintf(lines[n++], 240, "kernel: %u server process(es) exited with a non-zero status", ff->tasks_failed);
 	if (n < max && ff->create_failed)
 		snprintf(lines[n++], 240, "kernel: %llu fork/clone call(s) failed", (unsigned long long)ff->create_failed);
+	for (int i = 0; i < ff->nlisten && n < max; i++) {
+		const struct listen_fact *l = &ff->listen[i];
+
+		if (l->syn_drops || l->ack_drops || l->peak)
+			snprintf(lines[n++], 240, "kernel: port %u: %llu SYN(s) and %llu handshake end(s) (ACK or first data) dropped on a full "
+						  "accept queue; longest queue a SYN met %u, room for %u",
+				 l->port, (unsigned long long)l->syn_drops, (unsigned long long)l->ack_drops, l->peak,
+				 l->backlog);
+	}
+	if (n < max && (ff->never_in || ff->got_in_late))
+		snprintf(lines[n++], 240, "kernel: %llu client(s) never got in after dropped handshakes, %llu got in late",
+			 (unsigned long long)ff->never_in, (unsigned long long)ff->got_in_late);
+	if (n < max && ff->rst_after_close)
+		snprintf(lines[n++], 240, "kernel: %llu RST(s) sent on connections the server had closed (data came after "
+					  "its close)", (unsigned long long)ff->rst_after_close);
+	if (n < max && ff->syn_watch && strncmp(ff->syn_watch, "SYN", 3))
+		snprintf(lines[n++], 240, "kernel: drops per client not seen (%s); per port from the listener only",
+			 ff->syn_watch);
 	return n;
+}
+
+void failures_server_tasks(struct failure_facts *ff, const struct run_model *r)
+{
+	ff->create_failed = r->k.create_failed;
+	ff->tasks_killed = ff->tasks_failed = 0;
+	for (size_t i = 0; i < r->k.nprocs; i++) {
+		const struct proc_fact *p = &r->k.procs[i];
+		int sig = p->exit_code & 0x7f;
+
+		/* Apache's own processes (the parent's children, and those that
+		 * existed before a trace: it seeds only those); a CGI script's
+		 * status is its own */
+		if (!p->exited || p->is_root || (p->parent && p->parent != r->httpd_pid))
+			continue;
+		if (sig && sig != SIGTERM && sig != SIGKILL) {
+			ff->tasks_killed++;
+			ff->last_signal = sig;
+		} else if (sig == SIGKILL && (!r->t_load_end || p->t_exit <= r->t_load_end)) {
+			/* SIGKILL at shutdown is Apache's own cleanup; during the load it is not */
+			ff->tasks_killed++;
+			ff->last_signal = sig;
+		} else if (!sig && (p->exit_code >> 8)) {
+			ff->tasks_failed++;
+		}
+	}
 }
 
 void failures_build(struct run_model *r, const struct scenario *sc, const struct ms_event *ev, size_t nev,
@@ -319,24 +369,7 @@ void failures_build(struct run_model *r, const struct scenario *sc, const struct
 		ff->net = *net_delta;
 	ff->synack_retrans = r->snap_end.c[MS_C_SYNACK_RETRANS] - r->snap_start.c[MS_C_SYNACK_RETRANS];
 	ff->conn_unaccepted = r->k.conn_unaccepted;
-	ff->create_failed = r->k.create_failed;
-	for (size_t i = 0; i < r->k.nprocs; i++) {
-		const struct proc_fact *p = &r->k.procs[i];
-		int sig = p->exit_code & 0x7f;
-
-		if (!p->exited || p->is_root)
-			continue;
-		if (sig && sig != SIGTERM && sig != SIGKILL) {
-			ff->tasks_killed++;
-			ff->last_signal = sig;
-		} else if (sig == SIGKILL && (!r->t_load_end || p->t_exit <= r->t_load_end)) {
-			/* SIGKILL at shutdown is Apache's own cleanup; during the load it is not */
-			ff->tasks_killed++;
-			ff->last_signal = sig;
-		} else if (!sig && (p->exit_code >> 8)) {
-			ff->tasks_failed++;
-		}
-	}
+	failures_server_tasks(ff, r);
 	scan_errlog(ff, errlog_path);
 	scan_errlog(ff, stderr_log_path);
 
@@ -354,7 +387,7 @@ void failures_build(struct run_model *r, const struct scenario *sc, const struct
 		const struct lg_failure *f = &r->load.failures[i];
 		char text[200], ex[400];
 		enum fail_cause cause = classify(r, sc, ff, f, find_conn(refs, nrefs, f), text, sizeof(text), ex, sizeof(ex));
-		struct failure_row *row = row_for(ff, (enum lg_fail)f->cls, f->retried, cause, text);
+		struct failure_row *row = failure_row_for(ff, (enum lg_fail)f->cls, f->retried, cause, text);
 
 		if (!row->count++)
 			snprintf(row->example, sizeof(row->example), "%s", ex);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "load/loadgen.h"
 #include "trace/netstat.h"
 
 #define FAIL_MAX_ROWS 32
@@ -33,6 +34,7 @@ enum fail_cause {
 	FC_HTTP_STATUS,         /* the server answered with an error status */
 	FC_CLIENT_RST,          /* the client side reset it */
 	FC_NO_RECORD,           /* no kernel record of the connection (records lost?) */
+	FC_KEEPALIVE_RACE,      /* a request crossed the server's close of an idle keep-alive connection */
 	FC__MAX
 };
 
@@ -68,18 +70,44 @@ struct failure_facts {
 	int last_signal;
 	struct errlog_code codes[FAIL_MAX_CODES];
 	int ncodes;
+	/* the listen queue, from the SYN watcher (bpf/listen.bpf.c) */
+	const char *syn_watch;  /* how drops were seen per client, or "off: why" (NULL: not asked) */
+	struct listen_fact {
+		uint16_t port;
+		uint64_t syn_drops, ack_drops;
+		uint32_t backlog, peak;
+	} listen[4];
+	int nlisten;
+	uint64_t never_in;      /* clients whose handshake was dropped and who never got in */
+	uint64_t got_in_late;   /* ... who got in after one or more drops */
+	uint64_t rst_after_close; /* RSTs the kernel sent on connections the server had closed */
+	uint64_t http_4xx, http_5xx; /* from the access log (trace, serve) */
+	bool access_log;        /* an access log was read */
 };
 
 struct run_model;
 struct scenario;
 struct ms_event;
 
-#define FAIL_EVIDENCE_LINES 6
+#define FAIL_EVIDENCE_LINES 10
+
+/* The row of (client class, kind, cause, text), made if new (the last row
+ * takes what does not fit). */
+struct failure_row *failure_row_for(struct failure_facts *ff, enum lg_fail cls, uint8_t retried, enum fail_cause cause,
+				    const char *text);
+/* How ab would count what a client saw. */
+const char *failure_ab_class(enum lg_fail f);
+/* One line of Apache's error log: its AH code counted (warn and worse).
+ * Returns whether it was one. */
+bool failures_errlog_line(struct failure_facts *ff, const char *line);
 
 /* The kernel's evidence about a run's failures, one plain-text line each
  * ("kernel: ListenOverflows +9, ..."), for every renderer. Returns the count. */
 int failures_evidence(const struct failure_facts *ff, char lines[][240], int max);
 
+/* The server's processes that died (signal, non-zero status) and the
+ * creations that failed, from r's kernel facts. */
+void failures_server_tasks(struct failure_facts *ff, const struct run_model *r);
 /* After model_build_kernel: the failures of r->load against the kernel's
  * records ev (sorted or not), the netstat difference, and the error log. */
 void failures_build(struct run_model *r, const struct scenario *sc, const struct ms_event *ev, size_t nev,

@@ -96,7 +96,7 @@ void model_probe_paths(struct kernel_facts *k, struct tracer *t)
 	k->records = tracer_records(t);
 }
 
-static void copy_counters(struct kernel_facts *k, const struct tracer_counts *c)
+static void copy_counters(struct kernel_facts *k, const struct tracer_counts *c, bool attached)
 {
 	k->processes_created = c->c[MS_C_PROC_CREATED];
 	k->threads_created = c->c[MS_C_THREAD_CREATED];
@@ -110,6 +110,12 @@ static void copy_counters(struct kernel_facts *k, const struct tracer_counts *c)
 	k->track_full = c->c[MS_C_TRACK_FULL];
 	k->conn_unaccepted = c->c[MS_C_CONN_UNACCEPTED];
 	k->synack_retrans = c->c[MS_C_SYNACK_RETRANS];
+	if (attached) {
+		/* no load to join to: the clients' accepts are all but the
+		 * server's own connects (prefork's dummy connections) */
+		k->accepts_internal = k->internal_connects < k->accepts_total ? k->internal_connects : k->accepts_total;
+		k->accepts = k->accepts_total - k->accepts_internal;
+	}
 	memcpy(k->accept_errno, c->accept_errno, sizeof(k->accept_errno));
 	memcpy(k->create_errno, c->create_errno, sizeof(k->create_errno));
 }
@@ -234,7 +240,7 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
 	struct fold f = { .r = r, .nix = r->load.nconns, .probe_ports = probe_ports, .nprobe = nprobe };
 	struct ms_event *ev = NULL;
 
-	copy_counters(&r->k, c);
+	copy_counters(&r->k, c, r->attached);
 	if (nev) {
 		ev = xmalloc(nev * sizeof(*ev));
 		memcpy(ev, events, nev * sizeof(*ev));

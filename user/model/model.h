@@ -83,6 +83,8 @@ struct sched_facts {
 	uint64_t listener_net_wakeups;     /* listeners woken by the network (client or softirq) */
 	double herd_wakeups_per_conn;
 	uint32_t tasks_by_role[MS_ROLE__MAX]; /* tasks seen with each role (at their exit) */
+	uint64_t requests_seen;            /* requests begun on the server's connections (kernel) */
+	const char *per_request_basis;     /* "load generator" or "kernel" (attach mode: requests_seen) */
 	/* the two largest wake-up pairs and off-CPU reasons, idleness by design
 	 * (waiting for connections, the pipe of death, maintenance) left out;
 	 * waker/wakee/reason -1 when there is none */
@@ -147,6 +149,7 @@ struct kernel_facts {
 struct run_model {
 	enum mpm mpm;
 	bool ran;                     /* the load ran (false: an error stopped this MPM) */
+	bool attached;                /* trace: no load of ours, the kernel's own counts stand for it */
 	bool interrupted;
 	char error[512];              /* why it did not run, when !ran */
 	char httpd_version[64];

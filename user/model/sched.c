@@ -61,6 +61,14 @@ void model_build_sched(struct run_model *r, const struct ms_event *ev, size_t ne
 	uint64_t completed = r->load.completed + r->load.failed;
 	uint64_t accepted;
 
+	f->requests_seen = b->c[MS_C_REQUESTS] >= a->c[MS_C_REQUESTS] ? b->c[MS_C_REQUESTS] - a->c[MS_C_REQUESTS] : 0;
+	f->per_request_basis = "load generator";
+	if (r->attached) {
+		/* no load of ours: per request of what the clients sent */
+		completed = f->requests_seen;
+		f->per_request_basis = "kernel";
+	}
+
 	for (size_t i = 0; i < sizeof(struct ms_sched) / sizeof(__u64); i++)
 		pd[i] = pb[i] >= pa[i] ? pb[i] - pa[i] : 0;
 	for (int w = 0; w < MS_WAKERS; w++)

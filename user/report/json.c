@@ -225,6 +225,8 @@ static void json_sched(struct json *j, const struct run_model *r)
 		if (f->tasks_by_role[role])
 			json_ku64(j, role_name(role), f->tasks_by_role[role]);
 	json_obj_end(j);
+	json_ku64(j, "requests_seen", f->requests_seen);
+	json_kstr(j, "per_request_basis", f->per_request_basis ? f->per_request_basis : "load generator");
 	json_kdouble(j, "cpu_us_per_request", f->cpu_us_per_request);
 	json_kdouble(j, "cswitch_per_request", f->cswitch_per_request);
 	json_kdouble(j, "voluntary_cswitch_per_request", f->vcsw_per_request);
@@ -310,6 +312,26 @@ static void json_failures(struct json *j, const struct run_model *r)
 	json_ku64(j, "server_tasks_killed", ff->tasks_killed);
 	json_ku64(j, "server_tasks_failed", ff->tasks_failed);
 	json_ku64(j, "create_failed", ff->create_failed);
+	json_kstr(j, "syn_watch", ff->syn_watch ? ff->syn_watch : "not used");
+	json_key(j, "listen_ports");
+	json_arr_begin(j);
+	for (int k = 0; k < ff->nlisten; k++) {
+		const struct listen_fact *l = &ff->listen[k];
+
+		json_obj_begin(j);
+		json_ku64(j, "port", l->port);
+		json_ku64(j, "syn_drops", l->syn_drops);
+		json_ku64(j, "ack_drops", l->ack_drops);
+		json_ku64(j, "backlog", l->backlog);
+		json_ku64(j, "peak_queue", l->peak);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_ku64(j, "clients_never_in", ff->never_in);
+	json_ku64(j, "clients_got_in_late", ff->got_in_late);
+	json_ku64(j, "rst_after_close", ff->rst_after_close);
+	json_ku64(j, "http_4xx", ff->http_4xx);
+	json_ku64(j, "http_5xx", ff->http_5xx);
 	json_key(j, "error_log");
 	json_arr_begin(j);
 	for (int k = 0; k < ff->ncodes; k++) {

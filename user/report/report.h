@@ -48,6 +48,9 @@ void report_table(const struct report *rep, FILE *out);
 void report_verdicts(const struct report *reps, int nreps, FILE *out);
 /* Only the kernel's sections (creation, memory, scheduler, connections). */
 void report_kernel_tables(const struct report *rep, FILE *out);
+/* Every failed request's (or, attached, connection's) cause, per MPM, the
+ * kernel's evidence and Apache's log beside. */
+void report_failures(const struct report *rep, FILE *out);
 /* Every fact as JSON, written atomically. */
 int report_json(const struct report *rep, const char *path, struct errbuf *e);
 /* Several scenarios (compare -s all): {"scenarios": [...], "expectations": [...]} */

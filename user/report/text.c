@@ -121,8 +121,7 @@ static void report_sched_conn_table(const struct report *rep, FILE *out)
 		     "in its listener's epoll instead)\n");
 }
 
-/* Every failed request's cause, per MPM, with Apache's log beside. */
-static void report_failures(const struct report *rep, FILE *out)
+void report_failures(const struct report *rep, FILE *out)
 {
 	for (int i = 0; i < rep->nruns; i++) {
 		const struct run_model *r = &rep->runs[i];
@@ -131,14 +130,20 @@ static void report_failures(const struct report *rep, FILE *out)
 
 		if (!r->ran && !ff->ncodes)
 			continue;
-		if (!ff->nrows && !server_trouble && !ff->net.listen_overflows)
+		if (!ff->nrows && !server_trouble && !ff->net.listen_overflows && !ff->never_in)
 			continue;
-		fprintf(out, "\nfailures on %s: %llu failed request(s), %llu explained by kernel evidence; %llu idle "
-			     "keep-alive close(s) that ab would count as failures\n",
-			mpm_name(r->mpm), (unsigned long long)ff->failed, (unsigned long long)ff->explained,
-			(unsigned long long)ff->retried);
+		if (r->attached)
+			fprintf(out, "\nfailures on %s, seen from the server (the kernel and its logs): %llu failed "
+				     "connection(s) or response(s)\n",
+				mpm_name(r->mpm), (unsigned long long)ff->failed);
+		else
+			fprintf(out, "\nfailures on %s: %llu failed request(s), %llu explained by kernel evidence; %llu idle "
+				     "keep-alive close(s) that ab would count as failures\n",
+				mpm_name(r->mpm), (unsigned long long)ff->failed, (unsigned long long)ff->explained,
+				(unsigned long long)ff->retried);
 		if (ff->nrows)
-			fprintf(out, "  %7s  %-14s %-20s %s\n", "count", "client", "ab would say", "cause");
+			fprintf(out, "  %7s  %-14s %-20s %s\n", "count", r->attached ? "client saw" : "client", "ab would say",
+				"cause");
 		for (int k = 0; k < ff->nrows; k++) {
 			const struct failure_row *w = &ff->rows[k];
 			char cl[32];

@@ -214,6 +214,27 @@ static void find_ports(struct attach_target *a)
 	}
 }
 
+/* Why an existing task is blocked, for the gauge of blocked tasks, where
+ * /proc/PID/task/TID/syscall tells it as surely as the kernel side would
+ * (its poll on a client socket needs the connection's state: not told);
+ * -1 otherwise. */
+static int blocked_reason(pid_t pid, pid_t tid, int role)
+{
+	unsigned long args[6];
+	long nr = procfs_syscall(pid, tid, args);
+
+	if (waits_for_connections(nr))
+		return role == MS_ROLE_WORKER || role == MS_ROLE_CHILD_MAIN ? -1 : MS_OFF_WAIT_CONN;
+	if (nr == MS_NR_FUTEX) {
+		if ((args[1] & 127) == 6 /* FUTEX_LOCK_PI */)
+			return MS_OFF_ACCEPT_MUTEX;
+		return role == MS_ROLE_WORKER ? MS_OFF_IDLE_WORKER : role == MS_ROLE_LISTENER ? MS_OFF_WAIT_IDLER : -1;
+	}
+	if (nr == MS_NR_READ && role == MS_ROLE_CHILD_MAIN)
+		return MS_OFF_POD;
+	return -1;
+}
+
 int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e)
 {
 	pid_t kids[4096], tids[1024];
@@ -240,7 +261,7 @@ int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e)
 				role = MS_ROLE_LISTENER;
 			else
 				role = MS_ROLE_WORKER;
-			if (tracer_set_task(t, tids[i], kids[k], a->root, role, e))
+			if (tracer_set_task(t, tids[i], kids[k], a->root, role, blocked_reason(kids[k], tids[i], role), e))
 				return -1;
 			a->threads++;
 		}

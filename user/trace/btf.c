@@ -13,6 +13,11 @@ struct btf *kbtf_load(const char *path)
 	return libbpf_get_error(b) ? NULL : b;
 }
 
+bool kbtf_has_struct(const struct btf *btf, const char *sname)
+{
+	return btf && btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT) > 0;
+}
+
 bool kbtf_has_member(const struct btf *btf, const char *sname, const char *mname)
 {
 	int id = btf ? btf__find_by_name_kind(btf, sname, BTF_KIND_STRUCT) : -1;

@@ -15,6 +15,8 @@ struct btf;
  * (errno set); free with btf__free(). */
 struct btf *kbtf_load(const char *path);
 /* Does struct sname have a member mname? */
+/* Does the kernel have this struct type (bpf_iter__tcp: the TCP socket iterator)? */
+bool kbtf_has_struct(const struct btf *btf, const char *sname);
 bool kbtf_has_member(const struct btf *btf, const char *sname, const char *mname);
 /* Does BTF know tracepoint tp (its btf_trace_<tp> typedef)? A NULL btf
  * answers yes: cannot tell, let the load decide. */

@@ -17,31 +17,8 @@
 #include "base/procfs.h"
 #include "mpmscope.skel.h"
 #include "trace/btf.h"
+#include "trace/internal.h"
 
-struct tracer {
-	struct mpmscope_bpf *skel;
-	struct ring_buffer *rb;
-	pthread_t thread;
-	bool thread_running;
-	volatile bool stop;
-	bool stopped;
-	bool raw_tp;
-	struct vec events; /* struct ms_event */
-	int ncpus;
-	int nprogs;
-	char missing[128]; /* optional tracepoints this kernel lacks */
-	void (*on_event)(void *ctx, const struct ms_event *ev);
-	void *on_event_ctx;
-	bool discard_events;
-	bool syscall_tps;      /* per-syscall tracepoints (else the generic sys_enter/sys_exit) */
-	bool has_prev_state;   /* sched_switch has its prev_state argument (5.18+) */
-	bool rq_clock;         /* scheduler accounting on the run-queue clock and sched_info */
-	bool rdonly_cast;      /* the kernel has the bpf_rdonly_cast kfunc (6.2+) */
-	bool fast_current;     /* per-CPU array lookups are inlined: sched_switch names current */
-	uint64_t nrecords;     /* ring-buffer records received */
-	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
-	__u32 next_slot;       /* where to look for a free task slot in user space's part */
-};
 
 /* libbpf's own messages are kept, not printed: the last warning becomes the
  * detail of our one-line error, and --verbose prints them all, whole. When
@@ -134,6 +111,11 @@ static void *drain_thread(void *arg)
 
 	while (!t->stop) {
 		int r = ring_buffer__poll(t->rb, 100);
+
+		/* the listeners are looked for again: a server restarted in
+		 * full has new sockets (a graceful restart keeps its own) */
+		if (t->listen_iter && now_ns() - t->last_scan >= LISTEN_SCAN_NS)
+			listen_scan(t);
 
 		/* The programs wake us only past a threshold: what stays below it
 		 * is collected here, so records are at most 100 ms late. */
@@ -229,6 +211,7 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 
 	t->nprogs = 0;
 	t->missing[0] = 0;
+	t->syn_watch = t->listen_iter = false;
 	bpf_object__for_each_program(p, s->obj) {
 		const char *name = bpf_program__name(p);
 		const char *sec = bpf_program__section_name(p);
@@ -239,6 +222,17 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 		bool is_generic = !strncmp(name, "ms_sys_", 7);    /* sys_enter/sys_exit: every syscall */
 		bool load = is_sc ? t->syscall_tps : is_raw == raw && !(is_generic && t->syscall_tps);
 
+		/* the listen queue's programs: the SYN watcher reads packet
+		 * headers by direct loads (bpf_rdonly_cast, 6.2+), the iterator
+		 * needs iter/tcp (5.9+); both only with the ports known */
+		if (!strcmp(name, "ms_syn_watch"))
+			load = load && o->nports > 0 && kbtf_func_id(vmlinux, "bpf_rdonly_cast") > 0;
+		if (!strncmp(sec, "iter/", 5)) {
+			load = o->nports > 0 && kbtf_has_struct(vmlinux, "bpf_iter__tcp");
+			t->listen_iter = load;
+			bpf_program__set_autoattach(p, false); /* run by scan_listeners() */
+		}
+		t->syn_watch |= load && !strcmp(name, "ms_syn_watch");
 		tp = tp ? tp + 1 : sec;
 		for (size_t i = 0; i < ARRAY_SIZE(optional_tps); i++)
 			if (!strcmp(tp, optional_tps[i]) && !kbtf_has_tracepoint(vmlinux, tp)) {
@@ -288,7 +282,9 @@ static struct mpmscope_bpf *open_load(struct tracer *t, const struct tracer_opts
 		for (int i = 0; i < o->nports; i++)
 			s->rodata->server_ports[i] = o->ports[i];
 		s->rodata->nserver_ports = (__u32)o->nports;
+		t->nports = o->nports;
 	}
+	s->rodata->watch_syns = t->syn_watch;
 	{
 		/* MPMSCOPE_RINGBUF_BYTES: a smaller ring buffer, to prove that
 		 * drops are counted and reported (tests); a power of two and a
@@ -387,6 +383,7 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 	}
 	if (!t->skel)
 		goto fail;
+	t->obj = t->skel->obj;
 	err = mpmscope_bpf__attach(t->skel);
 	if (t->tracefs_mounted) {
 		umount2(TRACEFS, MNT_DETACH);
@@ -421,9 +418,14 @@ fail:
 /* Give tid a task slot from user space's part of the table (the kernel fills
  * the rest, so the two never claim one slot). keep: a task the kernel already
  * follows keeps its state. */
-static int seed_task(struct tracer *t, pid_t tid, int role, bool keep, struct errbuf *e)
+static int seed_task(struct tracer *t, pid_t tid, int role, int blocked, bool keep, struct errbuf *e)
 {
 	struct ms_task task = { .role = (__u32)role, .tid = (__u32)tid };
+
+	if (blocked >= 0 && blocked < MS_OFF__MAX) {
+		task.flags = MS_TF_BLOCKED;
+		task.off_reason = (__u32)blocked;
+	}
 	__u32 key = (__u32)tid, slot = 0;
 	__u16 cur = 0, s16;
 
@@ -459,6 +461,14 @@ static int seed_task(struct tracer *t, pid_t tid, int role, bool keep, struct er
 		err_set(e, "cannot follow task %d: %s", (int)tid, strerror(errno));
 		return -1;
 	}
+	if (task.flags & MS_TF_BLOCKED) {
+		/* the gauge's user-space half: the kernel's decrements when these
+		 * tasks next run go to its own half, the sum stays right */
+		__u32 one = 1;
+
+		t->seed_gauge.blocked[task.off_reason]++;
+		bpf_map__update_elem(t->skel->maps.gauge, &one, sizeof(one), &t->seed_gauge, sizeof(t->seed_gauge), BPF_ANY);
+	}
 	return 0;
 }
 
@@ -471,7 +481,7 @@ int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
 		err_set(e, "cannot track pid %d: %s", (int)pid, strerror(errno));
 		return -1;
 	}
-	return seed_task(t, pid, MS_ROLE_PARENT, false, e);
+	return seed_task(t, pid, MS_ROLE_PARENT, -1, false, e);
 }
 
 static int port_map_add(struct bpf_map *map, uint16_t port, const char *what, struct errbuf *e)
@@ -486,14 +496,15 @@ static int port_map_add(struct bpf_map *map, uint16_t port, const char *what, st
 	return 0;
 }
 
-int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, int role, struct errbuf *e)
+int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, int role, int blocked,
+		    struct errbuf *e)
 {
 	__u32 k = (__u32)tgid;
 	struct ms_proc p = { .created_ns = 0, .parent_tgid = (__u32)parent_tgid, .depth = parent_tgid ? 1 : 0 };
 
 	/* BPF_NOEXIST: a process the kernel already added keeps its entry */
 	bpf_map__update_elem(t->skel->maps.tracked, &k, sizeof(k), &p, sizeof(p), BPF_NOEXIST);
-	return seed_task(t, tid, role, true, e);
+	return seed_task(t, tid, role, blocked, true, e);
 }
 
 int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e)
@@ -504,6 +515,26 @@ int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e)
 int tracer_sample_port(struct tracer *t, uint16_t port, struct errbuf *e)
 {
 	return port_map_add(t->skel->maps.sample_ports, port, "sampled", e);
+}
+
+struct bpf_map *tracer_map(struct tracer *t, const char *name)
+{
+	return bpf_object__find_map_by_name(t->obj, name);
+}
+
+struct bpf_program *tracer_prog(struct tracer *t, const char *name)
+{
+	return bpf_object__find_program_by_name(t->obj, name);
+}
+
+void tracer_read_gauge(struct tracer *t, int32_t blocked[MS_OFF__MAX])
+{
+	struct ms_gauge g[2] = { 0 };
+
+	for (__u32 k = 0; k < 2; k++)
+		bpf_map__lookup_elem(t->skel->maps.gauge, &k, sizeof(k), &g[k], sizeof(g[k]), 0);
+	for (int i = 0; i < MS_OFF__MAX; i++)
+		blocked[i] = g[0].blocked[i] + g[1].blocked[i] > 0 ? g[0].blocked[i] + g[1].blocked[i] : 0;
 }
 
 const char *tracer_missing_tps(struct tracer *t)
@@ -557,6 +588,8 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
 	sum_percpu(t, t->skel->maps.counters, MS_C__MAX, out->c);
 	sum_percpu(t, t->skel->maps.accept_errno, MS_ERRNO_SLOTS, out->accept_errno);
 	sum_percpu(t, t->skel->maps.create_errno, MS_ERRNO_SLOTS, out->create_errno);
+	for (__u32 k = 0; k < 4; k++)
+		bpf_map__lookup_elem(t->skel->maps.listeners, &k, sizeof(k), &out->listen[k], sizeof(out->listen[k]), 0);
 	{
 		__u32 zero = 0;
 		size_t nv = sizeof(struct ms_sched) / sizeof(__u64);

@@ -38,6 +38,7 @@ struct tracer_counts {
 	uint64_t create_errno[MS_ERRNO_SLOTS];
 	struct ms_hist hists[MS_H__MAX];
 	struct ms_sched sched;
+	struct ms_listener listen[4]; /* per server_ports[] slot (tracer_opts.ports) */
 };
 
 struct tracer;
@@ -49,10 +50,32 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 /* Follow pid and every task it creates from now on. */
 int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e);
 /* Attach mode: mark an existing task (thread tid of process tgid) as the
- * server's, with its role (enum ms_role). Entries the kernel made first win. */
-int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, int role, struct errbuf *e);
+ * server's, with its role (enum ms_role) and, when it is blocked, why
+ * (enum ms_offcpu, -1 running or not known): it counts in the gauge of
+ * blocked tasks until it next runs. Entries the kernel made first win. */
+int tracer_set_task(struct tracer *t, pid_t tid, pid_t tgid, pid_t parent_tgid, int role, int blocked,
+		    struct errbuf *e);
 /* The server's listening port: handshakes on it become connections. */
 int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e);
+/* The listen queue (bpf/listen.bpf.c). Look for the server's listening
+ * sockets now (the draining thread looks again every 2 s): the number found,
+ * -1 without the socket iterator. */
+int tracer_scan_listeners(struct tracer *t);
+/* How drops on a full accept queue are seen per client: the SYN watcher, or
+ * "off: " and why. */
+const char *tracer_syn_watch(struct tracer *t);
+/* Clients whose dropped handshake has not led to a connection: those that
+ * gave up (no new SYN for twice as long as they had been retrying, plus 1 s,
+ * and at least min_quiet_ns), or every one with all, are removed and passed
+ * to cb. Returns how many. */
+size_t tracer_reap_syn_waits(struct tracer *t, uint64_t min_quiet_ns, bool all,
+			     void (*cb)(void *ctx, const struct ms_client *cl, const struct ms_syn_wait *w), void *ctx);
+/* The server connections still open, with their state so far (a trace
+ * that ends: connections in the listen queue whose client gave up are
+ * failures already). Returns how many. */
+size_t tracer_open_conns(struct tracer *t, void (*cb)(void *ctx, __u64 sk, const struct ms_conn *c), void *ctx);
+/* Server tasks blocked now, by why (enum ms_offcpu). */
+void tracer_read_gauge(struct tracer *t, int32_t blocked[MS_OFF__MAX]);
 /* explain: record every step of connections from this client port. */
 int tracer_sample_port(struct tracer *t, uint16_t port, struct errbuf *e);
 /* Optional tracepoints this kernel lacks ("" if none), comma-separated. */

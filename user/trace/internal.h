@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the tracer's own files: the loader (tracer.c, the only one that
+ * includes the skeleton) and the user half of a program file of bpf/ that
+ * has one (listen.c for listen.bpf.c), which finds maps and programs by
+ * name in the loaded object.
+ */
+#ifndef MPMSCOPE_TRACE_INTERNAL_H
+#define MPMSCOPE_TRACE_INTERNAL_H
+
+#include <bpf/libbpf.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/util.h"
+#include "mpmscope.h"
+
+struct mpmscope_bpf;
+
+struct tracer {
+	struct mpmscope_bpf *skel;
+	struct bpf_object *obj; /* skel's: the other files of trace/ find maps by name */
+	struct ring_buffer *rb;
+	pthread_t thread;
+	bool thread_running;
+	volatile bool stop;
+	bool stopped;
+	bool raw_tp;
+	struct vec events; /* struct ms_event */
+	int ncpus;
+	int nprogs;
+	char missing[128]; /* optional tracepoints this kernel lacks */
+	void (*on_event)(void *ctx, const struct ms_event *ev);
+	void *on_event_ctx;
+	bool discard_events;
+	bool syscall_tps;      /* per-syscall tracepoints (else the generic sys_enter/sys_exit) */
+	bool has_prev_state;   /* sched_switch has its prev_state argument (5.18+) */
+	bool rq_clock;         /* scheduler accounting on the run-queue clock and sched_info */
+	bool rdonly_cast;      /* the kernel has the bpf_rdonly_cast kfunc (6.2+) */
+	bool fast_current;     /* per-CPU array lookups are inlined: sched_switch names current */
+	bool syn_watch;        /* the SYN watcher is loaded (direct packet loads, known ports) */
+	bool listen_iter;      /* the iter/tcp program that finds the listeners is loaded */
+	int nports;            /* server ports known at load time */
+	uint64_t last_scan;    /* of the listeners, by the draining thread */
+	uint64_t nrecords;     /* ring-buffer records received */
+	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
+	__u32 next_slot;       /* where to look for a free task slot in user space's part */
+	struct ms_gauge seed_gauge; /* the tasks seeded as blocked, by why */
+};
+
+/* A map or program of the loaded object, by its name in bpf/. */
+struct bpf_map *tracer_map(struct tracer *t, const char *name);
+struct bpf_program *tracer_prog(struct tracer *t, const char *name);
+
+/* listen.c: look for the server's listening sockets (the draining thread
+ * calls it every LISTEN_SCAN_NS). */
+#define LISTEN_SCAN_NS (2 * NSEC_PER_SEC)
+void listen_scan(struct tracer *t);
+
+#endif
