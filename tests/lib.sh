@@ -7,7 +7,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MPMSCOPE="$ROOT/build/mpmscope"
 export MPMSCOPE_SCENARIOS="$ROOT/scenarios"
 TMP=$(mktemp -d /tmp/mpmscope-test.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+# a plain Apache a test started (plain_apache) is stopped whatever happens
+trap 'plain_stop; rm -rf "$TMP"' EXIT
 _pass=0
 _fail=0
 
@@ -77,6 +78,74 @@ free_port() {
 		ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . || break
 	done
 	echo "$p"
+}
+
+# plain_apache MPM < DIRECTIVES: an Apache started the way a host starts one
+# (apache2 -f CONF -k start: it daemonizes), not by mpmscope, with a private
+# config under $TMP/srv: port $PORT on 127.0.0.1, test.html, a cgi-bin (mod_cgi
+# under prefork, mod_cgid otherwise: sleep?S, fail), an access log in the common format and
+# an error log in $SRV/logs, and the directives read from stdin last. Sets
+# HTTPD, SRV, PORT, HPID; plain_stop stops it (lib.sh's EXIT trap does too: a
+# test with a trap of its own calls plain_stop in it).
+plain_apache() {
+	local mpm=$1 mods=/usr/lib/apache2/modules cgi=cgid i
+	HTTPD=$(command -v apache2 || command -v httpd || echo /usr/sbin/apache2)
+	SRV="$TMP/srv"
+	mkdir -p "$SRV/htdocs" "$SRV/logs" "$SRV/cgi-bin"
+	chmod 755 "$TMP" "$SRV" "$SRV/htdocs" "$SRV/cgi-bin"
+	echo "<html><body>plain apache</body></html>" >"$SRV/htdocs/test.html"
+	chmod 644 "$SRV/htdocs/test.html"
+	# /cgi-bin/sleep?S answers after S seconds; /cgi-bin/fail ends without
+	# a header (Apache answers 500)
+	printf '#!/bin/sh\nsleep "${QUERY_STRING:-1}"\nprintf "Content-Type: text/plain\\r\\n\\r\\nslept\\n"\n' \
+		>"$SRV/cgi-bin/sleep"
+	printf '#!/bin/sh\nexit 1\n' >"$SRV/cgi-bin/fail"
+	chmod 755 "$SRV/cgi-bin/sleep" "$SRV/cgi-bin/fail"
+	[ "$mpm" = prefork ] && cgi=cgi
+	PORT=$(free_port)
+	{
+		cat <<CONF
+ServerRoot "$SRV"
+Listen 127.0.0.1:$PORT
+PidFile "$SRV/logs/httpd.pid"
+DefaultRuntimeDir "$SRV/logs"
+ErrorLog "$SRV/logs/error.log"
+LoadModule mpm_${mpm}_module $mods/mod_mpm_$mpm.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+LoadModule alias_module $mods/mod_alias.so
+LoadModule ${cgi}_module $mods/mod_$cgi.so
+CustomLog "$SRV/logs/access.log" common
+LogFormat "%h %l %u %t \"%r\" %>s %b" common
+ScriptAlias /cgi-bin/ "$SRV/cgi-bin/"
+User www-data
+Group www-data
+ServerName 127.0.0.1
+DocumentRoot "$SRV/htdocs"
+<Directory "$SRV/htdocs">
+    Require all granted
+</Directory>
+<Directory "$SRV/cgi-bin">
+    Require all granted
+</Directory>
+CONF
+		[ "$cgi" = cgid ] && echo "ScriptSock \"$SRV/logs/cgisock\""
+		cat
+	} >"$SRV/httpd.conf"
+	chown www-data "$SRV/logs"
+	"$HTTPD" -f "$SRV/httpd.conf" -k start >"$TMP/start.out" 2>&1 || {
+		echo "# apache2 -k start: $(head -c 400 "$TMP/start.out") $(tail -3 "$SRV/logs/error.log" 2>/dev/null)"
+		return 1
+	}
+	for i in $(seq 50); do [ -s "$SRV/logs/httpd.pid" ] && break; sleep 0.1; done
+	HPID=$(cat "$SRV/logs/httpd.pid" 2>/dev/null)
+	[ -n "$HPID" ]
+}
+plain_stop() {
+	local i
+	[ -n "${HPID:-}" ] && [ -n "${SRV:-}" ] || return 0
+	"$HTTPD" -f "$SRV/httpd.conf" -k stop >/dev/null 2>&1
+	for i in $(seq 50); do kill -0 "$HPID" 2>/dev/null || break; sleep 0.1; done
+	HPID=
 }
 
 # Programs of ours still loaded (names start with ms_), Apache processes

@@ -5,44 +5,10 @@
 # that replaces a killed child.
 . "$(dirname "$0")/lib.sh"
 
-HTTPD=$(command -v apache2 || command -v httpd || echo /usr/sbin/apache2)
-MODS=/usr/lib/apache2/modules
-SRV="$TMP/srv"
-mkdir -p "$SRV/htdocs" "$SRV/logs"
-chmod 755 "$TMP" "$SRV" "$SRV/htdocs"
-echo "<html><body>trace test</body></html>" >"$SRV/htdocs/test.html"
-chmod 644 "$SRV/htdocs/test.html"
-# below the ephemeral range (the load generators' client ports), and unused
-# in any state
-PORT=
-for p in $(shuf -i 10000-30000 -n 50); do
-	if ! ss -Htan "( sport = :$p or dport = :$p )" | grep -q .; then PORT=$p; break; fi
-done
-cat >"$SRV/httpd.conf" <<CONF
-ServerRoot "$SRV"
-Listen 127.0.0.1:$PORT
-PidFile "$SRV/logs/httpd.pid"
-DefaultRuntimeDir "$SRV/logs"
-ErrorLog "$SRV/logs/error.log"
-LoadModule mpm_event_module $MODS/mod_mpm_event.so
-LoadModule authz_core_module $MODS/mod_authz_core.so
-User www-data
-Group www-data
-ServerName 127.0.0.1
-DocumentRoot "$SRV/htdocs"
-<Directory "$SRV/htdocs">
-    Require all granted
-</Directory>
+plain_apache event <<'CONF'
 StartServers 2
 CONF
-"$HTTPD" -f "$SRV/httpd.conf" -k start >"$TMP/start.out" 2>&1
-rc=$?
-check_eq "apache2 -k start (outside mpmscope) starts" "$rc" 0
-[ "$rc" = 0 ] || { cat "$TMP/start.out"; tail -5 "$SRV/logs/error.log" 2>/dev/null; }
-for _ in $(seq 50); do [ -s "$SRV/logs/httpd.pid" ] && break; sleep 0.1; done
-HPID=$(cat "$SRV/logs/httpd.pid" 2>/dev/null)
-stop_httpd() { "$HTTPD" -f "$SRV/httpd.conf" -k stop >/dev/null 2>&1; for _ in $(seq 50); do kill -0 "$HPID" 2>/dev/null || break; sleep 0.1; done; }
-trap 'stop_httpd; rm -rf "$TMP"' EXIT
+check_eq "apache2 -k start (outside mpmscope) starts" "$?" 0
 
 J="$TMP/trace.json"
 "$MPMSCOPE" trace -p "$HPID" -d 7 -i 1 --json "$J" >"$TMP/trace.out" 2>&1 &
@@ -68,7 +34,8 @@ check_ge "listener wake-ups seen" "$(jqr "$J" '[.runs[0].kernel.sched.wakeups_by
 "$MPMSCOPE" trace -C "$(basename "$HTTPD")" -d 1 -i 0 >"$TMP/trace-c.out" 2>&1
 check_eq "trace -C $(basename "$HTTPD") exits 0" "$?" 0
 check "trace -C found the same parent" grep -q "$(basename "$HTTPD") $HPID" "$TMP/trace-c.out"
-stop_httpd
-check "apache2 -k stop stopped it" bash -c "! kill -0 $HPID 2>/dev/null"
+pid=$HPID
+plain_stop
+check "apache2 -k stop stopped it" bash -c "! kill -0 $pid 2>/dev/null"
 check_clean "trace"
 finish
