@@ -18,6 +18,7 @@
 #include "cmd/cmds.h"
 #include "cmd/opts.h"
 #include "model/model.h"
+#include "report/hist.h"
 #include "report/report.h"
 #include "trace/attach.h"
 #include "trace/khist.h"
@@ -45,15 +46,20 @@ static void on_record(void *ctx, const struct ms_event *ev)
 
 static const struct cmd_spec trace_spec = {
 	.name = "trace",
-	.usage = "(-p PID | -C COMM) [-t SECONDS] [-i SECONDS] [--json FILE]",
+	.usage = "(-p PID | -C COMM) [-d SECONDS] [-T] [--hist] [--json FILE] [interval [count]]",
 	.about = "Follow a running Apache (started by anyone: apachectl, systemd...) in the kernel, without\n"
 		 "generating load: its processes and threads, accepts, wake-ups, run queue, off-CPU time and\n"
-		 "connections. A line every -i seconds; the full figures at the end.",
+		 "connections. A line every interval seconds (default 1), count times (default: until -d,\n"
+		 "Ctrl-C or the server's exit), as runqlat takes them; the full figures at the end.",
 	.opts = OPTS({ OPT_PID }, { OPT_COMM },
-		     { OPT_DURATION, .help = "stop after this long (default: until Ctrl-C or the server exits)",
-		       .alias_letter = 'd' },
-		     { OPT_INTERVAL }, { OPT_JSON, .help = "write the figures as JSON (same keys as compare's kernel facts)" },
+		     { OPT_DURATION, .help = "stop after this long (default: until Ctrl-C or the server exits)" },
+		     { OPT_INTERVAL, .help = "the interval, as the positional argument (default 1; 0: no lines)" },
+		     { OPT_TIMESTAMP }, { OPT_HIST, .help = "at each interval, log2 histograms (nsecs) of run-queue\n"
+							      "latency per role, off-CPU time per reason, listen-queue\n"
+							      "and keep-alive idle time, as runqlat prints them" },
+		     { OPT_JSON, .help = "write the figures as JSON (same keys as compare's kernel facts; -: stdout)" },
 		     OPTS_PROBES),
+	.max_args = 2,
 };
 
 static uint64_t delta(const struct tracer_counts *b, const struct tracer_counts *a, int c)
@@ -62,7 +68,8 @@ static uint64_t delta(const struct tracer_counts *b, const struct tracer_counts 
 }
 
 static void interval_line(const struct attach_target *at, const struct tracer_counts *start,
-			  const struct tracer_counts *prev, const struct tracer_counts *now, double secs, bool header)
+			  const struct tracer_counts *prev, const struct tracer_counts *now, double secs, bool header,
+			  bool stamp)
 {
 	int64_t procs = at->procs + (int64_t)delta(now, start, MS_C_PROC_CREATED) -
 			(int64_t)delta(now, start, MS_C_PROC_EXITED);
@@ -89,9 +96,10 @@ static void interval_line(const struct attach_target *at, const struct tracer_co
 	h = dist_of_khist(&rq);
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
 	if (header)
-		printf("%-8s %6s %7s %6s %6s %6s %8s %9s %9s %8s %5s\n", "time", "procs", "threads", "+procs", "+thr",
-		       "exits", "accepts", "wakeups/s", "runq p99", "held-s", "lost");
-	printf("%-8s %6lld %7lld %6llu %6llu %6llu %8llu %9.0f %9s %8.2f %5llu\n", ts, (long long)procs,
+		printf("%s%6s %7s %6s %6s %6s %8s %9s %9s %8s %5s\n", stamp ? "time     " : "", "procs", "threads",
+		       "+procs", "+thr", "exits", "accepts", "wakeups/s", "runq p99", "held-s", "lost");
+	printf("%s%s%6lld %7lld %6llu %6llu %6llu %8llu %9.0f %9s %8.2f %5llu\n", stamp ? ts : "", stamp ? " " : "",
+	       (long long)procs,
 	       (long long)threads, (unsigned long long)delta(now, prev, MS_C_PROC_CREATED),
 	       (unsigned long long)delta(now, prev, MS_C_THREAD_CREATED),
 	       (unsigned long long)(delta(now, prev, MS_C_PROC_EXITED) + delta(now, prev, MS_C_THREAD_EXITED)),
@@ -100,8 +108,9 @@ static void interval_line(const struct attach_target *at, const struct tracer_co
 	       (unsigned long long)now->c[MS_C_RB_DROPS]);
 }
 
-/* Interval lines until -t, Ctrl-C or the server's exit. Returns whether
- * the server exited; fin holds the counters at the end. */
+/* Interval lines until count, -d, Ctrl-C or the server's exit. Returns
+ * whether the server exited; fin holds the counters at the end (after count
+ * intervals, those of the last line: the lines add up to the whole). */
 static bool trace_loop(struct tracer *t, const struct attach_target *at, const struct common_opts *o,
 		       const struct tracer_counts *c0, struct tracer_counts *fin)
 {
@@ -109,6 +118,7 @@ static bool trace_loop(struct tracer *t, const struct attach_target *at, const s
 	uint64_t t_start = now_ns(), t_last = t_start;
 	double interval = o->interval_s >= 0 ? o->interval_s : 1;
 	bool header = true, gone = false;
+	uint64_t lines = 0;
 
 	while (!sig_interrupted) {
 		uint64_t tnow;
@@ -123,10 +133,16 @@ static bool trace_loop(struct tracer *t, const struct attach_target *at, const s
 			break;
 		if (interval > 0 && (double)(tnow - t_last) / 1e9 >= interval) {
 			tracer_read_counts(t, &now);
-			interval_line(at, c0, &prev, &now, (double)(tnow - t_last) / 1e9, header);
-			header = false;
+			interval_line(at, c0, &prev, &now, (double)(tnow - t_last) / 1e9, header, o->timestamps);
+			if (o->hist)
+				hist_print_interval(stdout, &now, &prev, at->nports > 0);
+			header = o->hist;
 			prev = now;
 			t_last = tnow;
+			if (o->count && ++lines >= o->count) {
+				*fin = now;
+				return false;
+			}
 		}
 	}
 	tracer_read_counts(t, fin);
@@ -164,6 +180,7 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 	model_build_kernel(&r, fin, st->tasks.data, st->tasks.len, NULL, 0);
 	conn_facts_from(&r.k.conn, &st->conns, fin, r.k.missing_tps);
 	pthread_mutex_unlock(&st->lock);
+	rep.kind = "trace";
 	rep.sc = &sc;
 	rep.httpd = at->exe;
 	rep.runs = &r;
@@ -195,7 +212,8 @@ int cmd_trace(int argc, char **argv)
 
 	if (rc != OPTS_GO)
 		return rc;
-	if (opts_target(&trace_spec, &o, &e) || opts_check_outputs(&o, &e) || tracer_preflight(&o.tracer, &e) ||
+	if (opts_target(&trace_spec, &o, &e) || opts_interval_count(&o, &e) || opts_check_outputs(&o, &e) ||
+	    tracer_preflight(&o.tracer, &e) ||
 	    attach_find(&at, o.pid, o.comm, &e) || attach_detect_mpm(&at, &e))
 		goto usage_err;
 	o.tracer.on_event = on_record;
