@@ -49,6 +49,7 @@ measure() {
 	shift 3
 	cat >"$TMP/$name.scn"
 	J="$TMP/$name.json"
+	json_seen "$J"
 	"$MPMSCOPE" "$cmd" -s "$TMP/$name.scn" --json "$J" "$@" >"$TMP/out" 2>&1
 	check_eq "$name: $cmd exits $want" "$?" "$want"
 }
@@ -77,6 +78,49 @@ free_port() {
 		ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . || break
 	done
 	echo "$p"
+}
+
+# plain_apache_start TEXT: an Apache that mpmscope did not start, as a system
+# would run it: `apache2 -k start` (it daemonizes), event MPM, children as
+# www-data, a private config under $TMP/srv serving test.html (TEXT) on a
+# free loopback PORT. Sets HTTPD, SRV, PORT, HPID and PLAIN_RC (its exit
+# status, its output printed if not 0); plain_apache_stop stops it.
+plain_apache_start() {
+	local mods=/usr/lib/apache2/modules
+	HTTPD=$(command -v apache2 || command -v httpd || echo /usr/sbin/apache2)
+	SRV="$TMP/srv"
+	mkdir -p "$SRV/htdocs" "$SRV/logs"
+	chmod 755 "$TMP" "$SRV" "$SRV/htdocs"
+	echo "<html><body>$1</body></html>" >"$SRV/htdocs/test.html"
+	chmod 644 "$SRV/htdocs/test.html"
+	PORT=$(free_port)
+	cat >"$SRV/httpd.conf" <<CONF
+ServerRoot "$SRV"
+Listen 127.0.0.1:$PORT
+PidFile "$SRV/logs/httpd.pid"
+DefaultRuntimeDir "$SRV/logs"
+ErrorLog "$SRV/logs/error.log"
+LoadModule mpm_event_module $mods/mod_mpm_event.so
+LoadModule authz_core_module $mods/mod_authz_core.so
+User www-data
+Group www-data
+ServerName 127.0.0.1
+DocumentRoot "$SRV/htdocs"
+<Directory "$SRV/htdocs">
+    Require all granted
+</Directory>
+StartServers 2
+CONF
+	"$HTTPD" -f "$SRV/httpd.conf" -k start >"$TMP/start.out" 2>&1
+	PLAIN_RC=$?
+	[ "$PLAIN_RC" = 0 ] || { cat "$TMP/start.out"; tail -5 "$SRV/logs/error.log" 2>/dev/null; }
+	for _ in $(seq 50); do [ -s "$SRV/logs/httpd.pid" ] && break; sleep 0.1; done
+	HPID=$(cat "$SRV/logs/httpd.pid" 2>/dev/null)
+}
+plain_apache_stop() {
+	[ -n "${HPID:-}" ] || return 0
+	"$HTTPD" -f "$SRV/httpd.conf" -k stop >/dev/null 2>&1
+	for _ in $(seq 50); do kill -0 "$HPID" 2>/dev/null || break; sleep 0.1; done
 }
 
 # Programs of ours still loaded (names start with ms_), Apache processes
@@ -130,7 +174,27 @@ expect_error() {
 	fi
 }
 
+# json_seen FILE: keep a copy of a JSON document about to be overwritten
+# (a loop writing the same path), for finish's schema check
+_seen=0
+json_seen() {
+	[ -f "$1" ] || return 0
+	mkdir -p "$TMP/json-seen"
+	_seen=$((_seen + 1))
+	cp "$1" "$TMP/json-seen/$_seen-$(basename "$1")"
+}
+
+# schema_check DIR...: every JSON the test wrote there validates against
+# doc/schema/ (tests/schema/validate: ajv); one check per kind of document
+schema_check() {
+	local verdict what
+	while IFS=$'\t' read -r verdict what; do
+		if [ "$verdict" = PASS ]; then pass "schema: $what"; else fail "schema: $what"; fi
+	done < <("$ROOT/tests/schema/validate" "$@")
+}
+
 finish() {
+	schema_check "$TMP"
 	echo "$(basename "$0"): $_pass passed, $_fail failed"
 	[ "$_fail" -eq 0 ]
 }
