@@ -228,6 +228,34 @@ while IFS= read -r expr; do
 done < <(jq -r '.. | objects | select(has("expr")) | .expr' "$DASH")
 check_ge "dashboard: expressions found" "$nexpr" 8
 check_eq "dashboard: every expression evaluates" "$bad" 0
+# importable both ways: through the UI (__inputs asks for DS_PROMETHEUS) and
+# provisioned from the file (nothing refers to ${DS_PROMETHEUS} but the
+# datasource variable's starting value, which Grafana replaces by the default
+# Prometheus when it names none)
+check_eq "dashboard: __inputs asks for one Prometheus data source" \
+	"$(jq -r '[.__inputs[] | select(.type == "datasource" and .pluginId == "prometheus") | .name] | join(",")' "$DASH")" DS_PROMETHEUS
+check_eq "dashboard: a datasource template variable (type datasource, query prometheus)" \
+	"$(jq -r '[.templating.list[] | select(.type == "datasource" and .query == "prometheus") | .name] | join(",")' "$DASH")" datasource
+check_eq "dashboard: every panel, query and variable uses \${datasource}" \
+	"$(jq -r '[.. | objects | select(has("datasource")) | .datasource | objects | .uid] | unique | join(",")' "$DASH")" '${datasource}'
+check_eq "dashboard: \${DS_PROMETHEUS} only as the variable's starting value" \
+	"$(jq '[paths(type == "string" and contains("${DS_PROMETHEUS}"))] | length' "$DASH")" 1
+# instance kept in every aggregation; units that say what the numbers are
+aggs=$(jq -r '.. | objects | select(has("expr")) | .expr' "$DASH" |
+	grep -oE '\b(sum|avg|min|max|count|topk|bottomk|quantile|stddev|group)\b *(by *\([^)]*\))? *\(' || true)
+check_ge "dashboard: aggregations found" "$(grep -c . <<<"$aggs")" 10
+check "dashboard: every aggregation keeps instance (sum by (instance, ...))" \
+	test -z "$(grep -v 'by *([^)]*\binstance\b' <<<"$aggs")" || grep -v 'by *([^)]*\binstance\b' <<<"$aggs" | sed 's/^/  /'
+check "dashboard: every legend names the instance" \
+	test -z "$(jq -r '.. | objects | select(has("legendFormat")) | .legendFormat | select(contains("{{instance}}") | not)' "$DASH")"
+badunits=$(jq -r '.panels[] | select(.targets and ([.targets[].expr] | any(test("_seconds")))) |
+	select((.fieldConfig.defaults.unit // "none") | (IN("s", "ms", "µs", "percentunit", "percent") or startswith("suffix:")) | not) |
+	.title' "$DASH")
+# (task-seconds per second are tasks: "suffix: tasks" names them)
+check "dashboard: a panel of a _seconds series is in seconds, percent or a named unit, not a bare number" test -z "$badunits" ||
+	echo "  $badunits"
+check_eq "dashboard: CPU by role in percent of a CPU" \
+	"$(jq -r '.panels[] | select(.title == "CPU by role") | .fieldConfig.defaults.unit' "$DASH")" percentunit
 # a few seconds of samples: rates and quantiles the dashboard plots have data
 "$MPMSCOPE" load -q -t 3 -c 4 -k "$URL" >/dev/null 2>&1
 sleep 1
