@@ -93,6 +93,8 @@ for opt in --json --html --csv; do
 		"$M" compare $opt "$TMP"
 done
 expect_error "--json on /proc" "cannot write /proc/x.json" "$M" run -m event --json /proc/x.json
+expect_error "two reports on stdout" "only one of --json, --html and --csv can be '-'" \
+	"$M" compare --json - --csv -
 check "refused before any run: no table printed" bash -c "! grep -q '^MPM ' '$TMP/out'"
 check_clean "unwritable outputs"
 

@@ -271,4 +271,26 @@ has_data 404 plot-failclass "$H3"
 check "404: root-cause chart: prefork, http_status: 20" grep -q 'prefork, http_status: 20<' <(chart plot-failcause "$H3")
 check_clean "404 run with --html"
 
+# --- '-': the document on stdout, alone; everything else on stderr -------------------------
+"$MPMSCOPE" compare -s "$TMP/notfound.scn" -m event --json - >"$TMP/stdout.json" 2>"$TMP/stdout.err"
+check_eq "compare --json -: exits 0" "$?" 0
+check_eq "compare --json -: stdout is one JSON document" "$(jq -s 'length' "$TMP/stdout.json" 2>/dev/null)" 1
+check "compare --json -: the table went to stderr" grep -q '^MPM  *time(s)' "$TMP/stdout.err"
+"$MPMSCOPE" compare -s "$TMP/notfound.scn" -m event --csv - >"$TMP/stdout.csv" 2>"$TMP/stdout.err"
+check_eq "compare --csv -: stdout is the header and one row" "$(wc -l <"$TMP/stdout.csv")" 2
+check "compare --csv -: the header first" grep -q '^scenario,mpm,' <(head -1 "$TMP/stdout.csv")
+check "compare --csv -: the table went to stderr" grep -q '^MPM  *time(s)' "$TMP/stdout.err"
+# -s all over a directory of two small scenarios: the other JSON shape
+mkdir -p "$TMP/two"
+cp "$TMP/notfound.scn" "$TMP/two/notfound.scn"
+sed -e 's/^name .*/name = small/' -e 's/^requests .*/requests = 100/' -e 's/^concurrency .*/concurrency = 10/' \
+	"$ROOT/scenarios/baseline.scn" >"$TMP/two/small.scn"
+MPMSCOPE_SCENARIOS="$TMP/two" "$MPMSCOPE" compare -s all -m event --json "$TMP/all.json" --csv "$TMP/all.csv" \
+	>/dev/null 2>&1
+check_eq "compare -s all: exits 0" "$?" 0
+check_eq "compare -s all: two scenarios in the JSON" "$(jqr "$TMP/all.json" '[.scenarios[].scenario] | join(",")')" \
+	"notfound,small"
+check_eq "compare -s all: a row per scenario in the CSV" "$(wc -l <"$TMP/all.csv")" 3
+check_clean "reports on stdout"
+
 finish
