@@ -61,6 +61,17 @@ static void json_khist(struct json *j, const char *key, const struct ms_hist *h)
 	json_obj_end(j);
 }
 
+/* key: {name: histogram} for each non-empty one of n (named by name_of) */
+static void json_khists(struct json *j, const char *key, const struct ms_hist *h, int n, const char *(*name_of)(int))
+{
+	json_key(j, key);
+	json_obj_begin(j);
+	for (int i = 0; i < n; i++)
+		if (h[i].count)
+			json_khist(j, name_of(i), &h[i]);
+	json_obj_end(j);
+}
+
 static void json_spawn(struct json *j, const struct run_model *r)
 {
 	const struct spawn_facts *s = &r->k.spawn;
@@ -227,18 +238,8 @@ static void json_sched(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 	json_key(j, "kernel_hist");
 	json_obj_begin(j);
-	json_key(j, "runq_by_role");
-	json_obj_begin(j);
-	for (int role = 0; role < MS_ROLE__MAX; role++)
-		if (f->runq_khist[role].count)
-			json_khist(j, role_name(role), &f->runq_khist[role]);
-	json_obj_end(j);
-	json_key(j, "offcpu_by_reason");
-	json_obj_begin(j);
-	for (int o = 0; o < MS_OFF__MAX; o++)
-		if (f->offcpu_khist[o].count)
-			json_khist(j, offcpu_name(o), &f->offcpu_khist[o]);
-	json_obj_end(j);
+	json_khists(j, "runq_by_role", f->runq_khist, MS_ROLE__MAX, role_name);
+	json_khists(j, "offcpu_by_reason", f->offcpu_khist, MS_OFF__MAX, offcpu_name);
 	json_obj_end(j);
 	json_kdouble(j, "cpu_us_per_request", f->cpu_us_per_request);
 	json_kdouble(j, "cswitch_per_request", f->cswitch_per_request);
