@@ -212,7 +212,7 @@ int cmd_trace(int argc, char **argv)
 
 	if (rc != OPTS_GO)
 		return rc;
-	if (opts_target(&trace_spec, &o, &e) || opts_interval_count(&o, &e) || opts_check_outputs(&o, &e) ||
+	if (opts_interval_count(&o, &e) || opts_target(&trace_spec, &o, &e) || opts_check_outputs(&o, &e) ||
 	    tracer_preflight(&o.tracer, &e) ||
 	    attach_find(&at, o.pid, o.comm, &e) || attach_detect_mpm(&at, &e))
 		goto usage_err;
