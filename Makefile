@@ -105,7 +105,7 @@ demo: deps
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev \
 	apache2-bin iproute2 procps
 TEST_PKGS := jq apache2-utils chromium prometheus curl fonts-noto-cjk man-db groff libcap2-bin \
-	systemd git dpkg-dev debhelper lintian fakeroot
+	systemd git dpkg-dev debhelper lintian fakeroot bash-completion
 DEB_BUILD_PKGS := dpkg-dev debhelper lintian fakeroot
 # node and npm run the tests' JSON Schema validator; a machine whose node
 # already brings npm (not a Debian package then) keeps it

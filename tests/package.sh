@@ -56,7 +56,17 @@ check_eq "compare: three MPMs, 1000 requests completed on each" \
 	"$(jq -r '[.runs[] | "\(.mpm)=\(.load.completed)"] | join(" ")' "$TMP/pkg-compare.json")" \
 	"prefork=1000 worker=1000 event=1000"
 check "man mpmscope finds the installed page" sh -c "man -w mpmscope | grep -q '^/usr/share/man/man1/mpmscope.1'"
-check "bash completion: the installed file loads" bash -c ". /usr/share/bash-completion/completions/mpmscope"
+complete_of() { # WORDS...: what the installed completion offers for the last word
+	bash -c '. /usr/share/bash-completion/bash_completion
+		. /usr/share/bash-completion/completions/mpmscope
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_mpmscope; echo "${COMPREPLY[*]}"' complete_of "$@" 2>/dev/null
+}
+check_eq "bash completion: mpmscope tr<TAB>" "$(complete_of /usr/bin/mpmscope tr)" trace
+check_eq "bash completion: trace --h<TAB> (from the binary's --help)" "$(complete_of /usr/bin/mpmscope trace --h)" \
+	"--hist --help"
+check_eq "bash completion: compare -s ba<TAB> (the installed scenarios)" \
+	"$(complete_of /usr/bin/mpmscope compare -s ba)" baseline
 
 # ---- the exporter's unit ----------------------------------------------------------------------
 UNIT=/lib/systemd/system/mpmscope-exporter.service
