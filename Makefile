@@ -100,13 +100,20 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/mpmscope compare -s baseline
 
-# Debian 12 packages: what building and running need, and what the tests add.
+# Debian 12 packages: what building and running need, what the tests add,
+# and what `make deb` needs (dpkg-buildpackage, debhelper, lintian).
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev \
 	apache2-bin iproute2 procps
-TEST_PKGS := jq apache2-utils chromium prometheus curl
+TEST_PKGS := jq apache2-utils chromium prometheus curl fonts-noto-cjk man-db groff libcap2-bin \
+	systemd git dpkg-dev debhelper lintian fakeroot bash-completion
+DEB_BUILD_PKGS := dpkg-dev debhelper lintian fakeroot
+# node and npm run the tests' JSON Schema validator; a machine whose node
+# already brings npm (not a Debian package then) keeps it
+NODE_PKGS := $(if $(shell command -v npm 2>/dev/null),,nodejs npm)
 
 deps:
-	@missing=; for p in $(DEB_PKGS) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PKGS)); do \
+	@missing=; for p in $(DEB_PKGS) $(if $(filter test,$(MAKECMDGOALS)),$(TEST_PKGS) $(NODE_PKGS)) \
+		$(if $(filter deb,$(MAKECMDGOALS)),$(DEB_BUILD_PKGS)); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -114,21 +121,52 @@ deps:
 		if [ "$$(id -u)" != 0 ]; then echo "deps: need root to install:$$missing" >&2; exit 1; fi; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
+	@$(if $(filter test,$(MAKECMDGOALS)),$(MAKE) --no-print-directory $(AJV))
+
+# The tests' JSON Schema validator (ajv-cli, pinned by tests/schema/package-lock.json)
+AJV := $(BUILD)/node/node_modules/.bin/ajv
+$(AJV): tests/schema/package.json tests/schema/package-lock.json
+	@mkdir -p $(BUILD)/node
+	cp tests/schema/package.json tests/schema/package-lock.json $(BUILD)/node/
+	cd $(BUILD)/node && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h.tmp
 	mv vmlinux/$(ARCH)/vmlinux.h.tmp vmlinux/$(ARCH)/vmlinux.h
 
+# The binary finds its scenarios at ../share/mpmscope/scenarios from itself,
+# whatever PREFIX and DESTDIR say (user/scenario/files.c).
 install: all
 	install -D -m 0755 $(BUILD)/mpmscope $(DESTDIR)$(PREFIX)/bin/mpmscope
-	install -d $(DESTDIR)$(PREFIX)/share/mpmscope/scenarios
+	install -d $(DESTDIR)$(PREFIX)/share/mpmscope/scenarios $(DESTDIR)$(PREFIX)/share/mpmscope/schema
 	install -m 0644 scenarios/*.scn $(DESTDIR)$(PREFIX)/share/mpmscope/scenarios/
+	install -m 0644 doc/schema/*.schema.json $(DESTDIR)$(PREFIX)/share/mpmscope/schema/
+	install -m 0644 doc/grafana-dashboard.json $(DESTDIR)$(PREFIX)/share/mpmscope/
 	install -D -m 0644 doc/mpmscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/mpmscope.1
+	install -D -m 0644 doc/mpmscope.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mpmscope
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mpmscope
 	rm -rf $(DESTDIR)$(PREFIX)/share/mpmscope
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/mpmscope.1
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mpmscope
+
+# make deb: build/mpmscope_VERSION_amd64.deb with dpkg-buildpackage (debian/),
+# from a copy of this tree in build/deb/ (dpkg-buildpackage writes its
+# results beside the source directory), then lintian on it.
+DEB_DIR := $(BUILD)/deb
+DEB_ARCH := $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB := $(BUILD)/mpmscope_$(VERSION)_$(DEB_ARCH).deb
+.PHONY: deb
+deb: deps
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/mpmscope-$(VERSION)
+	tar --exclude=./build --exclude=./build-asan --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/mpmscope-$(VERSION)
+	cd $(DEB_DIR)/mpmscope-$(VERSION) && DEB_BUILD_OPTIONS="parallel=$$(nproc) $${DEB_BUILD_OPTIONS:-}" \
+		dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
+	cp $(DEB_DIR)/mpmscope_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	lintian --info --display-info $(DEB_DIR)/*.changes 2>&1 | grep -v "^running with root" | tee $(DEB_DIR)/lintian.log
+	@echo "deb: $(DEB) ($$(stat -c %s $(DEB)) bytes)"
 
 clean:
 	rm -rf $(BUILD)

@@ -13,7 +13,8 @@ for c in $SUBCMDS; do
 		"$M" "$c" --frobnicate
 	expect_error "$c: unknown short flag" "^mpmscope: " "$M" "$c" -Z
 done
-for c in compare run trace serve explain server scenarios doctor version; do
+# (trace takes [interval [count]]: a stray word is a bad interval)
+for c in compare run serve explain server scenarios doctor version; do
 	expect_error "$c: unexpected argument" "^mpmscope: .*(unexpected argument|takes no argument)" "$M" "$c" stray-arg
 done
 expect_error "load: an argument that is not a URL" "not an http:// URL" "$M" load stray-arg
@@ -42,6 +43,7 @@ expect_error "load: no -n or -t" "-n.*-t" "$M" load http://127.0.0.1:1/
 expect_error "load: a host name" "not a numeric IP" "$M" load -n 1 http://example.com/
 expect_error "load: https" "^mpmscope: load: " "$M" load -n 1 https://127.0.0.1/
 expect_error "load: nothing listens" "cannot connect|refused" "$M" load -n 1 http://127.0.0.1:1/
+expect_error "trace: a stray argument is not an interval" "^mpmscope: interval: " "$M" trace -C apache2 stray-arg
 expect_error "trace: no -p nor -C" "^mpmscope: " "$M" trace
 expect_error "trace: -p not a number" "^mpmscope: " "$M" trace -p abc
 
@@ -93,6 +95,8 @@ for opt in --json --html --csv; do
 		"$M" compare $opt "$TMP"
 done
 expect_error "--json on /proc" "cannot write /proc/x.json" "$M" run -m event --json /proc/x.json
+expect_error "two reports on stdout" "only one of --json, --html and --csv can be '-'" \
+	"$M" compare --json - --csv -
 check "refused before any run: no table printed" bash -c "! grep -q '^MPM ' '$TMP/out'"
 check_clean "unwritable outputs"
 

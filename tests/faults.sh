@@ -124,6 +124,7 @@ check_clean "parent killed"
 phase_test() {
 	local sig=$1 phase=$2 n=400000 k=-k
 	[ "$phase" = shutdown ] && n=400 && k=
+	json_seen "$TMP/sig.json"
 	"$M" run -m event -n $n -c 10 $k --json "$TMP/sig.json" >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
 	case $phase in

@@ -50,6 +50,7 @@ measure() {
 	shift 3
 	cat >"$TMP/$name.scn"
 	J="$TMP/$name.json"
+	json_seen "$J"
 	"$MPMSCOPE" "$cmd" -s "$TMP/$name.scn" --json "$J" "$@" >"$TMP/out" 2>&1
 	check_eq "$name: $cmd exits $want" "$?" "$want"
 }
@@ -199,7 +200,27 @@ expect_error() {
 	fi
 }
 
+# json_seen FILE: keep a copy of a JSON document about to be overwritten
+# (a loop writing the same path), for finish's schema check
+_seen=0
+json_seen() {
+	[ -f "$1" ] || return 0
+	mkdir -p "$TMP/json-seen"
+	_seen=$((_seen + 1))
+	cp "$1" "$TMP/json-seen/$_seen-$(basename "$1")"
+}
+
+# schema_check DIR...: every JSON the test wrote there validates against
+# doc/schema/ (tests/schema/validate: ajv); one check per kind of document
+schema_check() {
+	local verdict what
+	while IFS=$'\t' read -r verdict what; do
+		if [ "$verdict" = PASS ]; then pass "schema: $what"; else fail "schema: $what"; fi
+	done < <("$ROOT/tests/schema/validate" "$@")
+}
+
 finish() {
+	schema_check "$TMP"
 	echo "$(basename "$0"): $_pass passed, $_fail failed"
 	[ "$_fail" -eq 0 ]
 }

@@ -248,5 +248,9 @@ bad 1 -n 10 -c 2 "http://127.0.0.1:$free_port/"
 check "refused: the message names the address" \
 	grep -q "cannot connect to 127.0.0.1:$free_port: Connection refused" "$T/bad.err"
 
+# every JSON written above validates against doc/schema/load.schema.json
+while IFS=$'\t' read -r verdict what; do
+	if [ "$verdict" = PASS ]; then ok "schema: $what"; else ko "schema: $what"; fi
+done < <(tests/schema/validate "$T")
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

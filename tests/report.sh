@@ -171,6 +171,48 @@ if command -v chromium >/dev/null 2>&1; then
 	check_eq "Chromium: no script element in the DOM" "$(grep -c '<script' "$TMP/dom.html")" 0
 	check "Chromium: DOM has the summary table" grep -q 'id="summary"' "$TMP/dom.html"
 	[ -n "${MPMSCOPE_KEEP_SCREENSHOT:-}" ] && cp "$TMP/r.png" "$MPMSCOPE_KEEP_SCREENSHOT"
+
+	# The seeds' scripts (French, Chinese, Korean) read in the language they
+	# were written in: the report names fonts that have them, and Chromium
+	# draws glyphs, not tofu. A claim of each script is added to a scenario;
+	# its report's claims, in its own style, are drawn beside the same page
+	# with every CJK character replaced by one no font has (tofu by
+	# construction). With the fonts, the two differ; with fontconfig limited
+	# to one Latin font, they are pixel for pixel the same (the check can
+	# tell tofu).
+	zh=$(sed -n 's/^claim *= *//p' "$ROOT/scenarios/idle-connections.scn" | head -1)
+	ko=$(sed -n 's/^claim *= *//p' "$ROOT/scenarios/seed003.scn" | head -1)
+	{ sed 's/^requests *=.*/requests = 200/' "$ROOT/scenarios/baseline.scn"; printf '\nclaim = %s\n\nclaim = %s\n' "$zh" "$ko"; } \
+		>"$TMP/scripts.scn"
+	"$MPMSCOPE" compare -s "$TMP/scripts.scn" -m event --html "$TMP/scripts.html" >/dev/null 2>"$TMP/scripts.err"
+	check_eq "a report with French, Chinese and Korean claims" "$?" 0 || tail -3 "$TMP/scripts.err"
+	check_eq "HTML: the Chinese and Korean claims carry their lang" \
+		"$(grep -o '<q class="q" lang="[a-z]*">' "$TMP/scripts.html" | sed 's/.*lang="\(.*\)">/\1/' | tr '\n' ' ')" "zh ko "
+	families=$(sed -n 's/^body{.*font:[^,]*,\([^}]*\)}$/\1/p' "$TMP/scripts.html" | tr ',' '\n' | tr -d "'")
+	for l in zh-cn ko fr; do
+		have=$(fc-list ":lang=$l" family | tr ',' '\n' | sort -u | grep -xF -f <(grep . <<<"$families") | head -1)
+		check "HTML: the page's font-family names an installed font for $l ($have)" test -n "$have"
+	done
+	style=$(sed -n '/<style>/,/<\/style>/p' "$TMP/scripts.html")
+	claims=$(grep -E '<div class="claim [^"]*">.*lang="(zh|ko)"' "$TMP/scripts.html")
+	page() { printf '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">%s</head><body><main><div class="claims">\n%s\n</div></main></body></html>\n' "$style" "$1"; }
+	page "$claims" >"$TMP/cjk.html"
+	page "$(perl -CSD -pe 's/[\x{1100}-\x{11FF}\x{3000}-\x{303F}\x{3130}-\x{318F}\x{4E00}-\x{9FFF}\x{AC00}-\x{D7A3}\x{FF00}-\x{FFEF}]/\x{F0000}/g' <<<"$claims")" \
+		>"$TMP/tofu.html"
+	mkdir -p "$TMP/latin-font"
+	cp "$(fc-list ':lang=en' file | grep -vi cjk | head -1 | cut -d: -f1)" "$TMP/latin-font/"
+	printf '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig><dir>%s</dir><cachedir>%s</cachedir></fontconfig>\n' \
+		"$TMP/latin-font" "$TMP/latin-font/cache" >"$TMP/latin.conf"
+	for f in cjk tofu; do
+		chrome --screenshot="$TMP/$f.png" --window-size=1000,260 "file://$TMP/$f.html" >/dev/null 2>>"$TMP/chrome.err"
+		FONTCONFIG_FILE="$TMP/latin.conf" chrome --screenshot="$TMP/$f-latin.png" --window-size=1000,260 \
+			"file://$TMP/$f.html" >/dev/null 2>>"$TMP/chrome.err"
+	done
+	check "Chromium: the Chinese and Korean claims are drawn in glyphs, not tofu" \
+		bash -c "test -s '$TMP/cjk.png' && ! cmp -s '$TMP/cjk.png' '$TMP/tofu.png'"
+	check "Chromium, control: with one Latin font only they are tofu, as the tofu page" \
+		cmp -s "$TMP/cjk-latin.png" "$TMP/tofu-latin.png"
+	[ -n "${MPMSCOPE_KEEP_SCREENSHOT:-}" ] && cp "$TMP/cjk.png" "${MPMSCOPE_KEEP_SCREENSHOT%.png}-cjk.png"
 else
 	fail "Chromium: not installed and could not be installed (apt-get install chromium)"
 fi
@@ -228,5 +270,27 @@ has_data 404 plot-failcause "$H3"
 has_data 404 plot-failclass "$H3"
 check "404: root-cause chart: prefork, http_status: 20" grep -q 'prefork, http_status: 20<' <(chart plot-failcause "$H3")
 check_clean "404 run with --html"
+
+# --- '-': the document on stdout, alone; everything else on stderr -------------------------
+"$MPMSCOPE" compare -s "$TMP/notfound.scn" -m event --json - >"$TMP/stdout.json" 2>"$TMP/stdout.err"
+check_eq "compare --json -: exits 0" "$?" 0
+check_eq "compare --json -: stdout is one JSON document" "$(jq -s 'length' "$TMP/stdout.json" 2>/dev/null)" 1
+check "compare --json -: the table went to stderr" grep -q '^MPM  *time(s)' "$TMP/stdout.err"
+"$MPMSCOPE" compare -s "$TMP/notfound.scn" -m event --csv - >"$TMP/stdout.csv" 2>"$TMP/stdout.err"
+check_eq "compare --csv -: stdout is the header and one row" "$(wc -l <"$TMP/stdout.csv")" 2
+check "compare --csv -: the header first" grep -q '^scenario,mpm,' <(head -1 "$TMP/stdout.csv")
+check "compare --csv -: the table went to stderr" grep -q '^MPM  *time(s)' "$TMP/stdout.err"
+# -s all over a directory of two small scenarios: the other JSON shape
+mkdir -p "$TMP/two"
+cp "$TMP/notfound.scn" "$TMP/two/notfound.scn"
+sed -e 's/^name .*/name = small/' -e 's/^requests .*/requests = 100/' -e 's/^concurrency .*/concurrency = 10/' \
+	"$ROOT/scenarios/baseline.scn" >"$TMP/two/small.scn"
+MPMSCOPE_SCENARIOS="$TMP/two" "$MPMSCOPE" compare -s all -m event --json "$TMP/all.json" --csv "$TMP/all.csv" \
+	>/dev/null 2>&1
+check_eq "compare -s all: exits 0" "$?" 0
+check_eq "compare -s all: two scenarios in the JSON" "$(jqr "$TMP/all.json" '[.scenarios[].scenario] | join(",")')" \
+	"notfound,small"
+check_eq "compare -s all: a row per scenario in the CSV" "$(wc -l <"$TMP/all.csv")" 3
+check_clean "reports on stdout"
 
 finish

@@ -200,18 +200,18 @@ API="http://127.0.0.1:$PROM_PORT/api/v1"
 q() { curl -sf -G --data-urlencode "query=$1" "$API/query"; }
 start=$(date +%s%N)
 for i in $(seq 150); do
-	q mpmscope_accepts_total >"$TMP/q.json" 2>/dev/null &&
-		[ "$(jq '.data.result | length' "$TMP/q.json" 2>/dev/null)" = 1 ] && break
+	q mpmscope_accepts_total >"$TMP/q.prom" 2>/dev/null &&
+		[ "$(jq '.data.result | length' "$TMP/q.prom" 2>/dev/null)" = 1 ] && break
 	sleep 0.1
 done
 ms=$((($(date +%s%N) - start) / 1000000))
-check_eq "PromQL mpmscope_accepts_total: one series (after ${ms} ms)" "$(jq -r '.data.result | length' "$TMP/q.json")" 1
+check_eq "PromQL mpmscope_accepts_total: one series (after ${ms} ms)" "$(jq -r '.data.result | length' "$TMP/q.prom")" 1
 check_ge "PromQL mpmscope_accepts_total: the value /metrics showed" \
-	"$(jq -r '.data.result[0].value[1]' "$TMP/q.json")" "$(metric "$TMP/m2.txt" mpmscope_accepts_total)"
+	"$(jq -r '.data.result[0].value[1]' "$TMP/q.prom")" "$(metric "$TMP/m2.txt" mpmscope_accepts_total)"
 check_eq "PromQL: the series carries job and instance" \
-	"$(jq -r '.data.result[0].metric | "\(.job) \(.instance)"' "$TMP/q.json")" "mpmscope 127.0.0.1:$EXP_PORT"
-q 'up{job="mpmscope"}' >"$TMP/up.json"
-check_eq "PromQL up{job=\"mpmscope\"}: 1" "$(jq -r '.data.result[0].value[1]' "$TMP/up.json")" 1
+	"$(jq -r '.data.result[0].metric | "\(.job) \(.instance)"' "$TMP/q.prom")" "mpmscope 127.0.0.1:$EXP_PORT"
+q 'up{job="mpmscope"}' >"$TMP/up.prom"
+check_eq "PromQL up{job=\"mpmscope\"}: 1" "$(jq -r '.data.result[0].value[1]' "$TMP/up.prom")" 1
 # the dashboard: valid JSON, and each of its expressions evaluates in this Prometheus
 DASH="$ROOT/doc/grafana-dashboard.json"
 check "doc/grafana-dashboard.json is valid JSON" sh -c "jq -e '.panels | length > 0' '$DASH' >/dev/null"
@@ -221,20 +221,48 @@ while IFS= read -r expr; do
 	nexpr=$((nexpr + 1))
 	e=${expr//\$__rate_interval/1m}
 	e=${e//\$instance/.*}
-	if ! q "$e" >"$TMP/dq.json" || [ "$(jq -r .status "$TMP/dq.json")" != success ]; then
+	if ! q "$e" >"$TMP/dq.prom" || [ "$(jq -r .status "$TMP/dq.prom")" != success ]; then
 		bad=$((bad + 1))
 		echo "# dashboard expression failed: $expr"
 	fi
 done < <(jq -r '.. | objects | select(has("expr")) | .expr' "$DASH")
 check_ge "dashboard: expressions found" "$nexpr" 8
 check_eq "dashboard: every expression evaluates" "$bad" 0
+# importable both ways: through the UI (__inputs asks for DS_PROMETHEUS) and
+# provisioned from the file (nothing refers to ${DS_PROMETHEUS} but the
+# datasource variable's starting value, which Grafana replaces by the default
+# Prometheus when it names none)
+check_eq "dashboard: __inputs asks for one Prometheus data source" \
+	"$(jq -r '[.__inputs[] | select(.type == "datasource" and .pluginId == "prometheus") | .name] | join(",")' "$DASH")" DS_PROMETHEUS
+check_eq "dashboard: a datasource template variable (type datasource, query prometheus)" \
+	"$(jq -r '[.templating.list[] | select(.type == "datasource" and .query == "prometheus") | .name] | join(",")' "$DASH")" datasource
+check_eq "dashboard: every panel, query and variable uses \${datasource}" \
+	"$(jq -r '[.. | objects | select(has("datasource")) | .datasource | objects | .uid] | unique | join(",")' "$DASH")" '${datasource}'
+check_eq "dashboard: \${DS_PROMETHEUS} only as the variable's starting value" \
+	"$(jq '[paths(type == "string" and contains("${DS_PROMETHEUS}"))] | length' "$DASH")" 1
+# instance kept in every aggregation; units that say what the numbers are
+aggs=$(jq -r '.. | objects | select(has("expr")) | .expr' "$DASH" |
+	grep -oE '\b(sum|avg|min|max|count|topk|bottomk|quantile|stddev|group)\b *(by *\([^)]*\))? *\(' || true)
+check_ge "dashboard: aggregations found" "$(grep -c . <<<"$aggs")" 10
+check "dashboard: every aggregation keeps instance (sum by (instance, ...))" \
+	test -z "$(grep -v 'by *([^)]*\binstance\b' <<<"$aggs")" || grep -v 'by *([^)]*\binstance\b' <<<"$aggs" | sed 's/^/  /'
+check "dashboard: every legend names the instance" \
+	test -z "$(jq -r '.. | objects | select(has("legendFormat")) | .legendFormat | select(contains("{{instance}}") | not)' "$DASH")"
+badunits=$(jq -r '.panels[] | select(.targets and ([.targets[].expr] | any(test("_seconds")))) |
+	select((.fieldConfig.defaults.unit // "none") | (IN("s", "ms", "µs", "percentunit", "percent") or startswith("suffix:")) | not) |
+	.title' "$DASH")
+# (task-seconds per second are tasks: "suffix: tasks" names them)
+check "dashboard: a panel of a _seconds series is in seconds, percent or a named unit, not a bare number" test -z "$badunits" ||
+	echo "  $badunits"
+check_eq "dashboard: CPU by role in percent of a CPU" \
+	"$(jq -r '.panels[] | select(.title == "CPU by role") | .fieldConfig.defaults.unit' "$DASH")" percentunit
 # a few seconds of samples: rates and quantiles the dashboard plots have data
 "$MPMSCOPE" load -q -t 3 -c 4 -k "$URL" >/dev/null 2>&1
 sleep 1
-q 'histogram_quantile(0.99, sum by (le, role) (rate(mpmscope_runqueue_latency_seconds_bucket[30s])))' >"$TMP/p99.json"
-check_ge "PromQL run-queue p99 by role: series" "$(jq -r '.data.result | length' "$TMP/p99.json")" 1
-q 'sum(rate(mpmscope_wakeups_total[30s]))' >"$TMP/rate.json"
-check "PromQL wake-up rate > 0" sh -c "jq -e '(.data.result[0].value[1] | tonumber) > 0' '$TMP/rate.json' >/dev/null"
+q 'histogram_quantile(0.99, sum by (le, role) (rate(mpmscope_runqueue_latency_seconds_bucket[30s])))' >"$TMP/p99.prom"
+check_ge "PromQL run-queue p99 by role: series" "$(jq -r '.data.result | length' "$TMP/p99.prom")" 1
+q 'sum(rate(mpmscope_wakeups_total[30s]))' >"$TMP/rate.prom"
+check "PromQL wake-up rate > 0" sh -c "jq -e '(.data.result[0].value[1] | tonumber) > 0' '$TMP/rate.prom' >/dev/null"
 stop_pid "$PROM_PID"
 PROM_PID=
 

@@ -43,6 +43,10 @@ check_eq "event: load exit status" "$?" 0
 check_eq "event: 10 requests completed" "$(jqr "$TMP/load.json" .completed)" 10
 check_eq "event: all 200 (2xx)" "$(jqr "$TMP/load.json" .status_2xx)" 10
 check_eq "event: no failures" "$(jqr "$TMP/load.json" .failed)" 0
+"$MPMSCOPE" load -n 10 -c 1 --json - "$URL" >"$TMP/load-stdout.json" 2>"$TMP/load-stdout.err"
+check_eq "load --json -: stdout is one load document" \
+	"$(jq -rs 'map(.kind) | join(",")' "$TMP/load-stdout.json" 2>/dev/null)" load
+check "load --json -: the summary went to stderr" grep -q 'Timeline' "$TMP/load-stdout.err"
 kill -TERM "$SRV_PID"
 reaped "$SRV_PID" "event: SIGTERM -> exit 0" 0
 SRV_PID=

@@ -34,6 +34,44 @@ check_ge "listener wake-ups seen" "$(jqr "$J" '[.runs[0].kernel.sched.wakeups_by
 "$MPMSCOPE" trace -C "$(basename "$HTTPD")" -d 1 -i 0 >"$TMP/trace-c.out" 2>&1
 check_eq "trace -C $(basename "$HTTPD") exits 0" "$?" 0
 check "trace -C found the same parent" grep -q "$(basename "$HTTPD") $HPID" "$TMP/trace-c.out"
+# libbpf-tools' conventions: `trace -C apache2 1 3` prints three interval
+# lines and exits; -T stamps them; --hist prints runqlat's log2 histograms
+# per interval, and after count intervals they add up to the JSON's.
+COMM=$(basename "$HTTPD")
+"$MPMSCOPE" trace -C "$COMM" 1 3 >"$TMP/t13.out" 2>"$TMP/t13.err"
+check_eq "trace -C $COMM 1 3 exits 0" "$?" 0
+lines=$(grep -cE '^ *[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ ' "$TMP/t13.out")
+check_eq "trace -C $COMM 1 3: three interval lines" "$lines" 3
+check "without -T, no time column" grep -qE '^ *procs +threads' "$TMP/t13.out"
+( sleep 0.3; "$MPMSCOPE" load -q -d 2 -c 4 -k "http://127.0.0.1:$PORT/test.html" >/dev/null 2>&1 ) &
+ldr=$!
+"$MPMSCOPE" trace -C "$COMM" -T --hist --json - 1 3 >"$TMP/hist.json" 2>"$TMP/hist.out"
+check_eq "trace -T --hist --json - 1 3 exits 0" "$?" 0
+wait "$ldr"
+check_eq "-T: three lines stamped HH:MM:SS" "$(grep -cE '^[0-9]{2}:[0-9]{2}:[0-9]{2} +[0-9]+ ' "$TMP/hist.out")" 3
+check "--json -: stdout is the JSON document alone" sh -c "jq -e '.kind == \"trace\"' '$TMP/hist.json' >/dev/null"
+check "--json -: the text went to stderr" grep -q "^tracing $COMM" "$TMP/hist.out"
+check "--hist: runqlat's layout" grep -qE '^ +nsecs +: count +distribution$' "$TMP/hist.out"
+# the rows of every histogram, summed over the intervals, against the JSON
+awk '/^(run-queue latency|off-CPU time|listen-queue time|keep-alive idle time)/ { key = $0; next }
+	/^ *[0-9]+ -> [0-9]+ *: [0-9]+/ && key != "" { split($0, a, ":"); split(a[2], c, " "); sum[key] += c[1]; next }
+	/^$/ { key = "" }
+	END { for (k in sum) print k "\t" sum[k] }' "$TMP/hist.out" | sort >"$TMP/hist.printed"
+jq -r '.runs[0].kernel | (.sched.kernel_hist.runq_by_role | to_entries[] | "run-queue latency, role = \(.key)\t\(.value.count)"),
+	(.sched.kernel_hist.offcpu_by_reason | to_entries[] | "off-CPU time, reason = \(.key)\t\(.value.count)"),
+	"listen-queue time\t\(.conn.kernel_hist.listen_queue.count)", "keep-alive idle time\t\(.conn.kernel_hist.keepalive_idle.count)"' \
+	"$TMP/hist.json" | grep -v $'\t0$' | sort >"$TMP/hist.json.counts"
+check_ge "--hist: histograms printed" "$(wc -l <"$TMP/hist.printed")" 4
+check_ge "--hist: the load's keep-alive idle gaps are there" \
+	"$(awk -F'\t' '$1 == "keep-alive idle time" { print $2 }' "$TMP/hist.printed")" 100
+check "--hist: every histogram's counts add up to the JSON's kernel_hist" diff "$TMP/hist.printed" "$TMP/hist.json.counts"
+check_eq "--hist: run-queue counts == the JSON's runq_us_by_role n" \
+	"$(awk -F'\t' '/^run-queue/ { s += $2 } END { print s }' "$TMP/hist.printed")" \
+	"$(jq '[.runs[0].kernel.sched.runq_us_by_role[].n] | add' "$TMP/hist.json")"
+expect_error "trace: count 0" "count: must be at least 1" "$MPMSCOPE" trace -C "$COMM" 1 0
+expect_error "trace: interval twice" "interval given twice" "$MPMSCOPE" trace -C "$COMM" -i 2 1
+expect_error "trace: a third positional argument" "unexpected argument '9'" "$MPMSCOPE" trace -C "$COMM" 1 3 9
+
 pid=$HPID
 plain_stop
 check "apache2 -k stop stopped it" bash -c "! kill -0 $pid 2>/dev/null"

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/units.h"
+
 
 void json_init(struct json *j)
 {
@@ -41,26 +43,35 @@ static void sep(struct json *j)
 	j->need_comma[j->depth] = true;
 }
 
+/* A JSON string: escapes where JSON needs them, and valid UTF-8 whatever
+ * the bytes were (a comm or a log line is bytes): a byte that starts no
+ * well-formed sequence becomes U+FFFD. */
 static void quoted(struct json *j, const char *s)
 {
 	char esc[8];
 
 	put(j, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	while (*s) {
+		unsigned char c = (unsigned char)*s;
+		size_t n = utf8_len(s);
+
+		switch (c) {
 		case '"': puts_(j, "\\\""); break;
 		case '\\': puts_(j, "\\\\"); break;
 		case '\n': puts_(j, "\\n"); break;
 		case '\r': puts_(j, "\\r"); break;
 		case '\t': puts_(j, "\\t"); break;
 		default:
-			if (*p < 0x20) {
-				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			if (c < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
 				puts_(j, esc);
+			} else if (!n) {
+				puts_(j, "\\ufffd");
 			} else {
-				put(j, (const char *)p, 1);
+				put(j, s, n);
 			}
 		}
+		s += n ? n : 1;
 	}
 	put(j, "\"", 1);
 }
@@ -120,15 +131,14 @@ void json_i64(struct json *j, int64_t v)
 
 void json_double(struct json *j, double v)
 {
-	char b[64];
+	char b[FMT_REAL_MAX];
 
 	sep(j);
 	if (!isfinite(v)) {
 		puts_(j, "null");
 		return;
 	}
-	snprintf(b, sizeof(b), "%.6g", v);
-	puts_(j, b);
+	puts_(j, fmt_real(b, sizeof(b), v));
 }
 
 void json_bool(struct json *j, bool v)

@@ -71,14 +71,53 @@ void sb_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+size_t utf8_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (p[0] < 0x80)
+		return p[0] ? 1 : 0;
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0; /* a continuation byte, an overlong lead, or beyond U+10FFFF */
+	n = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (p[0] == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (p[0] == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (p[0] == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (p[0] == 0xf4)
+		hi = 0x8f; /* > U+10FFFF */
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+#define UTF8_REPLACEMENT "\xef\xbf\xbd"
+
+void sb_put_utf8(struct sbuf *b, const char *s)
+{
+	while (s && *s) {
+		size_t n = utf8_len(s);
+
+		if (n)
+			sb_put(b, s, n);
+		else
+			sb_puts(b, UTF8_REPLACEMENT);
+		s += n ? n : 1;
+	}
+}
+
 void sb_esc(struct sbuf *b, const char *s)
 {
-	const char *run = s;
-
-	if (!s)
-		return;
-	for (; *s; s++) {
-		const char *rep;
+	while (s && *s) {
+		const char *rep = NULL;
+		size_t n = utf8_len(s);
 
 		switch (*s) {
 		case '&': rep = "&amp;"; break;
@@ -90,12 +129,13 @@ void sb_esc(struct sbuf *b, const char *s)
 			/* control characters are not allowed in XML text */
 			if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
 				rep = " ";
-			else
-				continue;
+			else if (!n)
+				rep = UTF8_REPLACEMENT;
 		}
-		sb_put(b, run, (size_t)(s - run));
-		sb_puts(b, rep);
-		run = s + 1;
+		if (rep)
+			sb_puts(b, rep);
+		else
+			sb_put(b, s, n);
+		s += n ? n : 1;
 	}
-	sb_put(b, run, (size_t)(s - run));
 }

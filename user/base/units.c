@@ -125,3 +125,44 @@ char *fmt_bytes(char *buf, size_t n, double b)
 
 	return fmt_ladder(buf, n, b, ladder, ARRAY_SIZE(ladder));
 }
+
+/* The digits of %.{p}g at the shortest precision that round-trips. */
+static int shortest_precision(double v)
+{
+	char b[40];
+
+	for (int p = 15; p < 17; p++) {
+		snprintf(b, sizeof(b), "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			return p;
+	}
+	return 17;
+}
+
+char *fmt_real(char *buf, size_t n, double v)
+{
+	int p = shortest_precision(v);
+	int exp10, decimals;
+	char *dot, *end;
+
+	snprintf(buf, n, "%.*g", p, v);
+	if (!strpbrk(buf, "eE"))
+		return buf;
+	/* the same significant digits, positional: p digits from 10^exp10 down */
+	exp10 = v == 0 ? 0 : (int)floor(log10(fabs(v)));
+	decimals = p - 1 - exp10;
+	for (;; decimals++) {
+		snprintf(buf, n, "%.*f", decimals < 0 ? 0 : decimals, v);
+		if (strtod(buf, NULL) == v || decimals > 700)
+			break;
+	}
+	dot = strchr(buf, '.');
+	if (dot) { /* %f pads with zeros that say nothing */
+		end = buf + strlen(buf);
+		while (end > dot + 1 && end[-1] == '0')
+			*--end = 0;
+		if (end == dot + 1)
+			*dot = 0;
+	}
+	return buf;
+}

@@ -22,6 +22,15 @@ char *fmt_duration_us(char *buf, size_t n, double us);
 char *fmt_count(char *buf, size_t n, double v);
 char *fmt_bytes(char *buf, size_t n, double bytes);
 
+/* A real for machines (JSON, CSV): the shortest decimal that reads back as
+ * the same double (the first of %.15g, %.16g, %.17g that strtod returns
+ * equal), never in exponent form (1e-05 is written 0.00001, 4.3e+18
+ * 4300000000000000000), integers without a fraction. NaN and infinities,
+ * which JSON lacks, are the caller's to handle. Returns buf; FMT_REAL_MAX
+ * bytes hold any double (the positional form of 5e-324 has 750 digits). */
+#define FMT_REAL_MAX 800
+char *fmt_real(char *buf, size_t n, double v);
+
 /* One step of a ladder of units: values under `below` (the last step: any)
  * are shown divided by div, with suffix and that many decimals. */
 struct unit_step {

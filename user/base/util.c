@@ -114,10 +114,55 @@ static int open_tmp(const char *path, char *tmp, size_t n, int flags, struct err
 	return fd;
 }
 
+static int document_fd = -1; /* the real stdout, once stdout_for_document() kept it */
+
+int stdout_for_document(struct errbuf *e)
+{
+	if (document_fd >= 0)
+		return 0;
+	fflush(stdout);
+	document_fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (document_fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		err_set(e, "cannot keep standard output for the document: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+FILE *stdout_document_stream(struct errbuf *e)
+{
+	FILE *f;
+	int fd;
+
+	if (stdout_for_document(e))
+		return NULL;
+	fd = fcntl(document_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		err_set(e, "cannot write to standard output: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+static int write_stdout(const char *data, size_t len, struct errbuf *e)
+{
+	fflush(stdout);
+	if (write_all(document_fd >= 0 ? document_fd : STDOUT_FILENO, data, len) < 0) {
+		err_set(e, "cannot write to standard output: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len, struct errbuf *e)
 {
 	char tmp[4096];
 	int fd;
+
+	if (!strcmp(path, "-"))
+		return write_stdout(data, len, e);
 
 	fd = open_tmp(path, tmp, sizeof(tmp), O_TRUNC, e);
 	if (fd < 0)
@@ -146,6 +191,8 @@ int check_writable(const char *path, struct errbuf *e)
 	char dir[PATH_MAX];
 	char *slash;
 
+	if (!strcmp(path, "-"))
+		return 0;
 	if (strlen(path) >= sizeof(dir)) {
 		err_set(e, "%s: path too long", path);
 		return -1;

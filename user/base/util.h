@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -62,11 +63,24 @@ void vec_free(struct vec *v);
 #define vec_at(v, T, i) (&((T *)(v)->data)[i])
 
 /* Fail before a long run if the report could not be written at path: the
- * temporary file write_file_atomic() would create is created and removed. */
+ * temporary file write_file_atomic() would create is created and removed.
+ * "-" is standard output, always writable. */
 int check_writable(const char *path, struct errbuf *e);
 
-/* Write a file atomically: write to "<path>.tmp.<pid>", fsync, rename. */
+/* Write a file atomically: write to "<path>.tmp.<pid>", fsync, rename.
+ * Path "-" writes to standard output (the descriptor stdout_for_document()
+ * kept, if it was called). */
 int write_file_atomic(const char *path, const char *data, size_t len, struct errbuf *e);
+
+/* Give standard output to one machine-readable document (`--json -`):
+ * the real stdout is kept for write_file_atomic("-"), and descriptor 1
+ * becomes a copy of stderr, so that everything else the process prints
+ * (tables, progress, Apache's own output) goes to stderr and never mixes
+ * into the document. 0, or -1 with e set. */
+int stdout_for_document(struct errbuf *e);
+/* The same for a document written as it comes (trace --conn-log -): a
+ * stream on the real stdout, or NULL with e set. */
+FILE *stdout_document_stream(struct errbuf *e);
 
 /* All of len bytes to fd (EINTR retried); 0 or -1 with errno. */
 int write_all(int fd, const void *buf, size_t len);

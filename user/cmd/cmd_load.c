@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/json.h"
 #include "base/units.h"
 #include "cmd/cmds.h"
 #include "cmd/opts.h"
@@ -85,22 +84,13 @@ static const struct cmd_spec load_spec = {
 		       "N extra keep-alive connections: one request each, then idle\nuntil the end (counted apart from -n)" },
 		     { OPT_RAMP, "ramp", 0, "D", "open the connections gradually over D" },
 		     { OPT_TIMEOUT, "timeout", 0, "D", "per request (default 30s)" },
-		     { OPT_JSON, .help = "also write the result as JSON" },
+		     { OPT_JSON, .help = "also write the result as JSON (-: stdout, the summary then on stderr)" },
 		     { OPT_RECORD, "record-conns", 0, NULL, "keep every connection's port and times (in the JSON)" },
 		     { OPT_REMOTE, "allow-remote", 0, NULL, "allow a non-loopback address" },
 		     { OPT_QUIET, .help = "no summary on stdout" }),
 	.max_args = 1,
 	.own = load_own,
 };
-
-static int write_json(const char *path, const struct lg_config *cfg, const struct lg_result *r, struct errbuf *e)
-{
-	struct json j;
-
-	json_init(&j);
-	report_json_load(&j, cfg, r, cfg->record_conns);
-	return json_write_file(&j, path, e);
-}
 
 int cmd_load(int argc, char **argv)
 {
@@ -123,7 +113,7 @@ int cmd_load(int argc, char **argv)
 	cfg.keepalive = o.keepalive > 0;
 	if (o.given[OPT_CONCURRENCY]) /* -c 0 is refused below; without -c, one connection */
 		cfg.connections = o.concurrency;
-	if (lg_parse_url(&cfg, o.args[0], &e) < 0 || lg_validate(&cfg, &e) < 0) {
+	if (lg_parse_url(&cfg, o.args[0], &e) < 0 || lg_validate(&cfg, &e) < 0 || opts_check_outputs(&o, &e)) {
 		fprintf(stderr, "mpmscope: load: %s\n", e.msg);
 		return 2;
 	}
@@ -134,7 +124,7 @@ int cmd_load(int argc, char **argv)
 	if (!o.quiet)
 		report_load_summary(&cfg, &res, stdout);
 	rc = 0;
-	if (o.json && write_json(o.json, &cfg, &res, &e) < 0) {
+	if (o.json && report_json_load_doc(&cfg, &res, o.json, &e) < 0) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 1;
 	}

@@ -4,7 +4,7 @@
  * for manual experiments and benchmarks. It is started exactly as compare
  * starts it (same config, same runtime directory, same readiness check), but
  * without the tracer. One line on stdout gives the URL and the httpd pid; the
- * server then runs until SIGINT/SIGTERM, -t SECONDS, or its own death.
+ * server then runs until SIGINT/SIGTERM, -d SECONDS, or its own death.
  *
  * Exit status: 0 stopped on request (signal or -d), 1 Apache died by itself,
  * 2 bad usage or the server could not start (one stderr line "mpmscope: ...").
@@ -22,17 +22,17 @@
 
 static const struct cmd_spec server_spec = {
 	.name = "server",
-	.usage = "-m MPM [-s SCENARIO] [--port N] [--httpd PATH] [-t SECONDS]",
+	.usage = "-m MPM [-s SCENARIO] [--port N] [--httpd PATH] [-d SECONDS]",
 	.about = "Start the private Apache of a scenario under one MPM, exactly as 'compare' does\n"
 		 "(same config, files and readiness check; no tracer), print one line\n"
 		 "  http://127.0.0.1:PORT/PATH pid PID\n"
-		 "on stdout, then keep it running until SIGINT/SIGTERM, -t SECONDS, or Apache's own\n"
+		 "on stdout, then keep it running until SIGINT/SIGTERM, -d SECONDS, or Apache's own\n"
 		 "exit. Apache is then stopped and its runtime directory removed.",
 	.footer = "exit status: 0 stopped on request, 1 Apache exited by itself, 2 bad usage or start failure",
 	.opts = OPTS({ OPT_MPM, .help = "prefork, worker or event (required)" }, { OPT_SCENARIO }, { OPT_PORT },
 		     { OPT_HTTPD },
 		     { OPT_DURATION, .help = "stop after this long (5, 1.5s, 200ms, 2m; default: until a signal)",
-		       .max = 365 * 86400.0, .alias_letter = 'd' }),
+		       .max = 365 * 86400.0 }),
 };
 
 /* Errors from the controller may quote several log lines: one line only. */

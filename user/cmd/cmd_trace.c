@@ -22,6 +22,7 @@
 #include "model/model.h"
 #include "model/outcomes.h"
 #include "report/connlog.h"
+#include "report/hist.h"
 #include "report/report.h"
 #include "trace/attach.h"
 #include "trace/khist.h"
@@ -125,18 +126,23 @@ static int trace_own(void *ctx, int id, const char *arg, struct errbuf *e)
 
 static const struct cmd_spec trace_spec = {
 	.name = "trace",
-	.usage = "(-p PID | -C COMM) [-t SECONDS] [-i SECONDS] [--json FILE]",
+	.usage = "(-p PID | -C COMM) [-d SECONDS] [-T] [--hist] [--json FILE] [--conn-log FILE] [interval [count]]",
 	.about = "Follow a running Apache (started by anyone: apachectl, systemd...) in the kernel, without\n"
 		 "generating load: its processes and threads, accepts, wake-ups, run queue, off-CPU time and\n"
-		 "connections. A line every -i seconds; the full figures at the end.",
+		 "connections. A line every interval seconds (default 1), count times (default: until -d,\n"
+		 "Ctrl-C or the server's exit), as runqlat takes them; the full figures at the end.",
 	.opts = OPTS({ OPT_PID }, { OPT_COMM },
-		     { OPT_DURATION, .help = "stop after this long (default: until Ctrl-C or the server exits)",
-		       .alias_letter = 'd' },
-		     { OPT_INTERVAL }, { OPT_JSON, .help = "write the figures as JSON (same keys as compare's kernel facts)" },
+		     { OPT_DURATION, .help = "stop after this long (default: until Ctrl-C or the server exits)" },
+		     { OPT_INTERVAL, .help = "the interval, as the positional argument (default 1; 0: no lines)" },
+		     { OPT_TIMESTAMP }, { OPT_HIST, .help = "at each interval, log2 histograms (nsecs) of run-queue\n"
+							      "latency per role, off-CPU time per reason, listen-queue\n"
+							      "and keep-alive idle time, as runqlat prints them" },
+		     { OPT_JSON, .help = "write the figures as JSON (same keys as compare's kernel facts; -: stdout)" },
 		     { OPT_CONN_LOG, "conn-log", 0, "FILE",
 		       "one JSON line per connection as it closes, with its cause (and each client that never\n"
-		       "got in): the server's story of every client" },
+		       "got in): the server's story of every client (-: stdout)" },
 		     OPTS_PROBES),
+	.max_args = 2,
 	.own = trace_own,
 };
 
@@ -147,7 +153,7 @@ static uint64_t delta(const struct tracer_counts *b, const struct tracer_counts 
 
 static void interval_line(struct tracer *tr, const struct attach_target *at, const struct tracer_counts *start,
 			  const struct tracer_counts *prev, const struct tracer_counts *now, double secs, uint64_t failed,
-			  bool header)
+			  bool header, bool stamp)
 {
 	int32_t blocked[MS_OFF__MAX];
 	int free_;
@@ -179,9 +185,11 @@ static void interval_line(struct tracer *tr, const struct attach_target *at, con
 				       : blocked[MS_OFF_IDLE_WORKER];
 	strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
 	if (header)
-		printf("%-8s %6s %7s %6s %6s %6s %8s %8s %5s %9s %9s %8s %5s %5s\n", "time", "procs", "threads", "+procs",
-		       "+thr", "exits", "accepts", "requests", "free", "wakeups/s", "runq p99", "held-s", "fail", "lost");
-	printf("%-8s %6lld %7lld %6llu %6llu %6llu %8llu %8llu %5d %9.0f %9s %8.2f %5llu %5llu\n", ts, (long long)procs,
+		printf("%s%6s %7s %6s %6s %6s %8s %8s %5s %9s %9s %8s %5s %5s\n", stamp ? "time     " : "", "procs",
+		       "threads", "+procs", "+thr", "exits", "accepts", "requests", "free", "wakeups/s", "runq p99", "held-s",
+		       "fail", "lost");
+	printf("%s%s%6lld %7lld %6llu %6llu %6llu %8llu %8llu %5d %9.0f %9s %8.2f %5llu %5llu\n", stamp ? ts : "",
+	       stamp ? " " : "", (long long)procs,
 	       (long long)threads, (unsigned long long)delta(now, prev, MS_C_PROC_CREATED),
 	       (unsigned long long)delta(now, prev, MS_C_THREAD_CREATED),
 	       (unsigned long long)(delta(now, prev, MS_C_PROC_EXITED) + delta(now, prev, MS_C_THREAD_EXITED)),
@@ -190,8 +198,9 @@ static void interval_line(struct tracer *tr, const struct attach_target *at, con
 	       (unsigned long long)failed, (unsigned long long)now->c[MS_C_RB_DROPS]);
 }
 
-/* Interval lines until -t, Ctrl-C or the server's exit. Returns whether
- * the server exited; fin holds the counters at the end. */
+/* Interval lines until count, -d, Ctrl-C or the server's exit. Returns
+ * whether the server exited; fin holds the counters at the end (after count
+ * intervals, those of the last line: the lines add up to the whole). */
 static bool trace_loop(struct tracer *t, struct trace_state *st, const struct attach_target *at,
 		       const struct common_opts *o, const struct tracer_counts *c0, struct tracer_counts *fin)
 {
@@ -199,6 +208,7 @@ static bool trace_loop(struct tracer *t, struct trace_state *st, const struct at
 	uint64_t t_start = now_ns(), t_last = t_start, failed_before = 0;
 	double interval = o->interval_s >= 0 ? o->interval_s : 1;
 	bool header = true, gone = false;
+	uint64_t lines = 0;
 
 	while (!sig_interrupted) {
 		uint64_t tnow;
@@ -219,11 +229,18 @@ static bool trace_loop(struct tracer *t, struct trace_state *st, const struct at
 			pthread_mutex_lock(&st->lock);
 			failed = outcomes_failed(&st->out);
 			pthread_mutex_unlock(&st->lock);
-			interval_line(t, at, c0, &prev, &now, (double)(tnow - t_last) / 1e9, failed - failed_before, header);
+			interval_line(t, at, c0, &prev, &now, (double)(tnow - t_last) / 1e9, failed - failed_before, header,
+				      o->timestamps);
 			failed_before = failed;
-			header = false;
+			if (o->hist)
+				hist_print_interval(stdout, &now, &prev, at->nports > 0);
+			header = o->hist;
 			prev = now;
 			t_last = tnow;
+			if (o->count && ++lines >= o->count) {
+				*fin = now;
+				return false;
+			}
 		}
 	}
 	tracer_read_counts(t, fin);
@@ -267,6 +284,7 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 	r.fail.net = *net;
 	r.fail.synack_retrans = r.k.synack_retrans;
 	failures_server_tasks(&r.fail, &r);
+	rep.kind = "trace";
 	rep.sc = &sc;
 	rep.httpd = at->exe;
 	rep.runs = &r;
@@ -302,7 +320,12 @@ int cmd_trace(int argc, char **argv)
 	spec.ctx = &st;
 	if ((rc = opts_get(&spec, argc, argv, &o, NULL)) != OPTS_GO)
 		return rc;
-	if (opts_target(&spec, &o, &e) || opts_check_outputs(&o, &e) || tracer_preflight(&o.tracer, &e) ||
+	if (st.conn_log_path && !strcmp(st.conn_log_path, "-") && o.json && !strcmp(o.json, "-")) {
+		err_set(&e, "only one of --json and --conn-log can be '-' (standard output)");
+		goto usage_err;
+	}
+	if (opts_interval_count(&o, &e) || opts_target(&spec, &o, &e) || opts_check_outputs(&o, &e) ||
+	    tracer_preflight(&o.tracer, &e) ||
 	    attach_find(&at, o.pid, o.comm, &e) || attach_detect_mpm(&at, &e))
 		goto usage_err;
 	o.tracer.on_event = on_record;
@@ -318,8 +341,11 @@ int cmd_trace(int argc, char **argv)
 	t_start = now_ns();
 	outcomes_init(&st.out, at.mpm, t_start);
 	st.logs = livelog_open(at.root);
-	if (st.conn_log_path && !(st.conn_log = fopen(st.conn_log_path, "w"))) {
+	if (st.conn_log_path && !strcmp(st.conn_log_path, "-"))
+		st.conn_log = stdout_document_stream(&e);
+	else if (st.conn_log_path && !(st.conn_log = fopen(st.conn_log_path, "w")))
 		err_set(&e, "--conn-log %s: %s", st.conn_log_path, strerror(errno));
+	if (st.conn_log_path && !st.conn_log) {
 		tracer_close(t);
 		livelog_close(st.logs);
 		conn_agg_free(&st.conns);

@@ -14,7 +14,7 @@ static const struct opt shared[] = {
 	  "scenario name (see 'mpmscope scenarios') or a .scn path (default baseline)" },
 	{ OPT_REQUESTS, "requests", 'n', "N", "requests" },
 	{ OPT_CONCURRENCY, "concurrency", 'c', "N", "concurrent connections" },
-	{ OPT_DURATION, "duration", 't', "SECS", "stop after this long (5, 1.5s, 200ms, 2m)" },
+	{ OPT_DURATION, "duration", 'd', "SECS", "stop after this long (5, 1.5s, 200ms, 2m)", .alias_letter = 't' },
 	{ OPT_KEEPALIVE, "keepalive", 'k', NULL, "keep-alive on" },
 	{ OPT_NO_KEEPALIVE, "no-keepalive", 0, NULL, "keep-alive off" },
 	{ OPT_HTTPD, "httpd", 0, "PATH", "Apache binary (default: apache2 or httpd found on this system)" },
@@ -22,10 +22,12 @@ static const struct opt shared[] = {
 	{ OPT_PID, "pid", 'p', "PID", "the httpd parent (a child's pid leads to its parent)" },
 	{ OPT_COMM, "comm", 'C', "NAME", "the server by command name (apache2, httpd)" },
 	{ OPT_INTERVAL, "interval", 'i', "SECS", "a summary line this often (default 1; 0: none)" },
+	{ OPT_TIMESTAMP, "timestamp", 'T', NULL, "a timestamp (HH:MM:SS) on each interval" },
+	{ OPT_HIST, "hist", 0, NULL, "log2 histograms at each interval, as runqlat prints them" },
 	{ OPT_LISTEN, "listen", 'l', "ADDR:PORT", "where to serve" },
-	{ OPT_JSON, "json", 0, "FILE", "write every fact as JSON (written to a temporary file, then renamed)" },
-	{ OPT_HTML, "html", 0, "FILE", "write a self-contained HTML report with plots (same atomic write)" },
-	{ OPT_CSV, "csv", 0, "FILE", "write one CSV row per MPM run (same atomic write)" },
+	{ OPT_JSON, "json", 0, "FILE", "write every fact as JSON (-: stdout; a file is written whole, then renamed)" },
+	{ OPT_HTML, "html", 0, "FILE", "write a self-contained HTML report with plots (same; -: stdout)" },
+	{ OPT_CSV, "csv", 0, "FILE", "write one CSV row per MPM run (same; -: stdout)" },
 	{ OPT_RAW_TP, "no-btf-tracepoints", 0, NULL, "use raw_tp programs instead of tp_btf" },
 	{ OPT_NO_SYSCALL_TPS, "no-syscall-tracepoints", 0, NULL,
 	  "hook every syscall (sys_enter/sys_exit) instead of the few that matter" },
@@ -57,8 +59,8 @@ static void optset_of(const struct cmd_spec *spec, struct optset *s)
 				o.help = c->help ? c->help : shared[i].help;
 				o.min = c->min;
 				o.max = c->max;
-				o.alias = c->alias;
-				o.alias_letter = c->alias_letter;
+				o.alias = c->alias ? c->alias : shared[i].alias;
+				o.alias_letter = c->alias_letter ? c->alias_letter : shared[i].alias_letter;
 			}
 		help |= o.id == OPT_HELP;
 		s->o[s->n++] = o;
@@ -180,6 +182,8 @@ static int shared_value(const struct opt *d, const char *what, const char *arg, 
 		return 0;
 	case OPT_DURATION: return seconds(d, what, arg, &o->duration_s, e);
 	case OPT_INTERVAL: return seconds(d, what, arg, &o->interval_s, e);
+	case OPT_TIMESTAMP: o->timestamps = true; return 0;
+	case OPT_HIST: o->hist = true; return 0;
 	case OPT_KEEPALIVE: o->keepalive = 1; return 0;
 	case OPT_NO_KEEPALIVE: o->keepalive = 0; return 0;
 	case OPT_HTTPD: o->httpd = arg; return 0;
@@ -339,9 +343,44 @@ int opts_target(const struct cmd_spec *spec, const struct common_opts *o, struct
 int opts_check_outputs(const struct common_opts *o, struct errbuf *e)
 {
 	const char *paths[] = { o->json, o->html, o->csv };
+	int to_stdout = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
 		if (paths[i] && check_writable(paths[i], e))
 			return -1;
+		to_stdout += paths[i] && !strcmp(paths[i], "-");
+	}
+	if (to_stdout > 1) {
+		err_set(e, "only one of --json, --html and --csv can be '-' (standard output)");
+		return -1;
+	}
+	return to_stdout ? stdout_for_document(e) : 0;
+}
+
+int opts_interval_count(struct common_opts *o, struct errbuf *e)
+{
+	double interval;
+
+	if (o->nargs < 1)
+		return 0;
+	if (parse_seconds(o->args[0], &interval, "interval", e))
+		return -1;
+	if (interval <= 0) {
+		err_set(e, "interval: must be more than 0 s");
+		return -1;
+	}
+	if (o->interval_s >= 0 && o->interval_s != interval) {
+		err_set(e, "interval given twice (-i %g and %g): give one", o->interval_s, interval);
+		return -1;
+	}
+	o->interval_s = interval;
+	if (o->nargs < 2)
+		return 0;
+	if (parse_u64(o->args[1], &o->count, "count", e))
+		return -1;
+	if (!o->count) {
+		err_set(e, "count: must be at least 1");
+		return -1;
+	}
 	return 0;
 }

@@ -20,11 +20,11 @@
 
 enum opt_id {
 	/* options with a short form are their letter */
-	OPT_MPM = 'm', OPT_SCENARIO = 's', OPT_REQUESTS = 'n', OPT_CONCURRENCY = 'c', OPT_DURATION = 't',
+	OPT_MPM = 'm', OPT_SCENARIO = 's', OPT_REQUESTS = 'n', OPT_CONCURRENCY = 'c', OPT_DURATION = 'd',
 	OPT_KEEPALIVE = 'k', OPT_QUIET = 'q', OPT_VERBOSE = 'v', OPT_HELP = 'h', OPT_PID = 'p',
-	OPT_COMM = 'C', OPT_INTERVAL = 'i', OPT_LISTEN = 'l',
+	OPT_COMM = 'C', OPT_INTERVAL = 'i', OPT_LISTEN = 'l', OPT_TIMESTAMP = 'T',
 	OPT_NO_KEEPALIVE = 256, OPT_HTTPD, OPT_PORT, OPT_BTF, OPT_RAW_TP, OPT_NO_SYSCALL_TPS, OPT_JSON, OPT_HTML,
-	OPT_CSV,
+	OPT_CSV, OPT_HIST,
 	OPT_OWN = 512, /* a command's own options from here */
 };
 
@@ -41,7 +41,7 @@ struct opt {
 	const char *help;
 	double min, max;     /* limits of a numeric value; max 0: none */
 	const char *alias;   /* another long name */
-	int alias_letter;    /* another short letter (-d for -t in trace and server) */
+	int alias_letter;    /* another short letter (-t for -d: ab's spelling of a duration) */
 };
 
 /* What the shared options said (zero/NULL: not given). */
@@ -59,7 +59,9 @@ struct common_opts {
 	uint16_t port;
 	pid_t pid;
 	const char *comm;
-	double interval_s;
+	double interval_s;         /* -i, or the positional interval (opts_interval_count) */
+	uint64_t count;            /* the positional count: that many intervals, then stop (0: no limit) */
+	bool timestamps, hist;     /* -T, --hist */
 	const char *json, *html, *csv, *listen;
 	char **args;               /* positional arguments */
 	int nargs;
@@ -96,7 +98,13 @@ void opts_usage(const struct cmd_spec *spec, FILE *f);
 int opts_one_mpm(const struct cmd_spec *spec, const struct common_opts *o, enum mpm *m, struct errbuf *e);
 /* The server to attach to: exactly one of -p and -C. */
 int opts_target(const struct cmd_spec *spec, const struct common_opts *o, struct errbuf *e);
-/* Check every report path (--json/--html/--csv) before a long run. */
+/* libbpf-tools' positional [interval [count]] (runqlat 1 10), into
+ * o->interval_s and o->count; -i is the same interval, and the two must not
+ * disagree. */
+int opts_interval_count(struct common_opts *o, struct errbuf *e);
+/* Check every report path (--json/--html/--csv) before a long run. One of
+ * them may be "-": standard output then carries that document alone, and
+ * everything else the command prints goes to stderr (stdout_for_document). */
 int opts_check_outputs(const struct common_opts *o, struct errbuf *e);
 
 #endif

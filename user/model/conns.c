@@ -81,6 +81,8 @@ void conn_facts_from(struct conn_facts *f, const struct conn_agg *a, const struc
 	f->listen_queue_us = dist_of_hdr(a->listen_q_us);
 	f->linger_us = dist_of_hdr(a->linger_us);
 	f->keepalive_idle_us = dist_of_khist(&c->hists[MS_H_KA_IDLE]);
+	f->listen_q_khist = c->hists[MS_H_LISTEN_Q];
+	f->ka_idle_khist = c->hists[MS_H_KA_IDLE];
 	f->idle_before_close_us = dist_of_khist(&c->hists[MS_H_IDLE_CLOSE]);
 	f->keepalive_idle_max_us = n->idle_max_us;
 	f->req_read_us = dist_of_khist(&c->hists[MS_H_REQ_READ]);

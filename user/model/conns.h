@@ -58,6 +58,9 @@ struct conn_facts {
 	struct dist linger_us;             /* server FIN -> socket closed */
 	uint64_t handed_off;               /* connections served by more than one task */
 	struct dist req_read_us, req_handle_us, req_write_us;
+	/* the kernel's log2 histograms of the listen-queue time and the
+	 * keep-alive idle gaps (the latter is keepalive_idle_us) */
+	struct ms_hist listen_q_khist, ka_idle_khist;
 };
 
 /* The facts from an aggregate and the kernel's counters (its histograms,

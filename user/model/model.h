@@ -72,6 +72,10 @@ struct sched_facts {
 	uint64_t pairs[MS_WAKERS][MS_ROLE__MAX];
 	struct dist runq_us;               /* all roles */
 	struct dist runq_us_by_role[MS_ROLE__MAX];
+	/* the kernel's log2 histograms these come from, over the same phase
+	 * (what trace --hist prints, interval by interval) */
+	struct ms_hist runq_khist[MS_ROLE__MAX];
+	struct ms_hist offcpu_khist[MS_OFF__MAX]; /* one blocked period, by reason */
 	uint64_t off_ns_by_reason[MS_OFF__MAX];
 	uint64_t off_cnt_by_reason[MS_OFF__MAX];
 	struct ms_sched raw;               /* the load-phase difference, every role */

@@ -79,7 +79,8 @@ void model_build_sched(struct run_model *r, const struct ms_event *ev, size_t ne
 	for (int role = 0; role < MS_ROLE__MAX; role++) {
 		struct ms_hist d;
 
-		khist_diff(&d, &b->hists[MS_H_RUNQ + role], &a->hists[MS_H_RUNQ + role]);
+		khist_diff(&f->runq_khist[role], &b->hists[MS_H_RUNQ + role], &a->hists[MS_H_RUNQ + role]);
+		d = f->runq_khist[role];
 		f->runq_us_by_role[role] = dist_of_khist(&d);
 		khist_add(&all, &d);
 		f->oncpu_ns += f->raw.oncpu_ns[role];
@@ -91,6 +92,8 @@ void model_build_sched(struct run_model *r, const struct ms_event *ev, size_t ne
 		}
 	}
 	f->runq_us = dist_of_khist(&all);
+	for (int o = 0; o < MS_OFF__MAX; o++)
+		khist_diff(&f->offcpu_khist[o], &b->hists[MS_H_OFFCPU + o], &a->hists[MS_H_OFFCPU + o]);
 	if (completed) {
 		f->wakeups_per_request = (double)f->wakeups / (double)completed;
 		f->cpu_us_per_request = (double)f->oncpu_ns / 1e3 / (double)completed;

@@ -6,12 +6,14 @@
 #include <string.h>
 
 #include "base/sbuf.h"
+#include "base/units.h"
 
 /*
  * One function lists the columns (csv_columns); it runs once in header mode
  * (names) and once per run (values), so the header and the rows cannot drift
  * apart. Numbers are printed as in the JSON report (integers exactly, reals
- * with %.6g) so that both files say the same.
+ * by fmt_real: the shortest decimal that reads back as the same double) so
+ * that both files say the same.
  */
 struct csv {
 	struct sbuf *b;
@@ -26,23 +28,30 @@ static void field_sep(struct csv *c)
 	c->first = false;
 }
 
-/* RFC 4180: quote a field holding a comma, a quote, CR/LF or edge spaces. */
-static void field_text(struct csv *c, const char *s)
+/* RFC 4180: quote a field holding a comma, a quote, CR/LF or edge spaces;
+ * bytes that are not UTF-8 become U+FFFD, as in the JSON. */
+static void field_text(struct csv *c, const char *raw)
 {
-	size_t n = strlen(s);
+	struct sbuf u = { 0 };
+	const char *s;
+	size_t n;
 
+	sb_put_utf8(&u, raw);
+	s = u.buf ? u.buf : "";
+	n = u.len;
 	field_sep(c);
 	if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
 		sb_put(c->b, s, n);
-		return;
+	} else {
+		sb_put(c->b, "\"", 1);
+		for (const char *p = s; *p; p++) {
+			if (*p == '"')
+				sb_put(c->b, "\"", 1);
+			sb_put(c->b, p, 1);
+		}
+		sb_put(c->b, "\"", 1);
 	}
-	sb_put(c->b, "\"", 1);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"')
-			sb_put(c->b, "\"", 1);
-		sb_put(c->b, p, 1);
-	}
-	sb_put(c->b, "\"", 1);
+	sb_free(&u);
 }
 
 static void col_str(struct csv *c, const char *name, const char *v)
@@ -64,14 +73,13 @@ static void col_u64(struct csv *c, const char *name, bool has, uint64_t v)
 
 static void col_dbl(struct csv *c, const char *name, bool has, double v)
 {
-	char t[64];
+	char t[FMT_REAL_MAX];
 
 	if (c->header || !has || !isfinite(v)) {
 		col_str(c, name, "");
 		return;
 	}
-	snprintf(t, sizeof(t), "%.6g", v);
-	field_text(c, t);
+	field_text(c, fmt_real(t, sizeof(t), v));
 }
 
 static void col_dist(struct csv *c, const char *prefix, bool has, const struct dist *d)

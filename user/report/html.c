@@ -82,8 +82,14 @@ const char *html_eid(struct page *p, const char *name)
 static const char css[] =
 	":root{--fg:#1f2328;--muted:#59636e;--line:#d8dee4;--bg:#f6f8fa;--ok:#1a7f37;--bad:#cf222e;--na:#6e7781}\n"
 	"*{box-sizing:border-box}\n"
+	/* the seeds' claims are French, Chinese and Korean: fonts that have
+	 * their glyphs on Linux (Debian's fonts-noto-cjk), macOS and Windows,
+	 * each script's own first where the claim's lang says which */
 	"body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,"
-	"Helvetica,Arial,'Noto Sans CJK SC','PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif}\n"
+	"Helvetica,Arial,'Noto Sans','DejaVu Sans','Noto Sans CJK SC','Noto Sans CJK KR','PingFang SC',"
+	"'Apple SD Gothic Neo','Microsoft YaHei','Malgun Gothic','WenQuanYi Micro Hei',sans-serif}\n"
+	":lang(zh){font-family:'Noto Sans CJK SC','PingFang SC','Microsoft YaHei','WenQuanYi Micro Hei',sans-serif}\n"
+	":lang(ko){font-family:'Noto Sans CJK KR','Apple SD Gothic Neo','Malgun Gothic','NanumGothic',sans-serif}\n"
 	"main{max-width:1280px;margin:0 auto;padding:24px 24px 48px}\n"
 	"header{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 22px;margin-bottom:18px}\n"
 	"h1{font-size:22px;margin:0 0 4px}\n"
@@ -413,6 +419,28 @@ static const char claims_note[] =
 	"machine under this load. Not measured: a figure a check needs is missing (an MPM that did not run or "
 	"serve); not checked: the claim has no measurable check.";
 
+/* The language of a claim, from its script (the seeds' claims are French,
+ * Chinese and Korean): "ko" with Hangul, "zh" with Han, NULL otherwise (the
+ * page's own). lang picks the script's own font and glyph forms. */
+static const char *claim_lang(const char *s)
+{
+	const char *lang = NULL;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned cp;
+
+		if ((p[0] & 0xf0) != 0xe0 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			continue; /* only three-byte sequences hold these blocks */
+		cp = ((unsigned)(p[0] & 0x0f) << 12) | ((unsigned)(p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+		if ((cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0x3130 && cp <= 0x318f))
+			return "ko";
+		if (cp >= 0x4e00 && cp <= 0x9fff)
+			lang = "zh";
+		p += 2;
+	}
+	return lang;
+}
+
 static void claims_section(struct page *p)
 {
 	const struct report *rep = p->rep;
@@ -427,7 +455,10 @@ static void claims_section(struct page *p)
 
 		sb_printf(b, "<div class=\"claim %s\">", verdict_class(c->verdict));
 		badge(b, c->verdict);
-		sb_puts(b, "<q class=\"q\">");
+		if (claim_lang(c->claim->text))
+			sb_printf(b, "<q class=\"q\" lang=\"%s\">", claim_lang(c->claim->text));
+		else
+			sb_puts(b, "<q class=\"q\">");
 		sb_esc(b, c->claim->text);
 		sb_puts(b, "</q>");
 		if (c->claim->en[0] && strcmp(c->claim->en, c->claim->text)) {

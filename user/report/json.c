@@ -61,6 +61,17 @@ static void json_khist(struct json *j, const char *key, const struct ms_hist *h)
 	json_obj_end(j);
 }
 
+/* key: {name: histogram} for each non-empty one of n (named by name_of) */
+static void json_khists(struct json *j, const char *key, const struct ms_hist *h, int n, const char *(*name_of)(int))
+{
+	json_key(j, key);
+	json_obj_begin(j);
+	for (int i = 0; i < n; i++)
+		if (h[i].count)
+			json_khist(j, name_of(i), &h[i]);
+	json_obj_end(j);
+}
+
 static void json_spawn(struct json *j, const struct run_model *r)
 {
 	const struct spawn_facts *s = &r->k.spawn;
@@ -227,6 +238,11 @@ static void json_sched(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 	json_ku64(j, "requests_seen", f->requests_seen);
 	json_kstr(j, "per_request_basis", f->per_request_basis ? f->per_request_basis : "load generator");
+	json_key(j, "kernel_hist");
+	json_obj_begin(j);
+	json_khists(j, "runq_by_role", f->runq_khist, MS_ROLE__MAX, role_name);
+	json_khists(j, "offcpu_by_reason", f->offcpu_khist, MS_OFF__MAX, offcpu_name);
+	json_obj_end(j);
 	json_kdouble(j, "cpu_us_per_request", f->cpu_us_per_request);
 	json_kdouble(j, "cswitch_per_request", f->cswitch_per_request);
 	json_kdouble(j, "voluntary_cswitch_per_request", f->vcsw_per_request);
@@ -275,6 +291,11 @@ static void json_conn(struct json *j, const struct run_model *r)
 	json_dist(j, "request_read_us", &f->req_read_us);
 	json_dist(j, "request_handle_us", &f->req_handle_us);
 	json_dist(j, "response_write_us", &f->req_write_us);
+	json_key(j, "kernel_hist");
+	json_obj_begin(j);
+	json_khist(j, "listen_queue", &f->listen_q_khist);
+	json_khist(j, "keepalive_idle", &f->ka_idle_khist);
+	json_obj_end(j);
 	json_obj_end(j);
 }
 
@@ -417,10 +438,14 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 }
 
-static void report_json_obj(struct json *j, const struct report *rep)
+/* One scenario's object; top: the document's own head (not inside -s all). */
+static void report_json_obj(struct json *j, const struct report *rep, bool top)
 {
 	json_obj_begin(j);
-	json_kstr(j, "tool", "mpmscope " MPMSCOPE_VERSION);
+	if (top)
+		report_json_head(j, rep->kind ? rep->kind : "compare");
+	else
+		json_kstr(j, "tool", "mpmscope " MPMSCOPE_VERSION);
 	json_kstr(j, "scenario", rep->sc->name);
 	json_kstr(j, "description", rep->sc->description);
 	json_kstr(j, "httpd", rep->httpd ? rep->httpd : "");
@@ -478,7 +503,7 @@ int report_json(const struct report *rep, const char *path, struct errbuf *e)
 	struct json j;
 
 	json_init(&j);
-	report_json_obj(&j, rep);
+	report_json_obj(&j, rep, true);
 	return json_write_file(&j, path, e);
 }
 
@@ -488,11 +513,11 @@ int report_json_all(const struct report *reps, int nreps, const char *path, stru
 
 	json_init(&j);
 	json_obj_begin(&j);
-	json_kstr(&j, "tool", "mpmscope " MPMSCOPE_VERSION);
+	report_json_head(&j, "compare");
 	json_key(&j, "scenarios");
 	json_arr_begin(&j);
 	for (int i = 0; i < nreps; i++)
-		report_json_obj(&j, &reps[i]);
+		report_json_obj(&j, &reps[i], false);
 	json_arr_end(&j);
 	json_key(&j, "expectations");
 	json_arr_begin(&j);

@@ -226,9 +226,8 @@ static void json_timeline(struct json *j, const struct lg_result *r)
 	json_arr_end(j);
 }
 
-void report_json_load(struct json *j, const struct lg_config *cfg, const struct lg_result *r, bool with_conns)
+static void json_load_fields(struct json *j, const struct lg_config *cfg, const struct lg_result *r, bool with_conns)
 {
-	json_obj_begin(j);
 	json_config(j, cfg);
 	json_ku64(j, "requests", r->requested);
 	json_ku64(j, "started", r->started);
@@ -275,5 +274,30 @@ void report_json_load(struct json *j, const struct lg_config *cfg, const struct 
 		json_conns(j, r);
 	else
 		json_null(j);
+}
+
+void report_json_load(struct json *j, const struct lg_config *cfg, const struct lg_result *r, bool with_conns)
+{
+	json_obj_begin(j);
+	json_load_fields(j, cfg, r, with_conns);
 	json_obj_end(j);
+}
+
+void report_json_head(struct json *j, const char *kind)
+{
+	json_ku64(j, "schema_version", REPORT_SCHEMA_VERSION);
+	json_kstr(j, "kind", kind);
+	json_kstr(j, "tool", "mpmscope " MPMSCOPE_VERSION);
+}
+
+int report_json_load_doc(const struct lg_config *cfg, const struct lg_result *r, const char *path, struct errbuf *e)
+{
+	struct json j;
+
+	json_init(&j);
+	json_obj_begin(&j);
+	report_json_head(&j, "load");
+	json_load_fields(&j, cfg, r, cfg->record_conns);
+	json_obj_end(&j);
+	return json_write_file(&j, path, e);
 }

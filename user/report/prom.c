@@ -18,16 +18,20 @@
 
 void prom_label_value(struct sbuf *b, const char *v)
 {
-	for (; *v; v++) {
-		if (*v == '\\')
+	struct sbuf u = { 0 };
+
+	sb_put_utf8(&u, v); /* the text format is UTF-8; a comm is bytes */
+	for (const char *p = u.buf ? u.buf : ""; *p; p++) {
+		if (*p == '\\')
 			sb_put(b, "\\\\", 2);
-		else if (*v == '"')
+		else if (*p == '"')
 			sb_put(b, "\\\"", 2);
-		else if (*v == '\n')
+		else if (*p == '\n')
 			sb_put(b, "\\n", 2);
 		else
-			sb_put(b, v, 1);
+			sb_put(b, p, 1);
 	}
+	sb_free(&u);
 }
 
 void prom_seconds(struct sbuf *b, uint64_t ns)

@@ -15,7 +15,12 @@
 #include "model/model.h"
 #include "scenario/scenario.h"
 
+/* The version of the JSON documents' shape (doc/schema/): one more when a
+ * field is renamed, removed or changes meaning; added fields keep it. */
+#define REPORT_SCHEMA_VERSION 1
+
 struct report {
+	const char *kind;          /* the JSON's "kind": NULL "compare" (compare, run), "trace" */
 	const struct scenario *sc;
 	const char *httpd;
 	const char *httpd_version;
@@ -60,6 +65,10 @@ int report_json_all(const struct report *reps, int nreps, const char *path, stru
  * config, what the client saw, how ab would have counted it, latency, the
  * timeline; with_conns: every connection's record (else "conns": null). */
 void report_json_load(struct json *j, const struct lg_config *cfg, const struct lg_result *r, bool with_conns);
+/* The head of every JSON document: schema_version, kind, tool. */
+void report_json_head(struct json *j, const char *kind);
+/* `mpmscope load --json`: the head and the load result's fields in one object. */
+int report_json_load_doc(const struct lg_config *cfg, const struct lg_result *r, const char *path, struct errbuf *e);
 /* The text summary of `mpmscope load`: ab's fields and wrk's units. */
 void report_load_summary(const struct lg_config *cfg, const struct lg_result *res, FILE *out);
 

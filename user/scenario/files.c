@@ -24,8 +24,17 @@ static bool is_dir(const char *p)
 	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
+/*
+ * Where the binary is decides, not where it was configured to go: `make
+ * install PREFIX=/usr DESTDIR=/tmp/x` and a package both put the scenarios
+ * at ../share/mpmscope/scenarios from bin/mpmscope, whatever PREFIX the
+ * objects were compiled with; build/mpmscope finds the source tree's. The
+ * working directory is never searched: an installed binary run from a
+ * folder that happens to hold "scenarios" must not pick those up.
+ */
 const char *scenario_dir(void)
 {
+	static const char *const beside[] = { "../share/mpmscope/scenarios", "../scenarios" };
 	static char dir[PATH_MAX];
 	const char *env = getenv("MPMSCOPE_SCENARIOS");
 	char exe[PATH_MAX];
@@ -35,8 +44,6 @@ const char *scenario_dir(void)
 		snprintf(dir, sizeof(dir), "%s", env);
 		return dir;
 	}
-	if (is_dir("scenarios"))
-		return "scenarios";
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		char *slash;
@@ -45,8 +52,9 @@ const char *scenario_dir(void)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = 0;
-			if (snprintf(dir, sizeof(dir), "%s/../scenarios", exe) < (int)sizeof(dir) && is_dir(dir))
-				return dir;
+			for (size_t i = 0; i < ARRAY_SIZE(beside); i++)
+				if (snprintf(dir, sizeof(dir), "%s/%s", exe, beside[i]) < (int)sizeof(dir) && is_dir(dir))
+					return dir;
 		}
 	}
 	return MPMSCOPE_PREFIX "/share/mpmscope/scenarios";

@@ -78,8 +78,10 @@ struct scenario {
 	int nexpect;
 };
 
-/* Directory holding scenario files: $MPMSCOPE_SCENARIOS, else ./scenarios,
- * else <dir of the binary>/../scenarios, else PREFIX/share/mpmscope/scenarios. */
+/* Directory holding scenario files: $MPMSCOPE_SCENARIOS, else, from the
+ * binary's own directory, ../share/mpmscope/scenarios (installed) or
+ * ../scenarios (build/mpmscope in the source tree), else the compiled
+ * PREFIX/share/mpmscope/scenarios. */
 const char *scenario_dir(void);
 /* Load by name ("baseline") from scenario_dir(), or by path if it contains '/'. */
 int scenario_load(struct scenario *sc, const char *name_or_path, struct errbuf *e);
