@@ -14,15 +14,23 @@
 
 #include "base/units.h"
 
-#define SERVE_MAX_CLIENTS 64
-#define SERVE_REQ_MAX 8192              /* request line and headers */
+/* Bounds that let the exporter stay responsive however many clients are
+ * slow or idle (slowloris): at most SERVE_MAX_CLIENTS connections of at
+ * most ~4.5 KiB each; the head must come within SERVE_HEAD_TIMEOUT_NS;
+ * when all the slots are taken, a new connection takes the one whose head
+ * has been coming the longest, so a scrape (a few hundred bytes, at once)
+ * always gets in. */
+#define SERVE_MAX_CLIENTS 1024
+#define SERVE_HEAD_TIMEOUT_NS (5 * NSEC_PER_SEC)
 #define SERVE_CLIENT_TIMEOUT_NS (10 * NSEC_PER_SEC)
 #define SERVE_DRAIN_NS (2 * NSEC_PER_SEC) /* after the response, for the client's FIN */
+#define SERVE_ACCEPTS_PER_ROUND 64      /* the clients already in are served in between */
 
 struct client {
 	int fd;
+	uint64_t started;        /* accepted */
 	uint64_t deadline;
-	char in[SERVE_REQ_MAX];
+	char in[HTTP_HEAD_MAX];
 	size_t inlen;
 	struct sbuf out;         /* the whole response, once the request is read */
 	size_t outoff;
@@ -67,7 +75,7 @@ int http_listen(const char *spec, int *fdout, char *shown, size_t nshown, bool *
 	} else {
 		colon = strrchr(spec, ':');
 		if (!colon || strchr(spec, ':') != colon) {
-			err_set(e, "--listen: '%s' is not ADDR:PORT (an IPv6 address goes in brackets: [::1]:9464)", spec);
+			err_set(e, "--listen: '%s' is not ADDR:PORT (an IPv6 address goes in brackets: [::1]:9731)", spec);
 			return -1;
 		}
 		hl = (size_t)(colon - spec);
@@ -94,7 +102,7 @@ int http_listen(const char *spec, int *fdout, char *shown, size_t nshown, bool *
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
 		err_set(e, "--listen %s: %s", spec, strerror(errno));
 		freeaddrinfo(res);
 		close(fd);
@@ -157,21 +165,33 @@ int http_request_line(char *head, size_t len, char *target, size_t ntarget, bool
 struct server {
 	http_handler handler;
 	void *ctx;
+	struct http_stats *stats;
 };
 
-/* A complete request head is in cl->in: answer it. */
-static void handle(struct server *sv, struct client *cl)
+int http_head(char *in, size_t len, char *target, size_t ntarget, bool *is_head)
+{
+	int bad;
+
+	if (!memmem(in, len, "\r\n\r\n", 4) && !memmem(in, len, "\n\n", 2))
+		return len >= HTTP_HEAD_MAX - 1 ? 431 : 0;
+	bad = http_request_line(in, len, target, ntarget, is_head);
+	return bad ? bad : 200;
+}
+
+/* The head in cl->in said what to answer (http_head's verdict). */
+static void handle(struct server *sv, struct client *cl, int verdict, const char *target, bool head)
 {
 	struct http_response r = { .status = 200, .reason = "OK" };
-	char target[1024];
-	bool head = false;
-	int bad = http_request_line(cl->in, cl->inlen, target, sizeof(target), &head);
 
-	if (bad == 405) {
+	if (verdict == 431) {
+		error_page(cl, 431, "Request Header Fields Too Large", NULL, false);
+		return;
+	}
+	if (verdict == 405) {
 		error_page(cl, 405, "Method Not Allowed", "Allow: GET, HEAD\r\n", false);
 		return;
 	}
-	if (bad) {
+	if (verdict != 200) {
 		error_page(cl, 400, "Bad Request", NULL, false);
 		return;
 	}
@@ -195,21 +215,20 @@ static void client_close(struct client **cls, int *n, int i)
 static bool client_read(struct server *sv, struct client *cl)
 {
 	for (;;) {
-		ssize_t r;
+		char target[1024];
+		bool head = false;
+		int verdict;
+		ssize_t r = read(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - 1 - cl->inlen);
 
-		if (cl->inlen == sizeof(cl->in) - 1) {
-			error_page(cl, 431, "Request Header Fields Too Large", NULL, false);
-			return true;
-		}
-		r = read(cl->fd, cl->in + cl->inlen, sizeof(cl->in) - 1 - cl->inlen);
 		if (r < 0)
 			return errno == EAGAIN || errno == EINTR;
 		if (r == 0)
 			return false; /* closed before a full request */
 		cl->inlen += (size_t)r;
 		cl->in[cl->inlen] = 0;
-		if (strstr(cl->in, "\r\n\r\n") || strstr(cl->in, "\n\n")) {
-			handle(sv, cl);
+		if ((verdict = http_head(cl->in, cl->inlen, target, sizeof(target), &head))) {
+			handle(sv, cl, verdict, target, head);
+			cl->deadline = cl->started + SERVE_CLIENT_TIMEOUT_NS;
 			return true;
 		}
 	}
@@ -271,27 +290,68 @@ static void serve_clients(struct server *sv, struct client **cls, int *ncl, cons
 		/* a response just made is sent at once, the rest when writable */
 		if (keep && cl->state == CL_WRITE && (re & POLLOUT || cl->outoff == 0))
 			keep = client_write(cl, now);
-		if (keep && now > cl->deadline)
+		if (keep && now > cl->deadline) {
 			keep = false;
+			sv->stats->timed_out++;
+		}
 		if (!keep)
 			client_close(cls, ncl, i);
 	}
 }
 
-int http_serve(int lfd, http_handler handler, http_tick tick, void *ctx, struct errbuf *e)
+/* All the slots are taken: the client whose head has been coming the
+ * longest makes room (-1 if every one is being answered). */
+static int oldest_reading(struct client **cls, int ncl)
 {
-	struct server sv = { .handler = handler, .ctx = ctx };
-	struct client *cls[SERVE_MAX_CLIENTS];
-	struct pollfd pfd[SERVE_MAX_CLIENTS + 1];
+	int best = -1;
+
+	for (int i = 0; i < ncl; i++)
+		if (cls[i]->state == CL_READ && (best < 0 || cls[i]->started < cls[best]->started))
+			best = i;
+	return best;
+}
+
+static void accept_clients(struct server *sv, int lfd, struct client **cls, int *ncl, uint64_t now)
+{
+	for (int n = 0; n < SERVE_ACCEPTS_PER_ROUND; n++) {
+		struct client *cl;
+		int fd;
+
+		if (*ncl == SERVE_MAX_CLIENTS) {
+			int victim = oldest_reading(cls, *ncl);
+
+			if (victim < 0)
+				return;
+			client_close(cls, ncl, victim);
+			sv->stats->evicted++;
+		}
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		cl = xcalloc(1, sizeof(*cl));
+		cl->fd = fd;
+		cl->started = now;
+		cl->deadline = now + SERVE_HEAD_TIMEOUT_NS;
+		cls[(*ncl)++] = cl;
+		sv->stats->accepted++;
+	}
+}
+
+int http_serve(int lfd, http_handler handler, http_tick tick, void *ctx, struct http_stats *stats, struct errbuf *e)
+{
+	struct server sv = { .handler = handler, .ctx = ctx, .stats = stats };
+	struct client **cls = xcalloc(SERVE_MAX_CLIENTS, sizeof(*cls));
+	struct pollfd *pfd = xcalloc(SERVE_MAX_CLIENTS + 1, sizeof(*pfd));
 	int ncl = 0, rc = 0;
 
 	while (!sig_interrupted) {
 		uint64_t now;
 		int np = 0;
 
+		stats->open = ncl;
 		if ((rc = tick(ctx, e)))
 			break;
-		pfd[np++] = (struct pollfd){ .fd = ncl < SERVE_MAX_CLIENTS ? lfd : -1, .events = POLLIN };
+		pfd[np++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
 		for (int i = 0; i < ncl; i++)
 			pfd[np++] = (struct pollfd){ .fd = cls[i]->fd, .events = cls[i]->state == CL_WRITE ? POLLOUT : POLLIN };
 		if (poll(pfd, (nfds_t)np, 250) < 0) {
@@ -303,18 +363,12 @@ int http_serve(int lfd, http_handler handler, http_tick tick, void *ctx, struct 
 		}
 		now = now_ns();
 		serve_clients(&sv, cls, &ncl, pfd, now);
-		while ((pfd[0].revents & POLLIN) && ncl < SERVE_MAX_CLIENTS) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-			if (fd < 0)
-				break;
-			cls[ncl] = xcalloc(1, sizeof(struct client));
-			cls[ncl]->fd = fd;
-			cls[ncl]->deadline = now + SERVE_CLIENT_TIMEOUT_NS;
-			ncl++;
-		}
+		if (pfd[0].revents & POLLIN)
+			accept_clients(&sv, lfd, cls, &ncl, now);
 	}
 	while (ncl > 0)
 		client_close(cls, &ncl, ncl - 1);
+	free(cls);
+	free(pfd);
 	return rc;
 }
