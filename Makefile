@@ -18,7 +18,7 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
 CPPFLAGS += -I$(BUILD) -Ibpf -Iuser -D_GNU_SOURCE -DMPMSCOPE_VERSION='"$(VERSION)"' \
 	-DMPMSCOPE_PREFIX='"$(PREFIX)"'
-LDLIBS += -lbpf -lelf -lz -lhttp_parser -lpthread -lm
+LDLIBS += -lbpf -lelf -lz -lhttp_parser -lcap -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	-Wall -Wno-unused-function -mcpu=v3 $(BPF_EXTRA)
@@ -102,7 +102,7 @@ demo: deps
 
 # Debian 12 packages: what building and running need, what the tests add,
 # and what `make deb` needs (dpkg-buildpackage, debhelper, lintian).
-DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev \
+DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev libcap-dev \
 	apache2-bin iproute2 procps
 TEST_PKGS := jq apache2-utils chromium prometheus curl fonts-noto-cjk man-db groff libcap2-bin \
 	systemd git dpkg-dev debhelper lintian fakeroot bash-completion
@@ -217,7 +217,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iuser -Ibpf -D_GNU_SOURCE
-FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_http $(FUZZ_DIR)/fuzz_scenario
+FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_http $(FUZZ_DIR)/fuzz_scenario $(FUZZ_DIR)/fuzz_serve
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 TEST_PKGS += valgrind
 
@@ -235,10 +235,15 @@ FUZZ_SCENARIO_SRCS := $(wildcard user/scenario/*.c) $(wildcard user/base/*.c)
 $(FUZZ_DIR)/fuzz_scenario: tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) user/scenario/*.h user/base/*.h | $(FUZZ_DIR)
 	$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_scenario.c $(FUZZ_SCENARIO_SRCS) -lm -o $@
 
+# the exporter's request parser (cmd/serve_http.c) and the base layer
+FUZZ_SERVE_SRCS := user/cmd/serve_http.c $(wildcard user/base/*.c)
+$(FUZZ_DIR)/fuzz_serve: tests/fuzz/fuzz_serve.c $(FUZZ_SERVE_SRCS) user/cmd/serve_http.h user/base/*.h | $(FUZZ_DIR)
+	$(CLANG) $(FUZZ_CFLAGS) -DMPMSCOPE_VERSION='"$(VERSION)"' tests/fuzz/fuzz_serve.c $(FUZZ_SERVE_SRCS) -lm -o $@
+
 fuzz-build: $(FUZZ_TARGETS)
 
 fuzz: fuzz-build
-	@for t in http scenario; do \
+	@for t in http scenario serve; do \
 		mkdir -p $(FUZZ_DIR)/corpus_$$t; \
 		dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
 		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \

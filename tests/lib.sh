@@ -149,6 +149,34 @@ plain_stop() {
 	HPID=
 }
 
+# prom_start TARGET: a Prometheus of our own (Debian's package, not its
+# service) on a free loopback port, scraping TARGET (ADDR:PORT) every second,
+# its data under $TMP/prom. Sets PROM_PID and API; promq EXPR queries it.
+# The caller stops PROM_PID.
+prom_start() {
+	local attempt i
+	mkdir -p "$TMP/prom"
+	printf 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: mpmscope\n    static_configs:\n      - targets: [%s]\n' \
+		"'$1'" >"$TMP/prom/prometheus.yml"
+	for attempt in 1 2 3; do
+		PROM_PORT=$(free_port)
+		prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
+			--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prom/log" 2>&1 &
+		PROM_PID=$!
+		for i in $(seq 100); do
+			curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready" && break
+			kill -0 "$PROM_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$PROM_PID" 2>/dev/null && break
+		wait "$PROM_PID" 2>/dev/null
+		PROM_PID=
+	done
+	API="http://127.0.0.1:$PROM_PORT/api/v1"
+	curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"
+}
+promq() { curl -sf -G --data-urlencode "query=$1" "$API/query"; }
+
 # Programs of ours still loaded (names start with ms_), Apache processes
 # started from an mpmscope runtime dir, and runtime dirs left behind. Dirs
 # that existed before this test file started (another mpmscope running on a

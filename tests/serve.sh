@@ -171,33 +171,9 @@ check_eq "a silent client does not block a scrape" "$(curl -s -m 5 -o /dev/null 
 exec 4>&-
 
 # ---- a real Prometheus scrapes it --------------------------------------------------------------
-mkdir -p "$TMP/prom"
-cat >"$TMP/prom/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: mpmscope
-    static_configs:
-      - targets: ['127.0.0.1:$EXP_PORT']
-EOF
-for attempt in 1 2 3; do
-	PROM_PORT=$(free_port)
-	prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
-		--web.listen-address="127.0.0.1:$PROM_PORT" >"$TMP/prom/log" 2>&1 &
-	PROM_PID=$!
-	for i in $(seq 100); do
-		curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready" && break
-		kill -0 "$PROM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$PROM_PID" 2>/dev/null && break
-	wait "$PROM_PID" 2>/dev/null
-	PROM_PID=
-done
+prom_start "127.0.0.1:$EXP_PORT"
 check "prometheus is ready on 127.0.0.1:${PROM_PORT}" curl -sf -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"
-API="http://127.0.0.1:$PROM_PORT/api/v1"
-q() { curl -sf -G --data-urlencode "query=$1" "$API/query"; }
+q() { promq "$@"; }
 start=$(date +%s%N)
 for i in $(seq 150); do
 	q mpmscope_accepts_total >"$TMP/q.prom" 2>/dev/null &&
@@ -267,8 +243,8 @@ stop_pid "$PROM_PID"
 PROM_PID=
 
 # ---- bad input (before anything is loaded) ------------------------------------------------------
-expect_error "no -p/-C" '^mpmscope: .*-p PID or -C COMM' "$MPMSCOPE" serve
-expect_error "both -p and -C" '^mpmscope: .*-p PID or -C COMM' "$MPMSCOPE" serve -p "$HTTPD_PID" -C apache2
+expect_error "no -p/-C" '^mpmscope: .*exactly one of -p PID, -C COMM, --pidfile FILE and --port N' "$MPMSCOPE" serve
+expect_error "both -p and -C" '^mpmscope: .*exactly one of -p PID, -C COMM' "$MPMSCOPE" serve -p "$HTTPD_PID" -C apache2
 expect_error "-p of a process that is not Apache" '^mpmscope: .*not an Apache' "$MPMSCOPE" serve -p $$
 expect_error "-p of no process" '^mpmscope: .*no process' "$MPMSCOPE" serve -p 4194000
 expect_error "--listen without a port" '^mpmscope: .*--listen' "$MPMSCOPE" serve --listen 127.0.0.1 -p "$HTTPD_PID"
@@ -290,17 +266,21 @@ kill -TERM "$any"
 wait "$any"
 check_eq "SIGTERM: exit 0" "$?" 0
 
-# ---- the server exits: serve ends with 1 and one line -----------------------------------------------
+# ---- the server exits: serve keeps answering, mpmscope_up 0, one line -----------------------------
 stop_pid "$SRV_PID"
 SRV_PID=
 for i in $(seq 100); do
-	kill -0 "$SERVE_PID" 2>/dev/null || break
+	grep -q 'exited; looking for it' "$TMP/serve.err" && break
 	sleep 0.1
 done
-reaped "$SERVE_PID" "server gone: serve exits 1" 1
+check "server gone: one stderr line 'mpmscope: serve: the server ... exited; looking for it every second'" \
+	one_error_line "$TMP/serve.err" '^mpmscope: serve: the server .* exited; looking for it every second$'
+curl -sf -o "$TMP/m-gone.txt" "$METRICS"
+check_eq "server gone: /metrics still answers, mpmscope_up 0" "$(metric "$TMP/m-gone.txt" mpmscope_up)" 0
+check_ge "server gone: the counters stay (accepts_total)" "$(metric "$TMP/m-gone.txt" mpmscope_accepts_total)" 510
+kill -TERM "$SERVE_PID"
+reaped "$SERVE_PID" "server gone: SIGTERM still ends serve with 0" 0
 SERVE_PID=
-check "server gone: one stderr line 'mpmscope: serve: the server ... exited'" \
-	one_error_line "$TMP/serve.err" '^mpmscope: serve: the server .* exited'
 check_clean "serve"
 
 finish

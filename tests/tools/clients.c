@@ -15,6 +15,9 @@
  *   race   N keep-alive connections: one request, then the i-th waits
  *          D + i * S / N ms and sends a second one (some cross the server's
  *          KeepAliveTimeout close)
+ *   stall  N connections that send half a request line ("GET /metr") and
+ *          hold it for H ms (slowloris); the outcome says whether the
+ *          server closed it first (eof, reset) or not (ok)
  *
  * Each connection prints one line when it ends, on stdout:
  *   PORT OUTCOME MS
@@ -44,7 +47,7 @@
 
 #include "base/util.h"
 
-#define MAX_CONNS 512
+#define MAX_CONNS 2048
 
 static struct {
 	uint16_t port;
@@ -191,6 +194,16 @@ static void *one(void *arg)
 		if (!strcmp(o, "ok"))
 			sleep_ms(opt.hold_ms);
 		report(lport, o, t0);
+	} else if (!strcmp(opt.mode, "stall")) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char b[64];
+		const char *o = "ok";
+
+		if (send(fd, "GET /metr", 9, MSG_NOSIGNAL) != 9)
+			o = "reset";
+		else if (poll(&p, 1, opt.hold_ms) > 0)
+			o = recv(fd, b, sizeof(b), 0) < 0 ? "reset" : "eof";
+		report(lport, o, t0);
 	} else { /* race */
 		const char *o = exchange(fd, true, sbuf, sizeof(sbuf));
 
@@ -211,7 +224,8 @@ int main(int argc, char **argv)
 		{ "timeout-ms", 1, 0, 't' }, { "hold-ms", 1, 0, 'H' }, { "delay-ms", 1, 0, 'd' }, { "spread-ms", 1, 0, 's' },
 		{ 0 },
 	};
-	pthread_t th[MAX_CONNS];
+	static pthread_t th[MAX_CONNS];
+	pthread_attr_t attr;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -228,12 +242,16 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!opt.port || opt.n < 1 || opt.n > MAX_CONNS ||
-	    (strcmp(opt.mode, "burst") && strcmp(opt.mode, "hold") && strcmp(opt.mode, "race"))) {
-		fprintf(stderr, "clients: --port P --mode burst|hold|race [--n 1-%d] ...\n", MAX_CONNS);
+	    (strcmp(opt.mode, "burst") && strcmp(opt.mode, "hold") && strcmp(opt.mode, "race") &&
+	     strcmp(opt.mode, "stall"))) {
+		fprintf(stderr, "clients: --port P --mode burst|hold|race|stall [--n 1-%d] ...\n", MAX_CONNS);
 		return 2;
 	}
+	/* many threads that mostly wait: small stacks */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 128 * 1024);
 	for (long i = 0; i < opt.n; i++)
-		if (pthread_create(&th[i], NULL, one, (void *)i)) {
+		if (pthread_create(&th[i], &attr, one, (void *)i)) {
 			opt.n = (int)i;
 			break;
 		}

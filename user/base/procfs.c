@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -178,6 +179,45 @@ long procfs_syscall(pid_t pid, pid_t tid, unsigned long args[6])
 		return -1;
 	n = sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx", &nr, &args[0], &args[1], &args[2], &args[3], &args[4], &args[5]);
 	return n >= 1 ? nr : -1;
+}
+
+int procfs_self_stats(struct procfs_self *out)
+{
+	char buf[1024], *p;
+	unsigned long long utime, stime, start, vsize, btime = 0;
+	long long rss;
+	long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+	struct rlimit rl;
+	struct dirent *de;
+	DIR *d;
+	FILE *f;
+
+	memset(out, 0, sizeof(*out));
+	if (read_small("/proc/self/stat", buf, sizeof(buf), false) <= 0 || !(p = strrchr(buf, ')')))
+		return -1;
+	/* after "pid (comm)": state is field 3; utime 14, stime 15, starttime 22, vsize 23, rss 24 */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %llu %lld",
+		   &utime, &stime, &start, &vsize, &rss) != 5)
+		return -1;
+	if ((f = fopen("/proc/stat", "r"))) {
+		while (fgets(buf, sizeof(buf), f))
+			if (sscanf(buf, "btime %llu", &btime) == 1)
+				break;
+		fclose(f);
+	}
+	out->cpu_s = (double)(utime + stime) / (double)tick;
+	out->start_s = (double)btime + (double)start / (double)tick;
+	out->vsize = vsize;
+	out->rss = rss > 0 ? (unsigned long long)rss * (unsigned long long)page : 0;
+	if ((d = opendir("/proc/self/fd"))) {
+		while ((de = readdir(d)))
+			out->fds += isdigit((unsigned char)de->d_name[0]) != 0;
+		closedir(d);
+		out->fds--; /* the one opendir holds */
+	}
+	if (!getrlimit(RLIMIT_NOFILE, &rl))
+		out->max_fds = rl.rlim_cur;
+	return 0;
 }
 
 int procfs_capeff(unsigned long long *eff)

@@ -36,6 +36,14 @@ void procfs_each_pid(void (*fn)(pid_t pid, void *ctx), void *ctx);
 long procfs_syscall(pid_t pid, pid_t tid, unsigned long args[6]);
 /* The same, its number only. */
 long procfs_blocked_in(pid_t pid, pid_t tid);
+/* This process, as Prometheus client libraries report one: CPU time and
+ * start time in seconds (the start since the epoch), memory in bytes, open
+ * descriptors and their limit. 0, or -1 if /proc/self is unreadable. */
+struct procfs_self {
+	double cpu_s, start_s;
+	unsigned long long rss, vsize, fds, max_fds;
+};
+int procfs_self_stats(struct procfs_self *out);
 /* This process's effective capabilities (CapEff); -1 if unreadable. */
 int procfs_capeff(unsigned long long *eff);
 /* A file holding one number (/proc/sys/kernel/pid_max); dflt if unreadable. */

@@ -1,10 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * serve: a Prometheus exporter of a running Apache. Attaches like `trace`
- * (-p PID or -C COMM), then answers GET /metrics with the kernel's counters
- * as they stand (report/prom.c renders them) over the small HTTP server of
- * cmd/serve_http.c. The tracer's draining thread folds the connection
- * records under a mutex, so memory stays flat however long it runs.
+ * (-p PID, -C COMM, --pidfile FILE or --port N), then answers GET /metrics
+ * with the kernel's counters as they stand (report/prom.c renders them)
+ * over the small HTTP server of cmd/serve_http.c.
+ *
+ * It outlives the server: when the Apache it follows exits (a stop, a
+ * crash, a restart in full), it keeps answering with mpmscope_up 0, looks
+ * for the server again every second the way it was named, and follows the
+ * new one (mpmscope_up 1); the counters of the servers followed add up, so
+ * they never go backwards. A graceful restart keeps the parent: nothing
+ * changes. After the first attach it drops root for an unprivileged user
+ * with the four capabilities that following a server still needs.
+ *
+ * The tracer's draining thread folds the connection records (and their
+ * causes) under a mutex; everything else runs on the HTTP loop's thread, so
+ * memory stays flat however long it runs.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -12,58 +23,137 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "apache/livelog.h"
+#include "base/procfs.h"
 #include "cmd/cmds.h"
 #include "cmd/opts.h"
+#include "cmd/privs.h"
 #include "cmd/serve_http.h"
 #include "model/conns.h"
+#include "model/outcomes.h"
 #include "report/prom.h"
 #include "trace/attach.h"
 #include "trace/tracer.h"
 
-#define SERVE_DEFAULT_LISTEN "127.0.0.1:9464"
+#define SERVE_DEFAULT_LISTEN "127.0.0.1:9731"
+#define SERVE_LOOK_NS NSEC_PER_SEC      /* between two looks for a server that is gone */
+#define SERVE_COLLECT_NS NSEC_PER_SEC   /* between two reads of the listen queue and the logs */
 
 struct exporter {
 	pthread_mutex_t lock;
 	struct conn_agg conns;        /* under lock: the draining thread adds */
-	struct tracer *t;
-	struct attach_target *at;
-	struct tracer_counts base;
-	bool conns_available;
-	uint64_t scrapes;
+	struct outcome_agg out;       /* under lock too */
+	struct tracer *t;             /* NULL while no server is followed */
+	struct attach_target at;      /* the server followed, or the last one */
+	struct tracer_opts topts;     /* the probe options, for each attach */
+	struct tracer_counts base;    /* the current tracer's, right after seeding */
+	struct tracer_counts acc;     /* what the tracers before it counted, in all */
+	struct livelog *logs;
+	bool conns_available, up, exit_with_server;
+	uint64_t attaches, scrapes, next_look, next_collect;
+	/* how the server was named */
+	pid_t pid;
+	const char *comm, *pidfile, *user;
+	uint16_t port;
+	struct http_stats http;
+	const char *fail_ids[FC__MAX];
 };
 
 static void on_record(void *ctx, const struct ms_event *ev)
 {
 	struct exporter *x = ctx;
 
-	if (ev->type != MS_EV_CONN_END)
-		return;
 	pthread_mutex_lock(&x->lock);
-	conn_agg_add(&x->conns, ev);
+	if (ev->type == MS_EV_CONN_END) {
+		conn_agg_add(&x->conns, ev);
+		outcomes_conn(&x->out, ev);
+	} else if (ev->type == MS_EV_CONNECT) {
+		outcomes_connect(&x->out, ev);
+	} else if (ev->type == MS_EV_RST_AFTER_CLOSE) {
+		outcomes_rst_after_close(&x->out, ev);
+	}
+	pthread_mutex_unlock(&x->lock);
+}
+
+static void on_never_in(void *ctx, const struct ms_client *cl, const struct ms_syn_wait *w)
+{
+	outcomes_never_in(&((struct exporter *)ctx)->out, cl, w);
+}
+
+static void on_log_line(void *ctx, enum livelog_kind kind, const char *line)
+{
+	struct exporter *x = ctx;
+
+	if (kind == LIVELOG_ACCESS)
+		outcomes_http_status(&x->out, livelog_status(line), line);
+}
+
+/* The listen queue's clients that gave up, and the access log's errors. */
+static void collect(struct exporter *x, bool all)
+{
+	pthread_mutex_lock(&x->lock);
+	tracer_reap_syn_waits(x->t, 3 * NSEC_PER_SEC, all, on_never_in, x);
+	if (x->logs)
+		livelog_poll(x->logs, on_log_line, x);
 	pthread_mutex_unlock(&x->lock);
 }
 
 static void metrics(struct exporter *x, struct sbuf *body)
 {
-	struct tracer_counts now;
+	struct tracer_counts now, tot, gbase;
 	struct prom_source s = { 0 };
+	struct procfs_self self;
+	int32_t blocked[MS_OFF__MAX];
+	uint64_t failures[FC__MAX];
 
-	tracer_read_counts(x->t, &now);
+	/* totals: the servers before, plus this one; the gauges of tasks alive
+	 * come from this one's seeding on */
+	if (x->t)
+		tracer_read_counts(x->t, &now);
+	else
+		memset(&now, 0, sizeof(now));
+	tracer_counts_add(&tot, &x->acc, &now);
+	tracer_counts_add(&gbase, &x->acc, x->t ? &x->base : &now);
 	pthread_mutex_lock(&x->lock);
 	s.conns = x->conns.n;
+	memcpy(failures, x->out.by_cause, sizeof(failures));
 	pthread_mutex_unlock(&x->lock);
-	s.mpm = mpm_name(x->at->mpm);
-	s.comm = x->at->comm;
-	s.attach_mode = tracer_attach_mode(x->t);
-	s.httpd_pid = x->at->root;
-	s.seeded_procs = x->at->procs;
-	s.seeded_threads = x->at->threads;
-	s.base = &x->base;
-	s.now = &now;
+	s.mpm = mpm_name(x->at.mpm);
+	s.comm = x->at.comm;
+	s.attach_mode = x->t ? tracer_attach_mode(x->t) : "none";
+	s.httpd_pid = x->at.root;
+	s.seeded_procs = x->t ? x->at.procs : 0;
+	s.seeded_threads = x->t ? x->at.threads : 0;
+	s.base = &gbase;
+	s.now = &tot;
 	s.conns_available = x->conns_available;
 	s.scrapes = ++x->scrapes;
+	s.up = x->up;
+	s.attaches = x->attaches;
+	s.failures = failures;
+	s.failure_ids = x->fail_ids;
+	s.nfailures = FC__MAX;
+	if (x->t) {
+		tracer_read_gauge(x->t, blocked);
+		s.blocked = blocked;
+		s.free_tasks = x->at.mpm == MPM_PREFORK ? blocked[MS_OFF_WAIT_CONN] + blocked[MS_OFF_ACCEPT_MUTEX]
+							: blocked[MS_OFF_IDLE_WORKER];
+	}
+	if (!procfs_self_stats(&self)) {
+		s.self.cpu_s = self.cpu_s;
+		s.self.start_s = self.start_s;
+		s.self.rss = self.rss;
+		s.self.vsize = self.vsize;
+		s.self.fds = self.fds;
+		s.self.max_fds = self.max_fds;
+	}
+	s.self.http_accepted = x->http.accepted;
+	s.self.http_evicted = x->http.evicted;
+	s.self.http_timed_out = x->http.timed_out;
+	s.self.http_open = x->http.open;
 	prom_render(body, &s);
 }
 
@@ -78,41 +168,184 @@ static void handler(void *ctx, const char *path, struct http_response *r)
 		r->ctype = "text/html; charset=utf-8";
 		sb_puts(&r->body, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mpmscope exporter</title>"
 				  "</head>\n<body><h1>mpmscope exporter</h1>\n<p>Apache ");
-		sb_esc(&r->body, x->at->comm); /* the process's own name */
-		sb_printf(&r->body, " pid %d, %s MPM.</p>\n<p><a href=\"/metrics\">Metrics</a></p>\n</body></html>\n",
-			  (int)x->at->root, mpm_name(x->at->mpm));
+		sb_esc(&r->body, x->at.comm); /* the process's own name */
+		sb_printf(&r->body, " pid %d, %s MPM, %s.</p>\n<p><a href=\"/metrics\">Metrics</a></p>\n</body></html>\n",
+			  (int)x->at.root, mpm_name(x->at.mpm), x->up ? "followed" : "gone: waiting for it to start again");
 	} else {
 		r->status = 404;
 	}
 }
 
-/* Serving stops when the server it follows is gone. */
-static int server_alive(void *ctx, struct errbuf *e)
+/* Follow the server at (found): open the tracer, seed it, find its
+ * listeners and its logs. */
+static int follow(struct exporter *x, struct attach_target *at, struct errbuf *e)
+{
+	struct tracer_opts to = x->topts;
+
+	if (attach_detect_mpm(at, e))
+		return -1;
+	to.on_event = on_record;
+	to.on_event_ctx = x;
+	to.discard_events = true;
+	if (attach_open(at, &to, &x->t, e))
+		return -1;
+	x->at = *at;
+	tracer_scan_listeners(x->t);
+	tracer_read_counts(x->t, &x->base);
+	x->conns_available = at->nports > 0 && !strstr(tracer_missing_tps(x->t), "sock_recv_length");
+	livelog_close(x->logs);
+	x->logs = livelog_open(at->root);
+	pthread_mutex_lock(&x->lock);
+	x->out.mpm = at->mpm;
+	pthread_mutex_unlock(&x->lock);
+	x->up = true;
+	x->attaches++;
+	x->next_collect = now_ns() + SERVE_COLLECT_NS;
+	return 0;
+}
+
+/* The server is gone: what its tracer counted joins the totals. */
+static void unfollow(struct exporter *x)
+{
+	struct tracer_counts fin;
+
+	tracer_read_counts(x->t, &fin);
+	tracer_stop(x->t);
+	collect(x, true);
+	tracer_counts_add(&x->acc, &x->acc, &fin);
+	tracer_close(x->t);
+	x->t = NULL;
+	x->up = false;
+}
+
+/* The server again, named as at the start (-p: a server with the same
+ * command name on the same port, the pid being gone). */
+static int find_server(struct exporter *x, struct attach_target *at, bool again, struct errbuf *e)
+{
+	if (x->pidfile)
+		return attach_find_pidfile(at, x->pidfile, e);
+	if (x->port)
+		return attach_find_port(at, x->port, e);
+	if (x->comm)
+		return attach_find(at, 0, x->comm, e);
+	if (!again)
+		return attach_find(at, x->pid, NULL, e);
+	if (x->at.nports) {
+		if (attach_find_port(at, x->at.ports[0], e))
+			return -1;
+		if (strcmp(at->comm, x->at.comm)) {
+			err_set(e, "port %u is %s's now, not %s's", x->at.ports[0], at->comm, x->at.comm);
+			return -1;
+		}
+		return 0;
+	}
+	return attach_find(at, 0, x->at.comm, e);
+}
+
+/* Every ~250 ms from the HTTP loop: is the server still there; if not, is
+ * there a new one; the listen queue and the logs every second. */
+static int tick(void *ctx, struct errbuf *e)
+{
+	struct exporter *x = ctx;
+	uint64_t now = now_ns();
+
+	if (x->t && kill(x->at.root, 0) < 0 && errno == ESRCH) {
+		unfollow(x);
+		if (x->exit_with_server) {
+			err_set(e, "serve: the server (%s %d) exited", x->at.comm, (int)x->at.root);
+			return 1;
+		}
+		fprintf(stderr, "mpmscope: serve: the server (%s %d) exited; looking for it every second\n", x->at.comm,
+			(int)x->at.root);
+		x->next_look = now;
+	}
+	if (!x->t && now >= x->next_look) {
+		struct attach_target at;
+		struct errbuf e2 = { { 0 } };
+
+		x->next_look = now + SERVE_LOOK_NS;
+		if (!find_server(x, &at, true, &e2) && !follow(x, &at, &e2))
+			fprintf(stderr, "mpmscope: serve: following %s %d (%s MPM) again\n", at.comm, (int)at.root,
+				mpm_name(at.mpm));
+	}
+	if (x->t && now >= x->next_collect) {
+		collect(x, false);
+		x->next_collect = now + SERVE_COLLECT_NS;
+	}
+	return 0;
+}
+
+enum { OPT_PIDFILE = OPT_OWN, OPT_EXIT_WITH_SERVER, OPT_USER };
+
+static int serve_own(void *ctx, int id, const char *arg, struct errbuf *e)
 {
 	struct exporter *x = ctx;
 
-	if (kill(x->at->root, 0) < 0 && errno == ESRCH) {
-		err_set(e, "serve: the server (%s %d) exited", x->at->comm, (int)x->at->root);
-		return 1;
-	}
+	if (id == OPT_PIDFILE)
+		x->pidfile = arg;
+	else if (id == OPT_EXIT_WITH_SERVER)
+		x->exit_with_server = true;
+	else
+		x->user = arg;
 	return 0;
 }
 
 static const struct cmd_spec serve_spec = {
 	.name = "serve",
-	.usage = "[--listen ADDR:PORT] (-p PID | -C COMM) [--no-btf-tracepoints] [--btf PATH] [-v]",
+	.usage = "[--listen ADDR:PORT] (-p PID | -C COMM | --pidfile FILE | --port N) [--exit-with-server]\n"
+		 "       [--user NAME] [--no-btf-tracepoints] [--btf PATH] [-v]",
 	.about = "A Prometheus exporter of a running Apache: follows it in the kernel like 'trace' (no load is\n"
 		 "generated) and answers GET /metrics with its figures in the Prometheus text format: tasks created\n"
-		 "and alive, accepts, wake-ups, CPU and off-CPU time, run-queue latency, keep-alive, connections.\n"
-		 "Stops on SIGINT/SIGTERM (exit 0) or when the server exits (exit 1).",
-	.opts = OPTS({ OPT_LISTEN, .help = "where to serve (default " SERVE_DEFAULT_LISTEN "; PORT 0 picks a free one;\n"
-					   "[::1]:PORT for IPv6; any non-loopback address is served with a warning)" },
-		     { OPT_PID }, { OPT_COMM }, OPTS_PROBES),
+		 "and alive, accepts, wake-ups, CPU and off-CPU time, run-queue latency, keep-alive, connections,\n"
+		 "their failures by cause. When the server exits it keeps answering (mpmscope_up 0) and follows\n"
+		 "the next one found the same way (mpmscope_up 1). Stops on SIGINT/SIGTERM (exit 0).",
+	.opts = OPTS({ OPT_LISTEN, .alias = "web.listen-address",
+		       .help = "where to serve (default " SERVE_DEFAULT_LISTEN "; PORT 0 picks a free one;\n"
+			       "[::1]:PORT for IPv6; any non-loopback address is served with a warning)" },
+		     { OPT_PID, .help = "the httpd parent (a child's pid leads to it); when it exits, a server with\n"
+					"the same command name on the same port is followed" },
+		     { OPT_COMM },
+		     { OPT_PIDFILE, "pidfile", 0, "FILE", "the server whose pid is in FILE (Apache's PidFile)" },
+		     { OPT_PORT, .help = "the server listening on port N" },
+		     { OPT_EXIT_WITH_SERVER, "exit-with-server", 0, NULL,
+		       "exit (status 1) when the server exits, instead of waiting for the next one" },
+		     { OPT_USER, "user", 0, "NAME",
+		       "once attached, run as this user with only the capabilities it needs (default nobody;\n"
+		       "root: stay root)" },
+		     OPTS_PROBES),
+	.own = serve_own,
 };
+
+/* A thousand clients at once need more descriptors than a shell's 1024. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 4096 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Exactly one way of naming the server. */
+static int one_target(struct exporter *x, const struct common_opts *o, struct errbuf *e)
+{
+	int n = (o->pid > 0) + (o->comm != NULL) + (x->pidfile != NULL) + (o->port > 0);
+
+	if (n != 1) {
+		err_set(e, "serve: name the server with exactly one of -p PID, -C COMM, --pidfile FILE and --port N");
+		return -1;
+	}
+	x->pid = o->pid;
+	x->comm = o->comm;
+	x->port = o->port;
+	return 0;
+}
 
 int cmd_serve(int argc, char **argv)
 {
-	struct exporter x = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct exporter x = { .lock = PTHREAD_MUTEX_INITIALIZER, .user = "nobody" };
+	struct cmd_spec spec = serve_spec;
 	struct common_opts o;
 	struct errbuf e = { { 0 } };
 	struct attach_target at;
@@ -120,35 +353,39 @@ int cmd_serve(int argc, char **argv)
 	int rc, lfd = -1;
 	bool loopback;
 
-	if ((rc = opts_get(&serve_spec, argc, argv, &o, NULL)) != OPTS_GO)
+	spec.ctx = &x;
+	if ((rc = opts_get(&spec, argc, argv, &o, NULL)) != OPTS_GO)
 		return rc;
+	raise_nofile();
 	/* Everything that can be refused is refused before the probes load. */
-	if (opts_target(&serve_spec, &o, &e) || tracer_preflight(&o.tracer, &e) ||
-	    attach_find(&at, o.pid, o.comm, &e) || attach_detect_mpm(&at, &e) ||
+	if (one_target(&x, &o, &e) || tracer_preflight(&o.tracer, &e) || find_server(&x, &at, false, &e) ||
 	    http_listen(o.listen ? o.listen : SERVE_DEFAULT_LISTEN, &lfd, shown, sizeof(shown), &loopback, &e))
 		goto usage_err;
-	o.tracer.on_event = on_record;
-	o.tracer.on_event_ctx = &x;
-	o.tracer.discard_events = true;
+	for (int i = 0; i < FC__MAX; i++)
+		x.fail_ids[i] = fail_cause_id((enum fail_cause)i);
+	x.topts = o.tracer;
 	conn_agg_init(&x.conns);
-	if (attach_open(&at, &o.tracer, &x.t, &e)) {
+	outcomes_init(&x.out, at.mpm, now_ns());
+	if (follow(&x, &at, &e) || privs_after_attach(x.user, false, &e)) {
 		close(lfd);
+		if (x.t)
+			unfollow(&x);
+		livelog_close(x.logs);
 		conn_agg_free(&x.conns);
 		goto usage_err;
 	}
-	x.at = &at;
-	x.conns_available = at.nports > 0 && !strstr(tracer_missing_tps(x.t), "sock_recv_length");
-	tracer_read_counts(x.t, &x.base);
 	if (!loopback)
 		fprintf(stderr, "mpmscope: warning: serving on %s, not a loopback address: whoever reaches it can read "
 				"the metrics\n", shown);
 	printf("serving %s %d (%s MPM: %s), %d processes, %d threads, on http://%s/metrics; Ctrl-C to stop\n",
 	       at.comm, (int)at.root, mpm_name(at.mpm), at.mpm_how, at.procs, at.threads, shown);
+	fflush(stdout);
 
-	rc = http_serve(lfd, handler, server_alive, &x, &e);
+	rc = http_serve(lfd, handler, tick, &x, &x.http, &e);
 	close(lfd);
-	tracer_stop(x.t);
-	tracer_close(x.t);
+	if (x.t)
+		unfollow(&x);
+	livelog_close(x.logs);
 	conn_agg_free(&x.conns);
 	if (rc)
 		fprintf(stderr, "mpmscope: %s\n", e.msg);

@@ -18,6 +18,7 @@
 #include "base/units.h"
 #include "cmd/cmds.h"
 #include "cmd/opts.h"
+#include "cmd/privs.h"
 #include "apache/livelog.h"
 #include "model/model.h"
 #include "model/outcomes.h"
@@ -334,6 +335,12 @@ int cmd_trace(int argc, char **argv)
 	vec_init(&st.tasks, sizeof(struct ms_event));
 	conn_agg_init(&st.conns);
 	if (attach_open(&at, &o.tracer, &t, &e)) {
+		conn_agg_free(&st.conns);
+		vec_free(&st.tasks);
+		goto usage_err;
+	}
+	if (privs_after_attach(NULL, true, &e)) {
+		tracer_close(t);
 		conn_agg_free(&st.conns);
 		vec_free(&st.tasks);
 		goto usage_err;

@@ -317,7 +317,7 @@ void outcomes_never_in(struct outcome_agg *o, const struct ms_client *cl, const 
 	outcome_client_str(who, sizeof(who), cl->addr, cl->rport);
 	snprintf(text, sizeof(text), "never got in: its handshake was dropped, the accept queue was full");
 	snprintf(ex, sizeof(ex), "client %s to port %u: %u SYN(s) and %u handshake end(s) (its ACK or first data) dropped from %+.3f s to %+.3f s, "
-				 "the accept queue at %u with room for %u",
+				 "the accept queue held %u (its backlog: %u)",
 		 who, cl->lport, w->syns, w->acks, rel(o, w->first_ns), rel(o, w->last_ns), w->queue, w->backlog);
 	o->ff.never_in++;
 	record(o, FC_LISTEN_OVERFLOW, LG_FAIL_CONNECT, text, ex, &row);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/units.h"
 #include "base/util.h"
 #include "model/names.h"
 #include "report/prom.h"
@@ -286,6 +287,67 @@ static void render_conns(struct sbuf *b, struct sbuf *lb, const struct prom_sour
 
 }
 
+/* Whether a server is followed, the failures of its connections by cause,
+ * what its tasks are blocked in now. */
+static void render_health(struct sbuf *b, struct sbuf *lb, const struct prom_source *s)
+{
+	family(b, "mpmscope_up", "gauge", "1 while a server is followed; 0 between a server's exit and the next one's start.");
+	sample_u64(b, "mpmscope_up", "", s->up);
+	family(b, "mpmscope_attaches_total", "counter", "Servers followed since the exporter started (a restart in full is one more).");
+	sample_u64(b, "mpmscope_attaches_total", "", s->attaches);
+	family(b, "mpmscope_connection_failures_total", "counter",
+	       "Connections to the server that failed, by cause, from the kernel alone (and HTTP errors, "
+	       "cause=\"http_status\", from its access log): handshakes dropped, clients that gave up in the listen "
+	       "queue or waiting for a response, tasks killed, keep-alive races, resets.");
+	for (int i = 0; s->failures && i < s->nfailures; i++)
+		if (s->failures[i])
+			sample_u64(b, "mpmscope_connection_failures_total", lbl(lb, "cause", s->failure_ids[i], NULL, NULL),
+				   s->failures[i]);
+	if (!s->blocked)
+		return;
+	family(b, "mpmscope_tasks_blocked", "gauge", "Server tasks blocked now, by what they wait for.");
+	for (int o = 0; o < MS_OFF__MAX; o++)
+		if (s->blocked[o])
+			sample_u64(b, "mpmscope_tasks_blocked", lbl(lb, "reason", offcpu_name(o), NULL, NULL),
+				   (uint64_t)s->blocked[o]);
+	family(b, "mpmscope_tasks_free", "gauge",
+	       "Server tasks free to take a connection now: prefork's children in accept, worker's and event's idle workers.");
+	sample_u64(b, "mpmscope_tasks_free", "", (uint64_t)(s->free_tasks > 0 ? s->free_tasks : 0));
+}
+
+static void sample_f(struct sbuf *b, const char *name, double v)
+{
+	char num[40];
+
+	fmt_real(num, sizeof(num), v);
+	sb_printf(b, "%s %s\n", name, num);
+}
+
+/* The exporter's own process, as client libraries name it. */
+static void render_process(struct sbuf *b, const struct prom_self *p)
+{
+	family(b, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+	sample_f(b, "process_cpu_seconds_total", p->cpu_s);
+	family(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+	sample_u64(b, "process_resident_memory_bytes", "", p->rss);
+	family(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+	sample_u64(b, "process_virtual_memory_bytes", "", p->vsize);
+	family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
+	sample_u64(b, "process_open_fds", "", p->fds);
+	family(b, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+	sample_u64(b, "process_max_fds", "", p->max_fds);
+	family(b, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+	sample_f(b, "process_start_time_seconds", p->start_s);
+	family(b, "mpmscope_http_connections_open", "gauge", "Connections to the exporter open now.");
+	sample_u64(b, "mpmscope_http_connections_open", "", (uint64_t)p->http_open);
+	family(b, "mpmscope_http_connections_total", "counter",
+	       "Connections to the exporter, by how they ended when not answered: evicted (a slow one closed to make "
+	       "room for a new one) or timed_out (no whole request in time); accepted: all.");
+	sample_u64(b, "mpmscope_http_connections_total", "outcome=\"accepted\"", p->http_accepted);
+	sample_u64(b, "mpmscope_http_connections_total", "outcome=\"evicted\"", p->http_evicted);
+	sample_u64(b, "mpmscope_http_connections_total", "outcome=\"timed_out\"", p->http_timed_out);
+}
+
 /* The exporter itself. */
 static void render_self(struct sbuf *b, const struct prom_source *s)
 {
@@ -309,6 +371,8 @@ void prom_render(struct sbuf *b, const struct prom_source *s)
 	render_accepts(b, &lb, s);
 	render_sched(b, &lb, s);
 	render_conns(b, &lb, s);
+	render_health(b, &lb, s);
 	render_self(b, s);
+	render_process(b, &s->self);
 	sb_free(&lb);
 }

@@ -41,6 +41,22 @@ struct prom_source {
 	struct conn_counts conns;    /* folded from the CONN_END records */
 	bool conns_available;       /* the kernel has the socket tracepoints */
 	uint64_t scrapes;           /* this one included */
+	/* the exporter across servers: up while one is followed; counters
+	 * add up over every server followed (so they never go backwards) */
+	bool up;
+	uint64_t attaches;          /* servers followed since the exporter started */
+	const uint64_t *failures;   /* failed connections by cause (enum fail_cause), NULL: none */
+	const char *const *failure_ids; /* their label values, FC__MAX of them */
+	int nfailures;
+	const int32_t *blocked;     /* server tasks blocked now, by reason (MS_OFF__MAX); NULL when down */
+	int free_tasks;             /* of them, those free to take a connection */
+	struct prom_self {          /* the exporter's own process (process_* metrics) */
+		double cpu_s, start_s;  /* CPU time; start, seconds since the epoch */
+		uint64_t rss, vsize;    /* bytes */
+		uint64_t fds, max_fds;
+		uint64_t http_accepted, http_evicted, http_timed_out;
+		int http_open;
+	} self;
 };
 
 void prom_render(struct sbuf *b, const struct prom_source *s);

@@ -79,12 +79,18 @@ int attach_find(struct attach_target *a, pid_t pid, const char *comm, struct err
 		}
 		pid = bc.first;
 	}
-	if (pid <= 0 || kill(pid, 0) < 0) {
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH)) {
 		err_set(e, "no process %d", (int)pid);
 		return -1;
 	}
 	if (!is_httpd(pid)) {
-		err_set(e, "process %d is not an Apache httpd", (int)pid);
+		char exe[PATH_MAX];
+
+		if (procfs_exe(pid, exe, sizeof(exe)) && errno == EACCES)
+			err_set(e, "cannot tell what process %d is: /proc/%d/exe is not readable (needs CAP_SYS_PTRACE)",
+				(int)pid, (int)pid);
+		else
+			err_set(e, "process %d is not an Apache httpd", (int)pid);
 		return -1;
 	}
 	/* a child's pid leads to its parent */
@@ -160,32 +166,12 @@ int attach_detect_mpm(struct attach_target *a, struct errbuf *e)
 	return 0;
 }
 
-/* Listening TCP ports among root's file descriptors. */
-static void find_ports(struct attach_target *a)
+/* Each listening TCP socket of this network namespace: its port, inode. */
+static void each_listener(void (*fn)(void *ctx, unsigned port, unsigned long inode), void *ctx)
 {
 	static const char *const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	unsigned long inodes[256];
-	int ninodes = 0;
-	char path[64], link[128], line[512];
-	DIR *d;
-	struct dirent *de;
+	char line[512];
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)a->root);
-	if (!(d = opendir(path)))
-		return;
-	while ((de = readdir(d)) && ninodes < 256) {
-		char fdpath[352];
-		ssize_t r;
-
-		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
-		r = readlink(fdpath, link, sizeof(link) - 1);
-		if (r <= 0)
-			continue;
-		link[r] = 0;
-		if (sscanf(link, "socket:[%lu]", &inodes[ninodes]) == 1)
-			ninodes++;
-	}
-	closedir(d);
 	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
 		FILE *f = fopen(tables[t], "r");
 
@@ -198,20 +184,134 @@ static void find_ports(struct attach_target *a)
 
 			if (sscanf(line, " %*d: %63s %*s %x %*s %*s %*s %*s %*s %lu", local, &st, &inode) != 3 || st != 0x0A)
 				continue;
-			if (!strchr(local, ':') || sscanf(strrchr(local, ':') + 1, "%x", &port) != 1)
-				continue;
-			for (int i = 0; i < ninodes; i++)
-				if (inodes[i] == inode && a->nports < ATTACH_MAX_PORTS) {
-					bool dup = false;
-
-					for (int k = 0; k < a->nports; k++)
-						dup |= a->ports[k] == port;
-					if (!dup)
-						a->ports[a->nports++] = (uint16_t)port;
-				}
+			if (strchr(local, ':') && sscanf(strrchr(local, ':') + 1, "%x", &port) == 1)
+				fn(ctx, port, inode);
 		}
 		fclose(f);
 	}
+}
+
+/* The socket inodes among pid's file descriptors, up to max. */
+static int socket_inodes(pid_t pid, unsigned long *inodes, int max)
+{
+	char path[64], link[128];
+	int n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (!(d = opendir(path)))
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char fdpath[352];
+		ssize_t r;
+
+		snprintf(fdpath, sizeof(fdpath), "%s/%s", path, de->d_name);
+		r = readlink(fdpath, link, sizeof(link) - 1);
+		if (r <= 0)
+			continue;
+		link[r] = 0;
+		if (sscanf(link, "socket:[%lu]", &inodes[n]) == 1)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+struct port_scan {
+	struct attach_target *a;
+	unsigned long inodes[256];
+	int ninodes;
+};
+
+static void add_port(void *ctx, unsigned port, unsigned long inode)
+{
+	struct port_scan *ps = ctx;
+	struct attach_target *a = ps->a;
+
+	for (int i = 0; i < ps->ninodes; i++)
+		if (ps->inodes[i] == inode && a->nports < ATTACH_MAX_PORTS) {
+			bool dup = false;
+
+			for (int k = 0; k < a->nports; k++)
+				dup |= a->ports[k] == port;
+			if (!dup)
+				a->ports[a->nports++] = (uint16_t)port;
+		}
+}
+
+/* Listening TCP ports among root's file descriptors. */
+static void find_ports(struct attach_target *a)
+{
+	struct port_scan ps = { .a = a };
+
+	ps.ninodes = socket_inodes(a->root, ps.inodes, 256);
+	each_listener(add_port, &ps);
+}
+
+struct port_owner {
+	unsigned port;
+	unsigned long inodes[16];
+	int ninodes;
+	pid_t owner;
+};
+
+static void port_inode(void *ctx, unsigned port, unsigned long inode)
+{
+	struct port_owner *po = ctx;
+
+	if (port == po->port && po->ninodes < 16)
+		po->inodes[po->ninodes++] = inode;
+}
+
+static void holds_inode(pid_t pid, void *ctx)
+{
+	struct port_owner *po = ctx;
+	unsigned long have[256];
+	int n;
+
+	if (po->owner || pid == getpid())
+		return;
+	n = socket_inodes(pid, have, 256);
+	for (int i = 0; i < n && !po->owner; i++)
+		for (int k = 0; k < po->ninodes; k++)
+			if (have[i] == po->inodes[k])
+				po->owner = pid;
+}
+
+int attach_find_port(struct attach_target *a, uint16_t port, struct errbuf *e)
+{
+	struct port_owner po = { .port = port };
+
+	each_listener(port_inode, &po);
+	if (!po.ninodes) {
+		err_set(e, "nothing listens on port %u", port);
+		return -1;
+	}
+	procfs_each_pid(holds_inode, &po);
+	if (!po.owner) {
+		err_set(e, "port %u: no process that can be seen holds its listening socket", port);
+		return -1;
+	}
+	return attach_find(a, po.owner, NULL, e);
+}
+
+int attach_find_pidfile(struct attach_target *a, const char *path, struct errbuf *e)
+{
+	char buf[32], *end;
+	long pid;
+
+	if (read_small(path, buf, sizeof(buf), false) < 0) {
+		err_set(e, "--pidfile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	pid = strtol(buf, &end, 10);
+	if (end == buf || pid <= 0 || pid > INT_MAX || (*end && *end != '\n')) {
+		buf[strcspn(buf, "\n")] = 0;
+		err_set(e, "--pidfile %s: '%.20s' is not a process id", path, buf);
+		return -1;
+	}
+	return attach_find(a, (pid_t)pid, NULL, e);
 }
 
 /* Why an existing task is blocked, for the gauge of blocked tasks, where

@@ -31,6 +31,11 @@ struct attach_target {
 /* Find the server: by pid (a child's pid leads to its parent) or by command
  * name (-C apache2). Refuses a process that is not an Apache httpd. */
 int attach_find(struct attach_target *a, pid_t pid, const char *comm, struct errbuf *e);
+/* The same, by the port it listens on (the process that holds the listening
+ * socket leads to its parent), or by the pid in a pid file (Apache's
+ * PidFile, rewritten at each start). */
+int attach_find_port(struct attach_target *a, uint16_t port, struct errbuf *e);
+int attach_find_pidfile(struct attach_target *a, const char *path, struct errbuf *e);
 /* Tell the MPM (before the tracer is opened: roles depend on it). */
 int attach_detect_mpm(struct attach_target *a, struct errbuf *e);
 /* Seed the tracer: the parent, every descendant and its threads, the ports. */

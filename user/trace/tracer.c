@@ -622,6 +622,33 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
 	}
 }
 
+static void add_u64s(uint64_t *out, const uint64_t *a, const uint64_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = a[i] + b[i];
+}
+
+void tracer_counts_add(struct tracer_counts *out, const struct tracer_counts *a, const struct tracer_counts *b)
+{
+	struct tracer_counts r;
+
+	add_u64s(r.c, a->c, b->c, MS_C__MAX);
+	add_u64s(r.accept_errno, a->accept_errno, b->accept_errno, MS_ERRNO_SLOTS);
+	add_u64s(r.create_errno, a->create_errno, b->create_errno, MS_ERRNO_SLOTS);
+	/* histograms and the scheduler's struct are all counters */
+	add_u64s((uint64_t *)r.hists, (const uint64_t *)a->hists, (const uint64_t *)b->hists,
+		 sizeof(r.hists) / (sizeof(uint64_t)));
+	add_u64s((uint64_t *)&r.sched, (const uint64_t *)&a->sched, (const uint64_t *)&b->sched,
+		 sizeof(r.sched) / sizeof(uint64_t));
+	for (int i = 0; i < 4; i++) {
+		r.listen[i].syn_drops = a->listen[i].syn_drops + b->listen[i].syn_drops;
+		r.listen[i].ack_drops = a->listen[i].ack_drops + b->listen[i].ack_drops;
+		r.listen[i].backlog = b->listen[i].backlog;
+		r.listen[i].peak = a->listen[i].peak > b->listen[i].peak ? a->listen[i].peak : b->listen[i].peak;
+	}
+	*out = r;
+}
+
 const struct ms_event *tracer_events(struct tracer *t, size_t *n)
 {
 	*n = t->events.len;

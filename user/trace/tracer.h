@@ -83,6 +83,9 @@ const char *tracer_missing_tps(struct tracer *t);
 /* Stop draining (final drain included) and detach the probes. Idempotent. */
 void tracer_stop(struct tracer *t);
 void tracer_read_counts(struct tracer *t, struct tracer_counts *out);
+/* out = a + b, counter by counter (a server followed after another: the
+ * totals go on); the listeners' backlog is b's, their peak the larger. */
+void tracer_counts_add(struct tracer_counts *out, const struct tracer_counts *a, const struct tracer_counts *b);
 /* Records received so far, in arrival order (valid after tracer_stop). */
 const struct ms_event *tracer_events(struct tracer *t, size_t *n);
 const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
