@@ -105,6 +105,8 @@ MaxSpareThreads 2
 CONF
 	check_eq "$m: a plain Apache starts" "$?" 0
 	trace_start q$m
+	[ $m = prefork ] && check_eq "trace keeps only the capabilities it needs once attached (BPF, PERFMON, SYS_PTRACE, DAC_READ_SEARCH, DAC_OVERRIDE)" \
+		"$(awk '/^CapEff:/ { print $2 }' "/proc/$TP/status")" 000000c000080006
 	"$CL" --port "$PORT" --mode hold --n 2 --hold-ms 5000 >"$TMP/q$m.hold" &
 	hold=$!
 	sleep 0.5

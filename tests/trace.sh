@@ -75,5 +75,46 @@ expect_error "trace: a third positional argument" "unexpected argument '9'" "$MP
 pid=$HPID
 plain_stop
 check "apache2 -k stop stopped it" bash -c "! kill -0 $pid 2>/dev/null"
+
+# Per request in attach mode: trace, with no load of its own, divides by the
+# requests the kernel saw. Attached to compare's own Apache during its load,
+# it must tell the same figures per request as compare (same load, same
+# kernel), within 10 %.
+cat >"$TMP/pr.scn" <<'SCN'
+[scenario]
+name = per-request
+description = keep-alive, 10 connections, 3 s
+[load]
+duration = 3s
+concurrency = 10
+keepalive = on
+SCN
+within10() { # A B: |A - B| <= 10 % of B
+	awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b > 0 && d <= 0.1 * b) }'
+}
+for m in event prefork; do
+	"$MPMSCOPE" run -m $m -s "$TMP/pr.scn" --json "$TMP/pr-c.json" >"$TMP/pr-c.out" 2>&1 &
+	rp=$!
+	hp=
+	for _ in $(seq 200); do
+		hp=$(pgrep -of -- "-f /tmp/mpmscope\.[A-Za-z0-9]{6}/httpd.conf" || true)
+		[ -n "$hp" ] && break
+		sleep 0.05
+	done
+	"$MPMSCOPE" trace -p "$hp" -i 0 --json "$TMP/pr-t.json" >"$TMP/pr-t.out" 2>&1 &
+	tp=$!
+	reaped "$rp" "$m: compare's run exits 0" 0
+	reaped "$tp" "$m: trace of compare's Apache exits 0 when it stops" 0
+	R='.runs[0].kernel.sched'
+	check_eq "$m: trace counts per request of the kernel's own request count" \
+		"$(jqr "$TMP/pr-t.json" "$R | \"\(.per_request_basis) \(.requests_seen > 1000)\"")" "kernel true"
+	for k in wakeups_per_request cswitch_per_request cpu_us_per_request; do
+		a=$(jqr "$TMP/pr-t.json" "$R.$k")
+		b=$(jqr "$TMP/pr-c.json" "$R.$k")
+		check "$m: $k, trace vs compare on the same load ($a vs $b): within 10 %" within10 "$a" "$b"
+	done
+	check "$m: accepts in trace's JSON are its clients' (not 0)" \
+		test "$(jqr "$TMP/pr-t.json" '.runs[0].kernel | (.accepts > 0 and .accepts <= .accepts_total)')" = true
+done
 check_clean "trace"
 finish
