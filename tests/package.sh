@@ -84,10 +84,11 @@ check "unit: EnvironmentFile is /etc/default/mpmscope-exporter" \
 	grep -qxF 'EnvironmentFile=-/etc/default/mpmscope-exporter' "$UNIT"
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
 check "unit: a capability bounding set ($caps)" test -n "$caps"
-check_eq "unit: run as nobody, not root" "$(sed -n 's/^User=//p' "$UNIT")" nobody
+check_eq "unit: a user of its own, not root (DynamicUser)" "$(sed -n 's/^DynamicUser=//p' "$UNIT")" yes
 check_eq "unit: the same capabilities given (ambient) as bounded" "$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")" "$caps"
 # systemd is not PID 1 here, so the unit cannot be started: run its
-# ExecStart as systemd would, as nobody with exactly those capabilities,
+# ExecStart as systemd would, as a uid of DynamicUser's range that owns
+# nothing, with exactly those capabilities,
 # against an Apache started the system's way (children as www-data).
 setpriv_caps() { # CAP_A CAP_B... -> -all,+a,+b
 	local s=-all c
@@ -104,7 +105,7 @@ exporter() { # bounding set: serve with the unit's ARGS, its --listen on a free 
 	local listen
 	listen="127.0.0.1:$(free_port)"
 	# shellcheck disable=SC2086 # ARGS is words, as systemd splits $ARGS
-	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps="$1" --ambient-caps="$1" \
+	setpriv --reuid=61184 --regid=61184 --clear-groups --inh-caps="$1" --ambient-caps="$1" \
 		--bounding-set="$1" --no-new-privs /usr/bin/mpmscope serve $ARGS --listen "$listen" \
 		>"$W/serve.out" 2>"$W/serve.err" &
 	SERVE_PID=$!
