@@ -201,7 +201,7 @@ $(CORE_CHECK): tests/kernels/core_check.c $(KERNELS_DIR)/core_check.skel.h
 
 core-check: $(CORE_CHECK)
 
-test-kernels: all $(CORE_CHECK)
+test-kernels: all $(CORE_CHECK) $(TEST_TOOLS)
 	@KERNEL_PKG='$(KERNEL_PKG)' KERNELS_DIR='$(KERNELS_DIR)' KERNELS_TIMEOUT='$(KERNELS_TIMEOUT)' \
 		tests/kernels/boot.sh
 # ==== end of kernels =============================================================

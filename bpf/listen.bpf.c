@@ -189,17 +189,28 @@ SEC("iter/tcp")
 int ms_listeners(struct bpf_iter__tcp *ctx)
 {
 	struct sock_common *skc = ctx->sk_common;
+	struct ms_listener *l;
+	struct tcp_sock *tp;
 	__u64 *skp;
-	__u32 i;
+	__u32 i, k;
 
 	if (!skc || skc->skc_state != TCP_LISTEN_)
 		return 0;
 	i = port_index(skc->skc_num);
 	if (i >= 4)
 		return 0;
-	i += 4;
-	skp = bpf_map_lookup_elem(&listen_sk, &i);
-	if (skp && !*skp)
-		*skp = (__u64)skc;
+	k = i + 4;
+	skp = bpf_map_lookup_elem(&listen_sk, &k);
+	if (!skp || *skp)
+		return 0;
+	*skp = (__u64)skc;
+	/* its own counters, whatever the SYN watcher can see on this kernel */
+	tp = bpf_skc_to_tcp_sock(skc);
+	l = bpf_map_lookup_elem(&listeners, &i);
+	if (tp && l) {
+		l->kernel_drops = (__u32)tp->inet_conn.icsk_inet.sk.sk_drops.counter;
+		l->queue = tp->inet_conn.icsk_inet.sk.sk_ack_backlog;
+		l->backlog = tp->inet_conn.icsk_inet.sk.sk_max_ack_backlog;
+	}
 	return 0;
 }

@@ -200,6 +200,12 @@ struct ms_syn_wait {
  * `listeners`, one slot per port of server_ports[]; its socket, in
  * `listen_sk`, is found by the iter/tcp program). */
 struct ms_listener {
+	__u64 kernel_drops;    /* the listener's own count of packets discarded (sk_drops: each
+	                        * tcp_listendrop(), and the retransmitted handshake packets its
+	                        * request sockets absorbed), read by the iterator at each scan:
+	                        * on every kernel with iter/tcp */
+	__u32 queue;           /* its accept queue at the last scan */
+	__u32 pad;
 	__u64 syn_drops;       /* SYNs dropped: accept queue full */
 	__u64 ack_drops;       /* handshake ends dropped while it was full: the ACK (the SYN-ACK sent
 	                        * again), or the first data under TCP_DEFER_ACCEPT */

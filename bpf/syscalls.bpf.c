@@ -3,8 +3,16 @@
  * Syscalls of the server's tasks: accept and connect (the connection
  * records, and who accepted a connection after how long in the listen
  * queue), clone/clone3/fork/vfork (how long a creation took, why it
- * failed) and wait4 (the parent reaping its children), through the
- * per-syscall tracepoints or the generic sys_enter/sys_exit hooks.
+ * failed) and wait4 (the parent reaping its children). Four ways in, the
+ * same handlers, one set loaded (user/trace/tracer.c chooses by what the
+ * kernel accepts, cheapest first):
+ *  - fentry/fexit on the kernel functions behind the syscalls;
+ *  - kprobes/kretprobes on the same functions;
+ *  - the per-syscall tracepoints (syscalls/sys_exit_accept4 ...);
+ *  - the generic sys_enter/sys_exit hooks.
+ * The first two leave every other syscall of the host alone: while any
+ * syscall tracepoint is attached, every syscall of every task takes the
+ * kernel's slow path (the syscall work flag is set on all of them).
  */
 #include "common.bpf.h"
 
@@ -258,5 +266,59 @@ int ms_sc_x_connect(struct trace_event_raw_sys_exit *ctx)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
 	on_connect_ret(ctx->ret, regs ? (int)PT_REGS_PARM1_CORE_SYSCALL(regs) : -1);
+	return 0;
+}
+
+/*
+ * The kernel functions behind the syscalls: __sys_accept4 (accept and
+ * accept4), __sys_connect, kernel_clone (clone, clone3, fork, vfork),
+ * kernel_wait4 (wait4). Their signatures have held since 5.10 (kernel_clone's
+ * name); a kernel where one differs fails the load or the attach of this set,
+ * and the loader takes the next way in.
+ */
+#define FX(kind, fn, name, call, ...)                                            \
+	SEC(#kind "/" #fn)                                                       \
+	int BPF_PROG(ms_fx_##name, __VA_ARGS__)                                  \
+	{                                                                        \
+		call;                                                            \
+		return 0;                                                        \
+	}
+
+FX(fexit, __sys_accept4, accept4, on_accept_ret(ret), int fd, void *addr, void *addrlen, int flags, int ret)
+FX(fexit, __sys_connect, connect, on_connect_ret(ret, fd), int fd, void *addr, int addrlen, int ret)
+FX(fentry, kernel_clone, clone_enter, on_spawn_enter(), void *args)
+FX(fexit, kernel_clone, clone, on_spawn_exit(ret), void *args, int ret)
+FX(fentry, kernel_wait4, wait4_enter, on_reap_enter(), int upid, void *stat_addr, int options, void *ru)
+FX(fexit, kernel_wait4, wait4, on_reap_exit(ret), int upid, void *stat_addr, int options, void *ru, long ret)
+
+/* The same functions through kprobes, where trampolines are not offered. */
+#define KP_ENTER(fn, call)                                                       \
+	SEC("kprobe/" #fn)                                                       \
+	int BPF_KPROBE(ms_kp_##fn##_enter)                                       \
+	{                                                                        \
+		call;                                                            \
+		return 0;                                                        \
+	}
+#define KP_RET(fn, type, call)                                                   \
+	SEC("kretprobe/" #fn)                                                    \
+	int BPF_KRETPROBE(ms_kp_##fn, type ret)                                  \
+	{                                                                        \
+		call;                                                            \
+		return 0;                                                        \
+	}
+
+KP_RET(__sys_accept4, int, on_accept_ret(ret))
+KP_ENTER(kernel_clone, on_spawn_enter())
+KP_RET(kernel_clone, int, on_spawn_exit(ret))
+KP_ENTER(kernel_wait4, on_reap_enter())
+KP_RET(kernel_wait4, long, on_reap_exit(ret))
+
+SEC("kretprobe/__sys_connect")
+int BPF_KRETPROBE(ms_kp___sys_connect, int ret)
+{
+	/* the fd: the syscall's first argument, in the saved user registers */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	on_connect_ret(ret, regs ? (int)PT_REGS_PARM1_CORE_SYSCALL(regs) : -1);
 	return 0;
 }

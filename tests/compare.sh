@@ -67,7 +67,16 @@ check_eq "generic syscall hooks: accepts == connections" "$(jqr "$TMP/gen.json" 
 	"$(jqr "$TMP/gen.json" '.runs[0].load.connections')"
 check_eq "generic syscall hooks: a creation time for every process" \
 	"$(jqr "$TMP/gen.json" '.runs[0].kernel.spawn | .process_create_us.n == .processes and .processes >= 5')" true
-check_eq "default: per-syscall tracepoints" "$(jqr "$J" '.runs[0].kernel.syscall_mode')" "syscall tracepoints"
+want="syscall tracepoints"
+[ -e /sys/bus/event_source/devices/kprobe/type ] && want=kprobe
+"$MPMSCOPE" doctor | grep -q '^fentry: *ok' && want=fexit
+check_eq "default: the cheapest syscall way this kernel offers" "$(jqr "$J" '.runs[0].kernel.syscall_mode')" "$want"
+expect_error "--syscall-probes: a way that does not exist" "--syscall-probes: 'bogus' is not fexit, kprobe, tracepoint or generic" \
+	"$MPMSCOPE" run -m prefork -s baseline --syscall-probes bogus
+if [ "$want" = "syscall tracepoints" ]; then
+	expect_error "--syscall-probes fexit, forced on a kernel that refuses it" "--syscall-probes fexit: load of a fentry/kernel_clone program" \
+		"$MPMSCOPE" run -m prefork -s baseline --syscall-probes fexit
+fi
 check_clean "generic syscall hooks"
 
 # Bad input: one line, non-zero exit, nothing left behind.

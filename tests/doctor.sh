@@ -41,6 +41,15 @@ check_eq "probes take tp_btf when the tp_btf probe works" "$(sed -nE 's/^probes:
 	"$([ "$tpb" = ok ] && echo tp_btf || echo raw_tp)"
 check_ge "probes: programs attached" "$n" 1
 check_eq "forced raw_tp attaches as many programs" "${nraw:-none}" "$n"
+# the syscalls by the cheapest way the kernel accepts, the others said with why
+want="syscall tracepoints"
+[ "$(claim kprobes)" = ok ] && want=kprobe
+[ "$(claim fentry)" = ok ] && want=fexit
+check_eq "syscalls: the cheapest way offered (fentry $(claim fentry), kprobes $(claim kprobes))" \
+	"$(sed -nE 's/^syscalls: +(fexit|kprobe|syscall tracepoints|sys_enter\/sys_exit) .*/\1/p' "$D")" "$want"
+if [ "$want" != fexit ]; then
+	check "syscalls: why not fexit" grep -qE '^syscalls: .*not taken: fexit: .*[A-Z][a-z]+' "$D"
+fi
 check "verdict line says ok" grep -qE '^verdict: +ok, mpmscope can run here' "$D"
 check_clean "doctor"
 

@@ -90,6 +90,11 @@ check_eq "Prometheus: listen-queue failures by cause = what the clients saw ($(j
 	"$(($(cause listen_overflow) + $(cause never_accepted)))" "$nq"
 check_ge "Prometheus: clients that never got in (their SYNs dropped)" "$(cause listen_overflow)" 1
 check_eq "Prometheus: the three HTTP 500s, from the access log" "$(cause http_status)" 3
+scrape "$TMP/listen.txt"
+check_eq "the port's accept-queue limit, from its listener (ListenBacklog 1)" \
+	"$(metric "$TMP/listen.txt" "mpmscope_listen_backlog{port=\"$PORT\"}")" 1
+check_ge "the port's listener counted its own drops" \
+	"$(metric "$TMP/listen.txt" "mpmscope_listen_drops_total{port=\"$PORT\"}")" 1
 
 # ---- apache2 -k stop, then start: answers throughout, up 0 then 1 ---------------------------
 scrape "$TMP/before.txt"

@@ -22,6 +22,9 @@ SCN
 for m in prefork worker event; do
 	R=$(run_of $m)
 	check_eq "$m: no request failed" "$(jqr "$J" "$R.load.failed")" 0
+	# idle closes at KeepAliveTimeout are not failures from the server's side either
+	check_eq "$m: the server's own account (trace's rules): no failed connection ($(jqr "$J" "$R.failure_evidence.server_side | tojson"))" \
+		"$(jqr "$J" "$R.failure_evidence.server_side.failed")" 0
 	n=$(jqr "$J" "[$R.failures[] | select(.cause == \"keepalive_timeout\") | .count] | add // 0")
 	check_ge "$m: idle closes root-caused as KeepAliveTimeout" "$n" 4
 	check_eq "$m: ...and nothing else" "$(jqr "$J" "[$R.failures[].count] | add // 0")" "$n"
@@ -56,6 +59,10 @@ check_eq "overflow: every failure analysed and explained" \
 	"$(jqr "$J" "$R.failure_evidence | \"\(.analysed),\(.explained)\"")" "$failed,$failed"
 check_eq "overflow: the causes are the listen queue (never accepted in time, or dropped)" \
 	"$(jqr "$J" "[$R.failures[] | select(.kind == \"failed\") | select(.cause == \"never_accepted\" or .cause == \"listen_overflow\") | .count] | add // 0")" "$failed"
+# trace's rules on the same records, from the kernel alone: the same count,
+# the same listen-queue causes
+check_eq "overflow: the server's own account agrees: failed connections = failed requests ($(jqr "$J" "$R.failure_evidence.server_side | tojson"))" \
+	"$(jqr "$J" "$R.failure_evidence.server_side | .failed == ((.by_cause.never_accepted // 0) + (.by_cause.listen_overflow // 0))"),$(jqr "$J" "$R.failure_evidence.server_side.failed")" "true,$failed"
 check_ge "overflow: the kernel counted listen overflows" "$(jqr "$J" "$R.failure_evidence.listen_overflows")" 1
 check_eq "overflow: Apache's AH00161 shown beside" \
 	"$(jqr "$J" "[$R.failure_evidence.error_log[] | select(.code == \"AH00161\")] | length")" 1

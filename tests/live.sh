@@ -14,7 +14,7 @@ TP=
 # $TMP/NAME.json, its connection log in $TMP/NAME.jsonl, its output $TMP/NAME.out
 trace_start() {
 	local i
-	"$MPMSCOPE" trace -p "$HPID" -i 1 -d 60 --json "$TMP/$1.json" --conn-log "$TMP/$1.jsonl" >"$TMP/$1.out" 2>&1 &
+	"$MPMSCOPE" trace -p "$HPID" -i 1 -d 60 --json "$TMP/$1.json" --html "$TMP/$1.html" --conn-log "$TMP/$1.jsonl" >"$TMP/$1.out" 2>&1 &
 	TP=$!
 	for i in $(seq 100); do
 		grep -q "^listen queue drops" "$TMP/$1.out" 2>/dev/null && return 0
@@ -124,6 +124,13 @@ CONF
 		check_ge "$m queue: clients gave up in the listen queue" "$(causes q$m never_accepted)" 1
 		check_ge "$m queue: the SYN watcher counted the drops on the server's port" \
 			"$(jqr "$J" '.runs[0].failure_evidence.listen_ports[0].syn_drops')" 1
+		# sk_drops counts each ListenDrops and also the retransmitted handshake
+		# packets a request socket absorbed: at least the namespace's count
+		check_eq "$m queue: the listener's own drop count (sk_drops) >= the namespace's ListenDrops > 0" \
+			"$(jqr "$J" '.runs[0].failure_evidence | .listen_drops > 0 and .listen_ports[0].listener_drops >= .listen_drops')" true
+		check_eq "$m queue: the HTML report's failures table has the same causes as the JSON" \
+			"$(grep -o 'data-cause="[a-z_]*" data-kind="failed"' "$TMP/q$m.html" | cut -d'"' -f2 | sort | tr '\n' ' ')" \
+			"$(jqr "$J" '[.runs[0].failures[] | select(.kind == "failed") | .cause] | sort | join(" ")') "
 		check "$m queue: the example says the slots were held by idle keep-alive connections" \
 			grep -q "0 free, [0-9]* holding idle keep-alive connections" "$TMP/q$m.out"
 		code=$([ $m = prefork ] && echo AH00161 || echo AH00286)

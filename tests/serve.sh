@@ -107,7 +107,7 @@ check_eq "promtool check metrics: no problem ($(head -c 300 "$TMP/promtool.out")
 check "Content-Type is the text format 0.0.4" \
 	sh -c "curl -sfI '$METRICS' | grep -qi '^Content-Type: text/plain; version=0.0.4'"
 check_eq "mpmscope_info names the MPM and pid" \
-	"$(grep -cE "^mpmscope_info\{mpm=\"event\",httpd_pid=\"$HTTPD_PID\",comm=\"[^\"]+\",attach_mode=\"(tp_btf|raw_tp)\",version=\"[^\"]+\"\} 1$" "$TMP/m1.txt")" 1
+	"$(grep -cE "^mpmscope_info\{mpm=\"event\",httpd_pid=\"$HTTPD_PID\",comm=\"[^\"]+\",attach_mode=\"(tp_btf|raw_tp)\",syscall_mode=\"(fexit|kprobe|syscall tracepoints|sys_enter/sys_exit)\",version=\"[^\"]+\"\} 1$" "$TMP/m1.txt")" 1
 check_ge "accepts_total: the 500 new connections at least" "$(metric "$TMP/m1.txt" mpmscope_accepts_total)" 510
 check_ge "keepalive_idle_seconds_count: the keep-alive gaps" \
 	"$(metric "$TMP/m1.txt" mpmscope_keepalive_idle_seconds_count)" 1900

@@ -71,6 +71,8 @@ check_eq "--hist: run-queue counts == the JSON's runq_us_by_role n" \
 expect_error "trace: count 0" "count: must be at least 1" "$MPMSCOPE" trace -C "$COMM" 1 0
 expect_error "trace: interval twice" "interval given twice" "$MPMSCOPE" trace -C "$COMM" -i 2 1
 expect_error "trace: a third positional argument" "unexpected argument '9'" "$MPMSCOPE" trace -C "$COMM" 1 3 9
+expect_error "trace: an unwritable --conn-log" "cannot write /nonexistent-dir/c.jsonl" "$MPMSCOPE" trace -C "$COMM" --conn-log /nonexistent-dir/c.jsonl
+expect_error "trace: an unwritable --html" "cannot write /nonexistent-dir/t.html" "$MPMSCOPE" trace -C "$COMM" --html /nonexistent-dir/t.html
 
 pid=$HPID
 plain_stop

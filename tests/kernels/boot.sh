@@ -12,6 +12,7 @@ TIMEOUT=${KERNELS_TIMEOUT:-600}
 PKG=${KERNEL_PKG:-}
 SCRIPT=${KERNELS_SCRIPT:-tests/kernels/guest.sh} # what the guest runs (relative to the repo, or absolute)
 BIN=${KERNELS_MPMSCOPE:-}                         # another mpmscope binary to test (absolute path)
+# KERNELS_APPEND: more words for the guest kernel command line (bench/syscall-cost: mspairs=N)
 # virtio and 9p, loaded in this order (Debian builds them as modules)
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p"
 mkdir -p "$KDIR"
@@ -120,7 +121,7 @@ tb=$(date +%s)
 # report on the console at once, not after the whole timeout.
 timeout --foreground -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 2G -smp 2 \
 	-kernel "$vmlinuz" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 softlockup_panic=1 quiet msroot=$ROOT msscript=$SCRIPT${BIN:+ msbin=$BIN}" \
+	-append "console=ttyS0 panic=-1 softlockup_panic=1 quiet msroot=$ROOT msscript=$SCRIPT${BIN:+ msbin=$BIN}${KERNELS_APPEND:+ $KERNELS_APPEND}" \
 	-nographic -no-reboot -nic none \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=passthrough,readonly=on,multidevs=remap \
 	</dev/null 2>&1 |

@@ -90,6 +90,14 @@ want=absent
 [ -e /sys/bus/event_source/devices/kprobe/type ] && want=ok
 check_eq "doctor: kprobes claim matches the kprobe PMU" "$(sed -nE 's/^kprobes: +([a-z]+),.*/\1/p' "$T/doctor.out")" "$want"
 
+# the syscalls by the cheapest way this kernel accepts (Debian's 6.1: fexit)
+want="syscall tracepoints"
+[ -e /sys/bus/event_source/devices/kprobe/type ] && want=kprobe
+grep -qE '^fentry: +ok' "$T/doctor.out" && want=fexit
+check_eq "doctor: syscalls by the cheapest way offered" \
+	"$(sed -nE 's/^syscalls: +(fexit|kprobe|syscall tracepoints|sys_enter\/sys_exit) .*/\1/p' "$T/doctor.out")" "$want"
+SC_BEST=$want
+
 # --- CO-RE helpers of bpf/core_fixes.bpf.h on this kernel ---
 if [ -x build/kernels/core_check ]; then
 	guard 120 core_check build/kernels/core_check >"$T/core.out" 2>&1
@@ -112,6 +120,7 @@ check_eq "three runs in JSON" "$(jqr "$J" '.runs | length')" 3
 for m in prefork worker event; do
 	R=".runs[] | select(.mpm == \"$m\")"
 	check_eq "$m: attach mode" "$(jqr "$J" "$R.kernel.attach_mode")" tp_btf
+	check_eq "$m: syscalls by the cheapest way" "$(jqr "$J" "$R.kernel.syscall_mode")" "$SC_BEST"
 	check_eq "$m: completed == 1000" "$(jqr "$J" "$R.load.completed")" 1000
 	check_eq "$m: failed == 0" "$(jqr "$J" "$R.load.failed")" 0
 	conns=$(jqr "$J" "$R.load.connections")
@@ -139,6 +148,70 @@ check_eq "raw_tp: accepts == connections" "$(jqr "$RJ" '.runs[0].kernel.accepts'
 	"$(jqr "$RJ" '.runs[0].load.connections')"
 check_eq "raw_tp: threads per child == 27" \
 	"$(jqr "$RJ" '[.runs[0].kernel.procs[] | select(.role == "child") | .threads_created] | unique | join(",")')" 27
+
+# --- every syscall way this kernel offers gives the same figures ---
+# path_checks WAY JSON: the syscall-derived figures of a prefork and an event
+# run: accepts, creation times, accept errors by errno, the parent's internal
+# connects against the accepts of them, reaping
+path_checks() {
+	local way=$1 j=$2 m R
+	for m in prefork event; do
+		R=".runs[] | select(.mpm == \"$m\")"
+		check_eq "$way: $m: syscall mode" "$(jqr "$j" "$R.kernel.syscall_mode")" "$(sc_mode_name "$way")"
+		check_eq "$way: $m: completed == 1000, failed 0" "$(jqr "$j" "$R.load | \"\(.completed) \(.failed)\"")" "1000 0"
+		check_eq "$way: $m: kernel accepts == connections" "$(jqr "$j" "$R.kernel.accepts")" \
+			"$(jqr "$j" "$R.load.connections")"
+		check_eq "$way: $m: accept errors add up by errno" \
+			"$(jqr "$j" "$R.kernel | .accept_errors == ([.accept_errors_by_errno[]?] | add // 0)")" true
+		check_eq "$way: $m: the parent's internal connects == the accepts of them" \
+			"$(jqr "$j" "$R.kernel | .internal_connects == .accepts_internal")" true
+	done
+	P='.runs[] | select(.mpm == "prefork") | .kernel.spawn'
+	check_eq "$way: prefork: a creation time for every process created (>= 5)" \
+		"$(jqr "$j" "$P | .process_create_us.n == .processes and .processes >= 5")" true
+	check_eq "$way: event: a creation time for every thread created (>= 54; times, threads)" \
+		"$(jqr "$j" '.runs[] | select(.mpm == "event") | .kernel.spawn | "\(.thread_create_us.n) \(.threads >= 54)"')" \
+		"$(jqr "$j" '.runs[] | select(.mpm == "event") | .kernel.spawn | "\(.threads) true"')"
+}
+sc_mode_name() {
+	case $1 in tracepoint) echo "syscall tracepoints" ;; generic) echo "sys_enter/sys_exit" ;; *) echo "$1" ;; esac
+}
+[ "$SC_BEST" = fexit ] && path_checks fexit "$J"
+ways="tracepoint generic"
+[ -e /sys/bus/event_source/devices/kprobe/type ] && ways="kprobe $ways"
+for way in $ways; do
+	WJ="$T/way-$way.json"
+	guard 240 "compare --syscall-probes $way" "$M" compare -s baseline -m prefork,event --syscall-probes "$way" \
+		--json "$WJ" >/dev/null 2>"$T/way.err"
+	rc=$?
+	check_eq "$way: compare exits 0" "$rc" 0
+	[ "$rc" = 0 ] || sed 's/^/  stderr| /' "$T/way.err" | tail -5
+	path_checks "$way" "$WJ"
+done
+
+# --- no syscall tracepoint attached on fexit or kprobes: getppid() keeps its cost ---
+. "$ROOT/tests/kernels/slowpath.sh"
+if [ -x "$SCC" ] && command -v bpftool >/dev/null; then
+	for way in $SC_BEST tracepoint; do
+		guard 400 "slow path ($way)" slow_path "$way" 5
+		off=$(median <"$T/sc-$way.off")
+		on=$(median <"$T/sc-$way.on")
+		echo "MSGUEST syscall-cost $way: getppid() ${off} ns without, ${on} ns with mpmscope attached (medians of 5 alternated pairs)"
+		echo "  getppid() $way: $off ns without, $on ns with mpmscope attached"
+		if [ "$way" = tracepoint ]; then
+			check_ge "tracepoint: bpftool lists the syscall tracepoints while attached" "$(cat "$T/perf-$way")" 1
+			# the instrument sees the slow path where there is one
+			check_eq "tracepoint: getppid() is slower with mpmscope attached (> 10 %: $off -> $on ns)" \
+				"$(awk -v a="$off" -v b="$on" 'BEGIN { print (b > a * 1.10) ? "yes" : "no" }')" yes
+		else
+			check_eq "$way: bpftool lists no syscall tracepoint while attached" "$(cat "$T/perf-$way")" 0
+			check_eq "$way: getppid() costs the same with mpmscope attached (within 10 %: $off -> $on ns)" \
+				"$(awk -v a="$off" -v b="$on" 'BEGIN { print (b <= a * 1.10) ? "yes" : "no" }')" yes
+		fi
+	done
+else
+	fail "build/tests/syscall_cost or bpftool missing"
+fi
 
 echo "MSGUEST-RESULT $(uname -r): $np passed, $nf failed"
 [ "$nf" -eq 0 ]

@@ -129,6 +129,7 @@ int main(void)
 	s.mpm = "event";
 	s.comm = "ap\"ache";
 	s.attach_mode = "tp_btf";
+	s.syscall_mode = "fexit";
 	s.httpd_pid = 42;
 	s.seeded_procs = 3;
 	s.seeded_threads = 50;
@@ -139,7 +140,7 @@ int main(void)
 	s.conns.requests = 77;
 	s.scrapes = 1;
 	prom_render(&b, &s);
-	CHECK(strstr(b.buf, "mpmscope_info{mpm=\"event\",httpd_pid=\"42\",comm=\"ap\\\"ache\",attach_mode=\"tp_btf\",version=\"") != NULL);
+	CHECK(strstr(b.buf, "mpmscope_info{mpm=\"event\",httpd_pid=\"42\",comm=\"ap\\\"ache\",attach_mode=\"tp_btf\",syscall_mode=\"fexit\",version=\"") != NULL);
 	check_page(b.buf, page, sizeof(page) / sizeof(page[0]));
 	CHECK(strstr(b.buf, "# TYPE mpmscope_runqueue_latency_seconds histogram\n") != NULL);
 	CHECK(strstr(b.buf, "# TYPE mpmscope_accepts_total counter\n") != NULL);
@@ -148,6 +149,31 @@ int main(void)
 	s.conns_available = false;
 	prom_render(&b, &s);
 	CHECK(strstr(b.buf, "mpmscope_connections_closed_total") == NULL);
+	CHECK(strstr(b.buf, "mpmscope_listen_backlog") == NULL); /* no port known: no listener metrics */
 	sb_free(&b);
+
+	/* each listening port, from its listener; the SYN watcher's drops only when it runs */
+	{
+		static const uint16_t ports[] = { 8080, 8443 };
+
+		s.ports = ports;
+		s.nports = 2;
+		now.listen[0].queue = 3;
+		now.listen[0].backlog = 511;
+		now.listen[1].kernel_drops = 17;
+		now.listen[1].syn_drops = 12;
+		now.listen[1].ack_drops = 2;
+		prom_render(&b, &s);
+		CHECK(strstr(b.buf, "\nmpmscope_listen_queue_length{port=\"8080\"} 3\n") != NULL);
+		CHECK(strstr(b.buf, "\nmpmscope_listen_backlog{port=\"8080\"} 511\n") != NULL);
+		CHECK(strstr(b.buf, "\nmpmscope_listen_drops_total{port=\"8443\"} 17\n") != NULL);
+		CHECK(strstr(b.buf, "mpmscope_listen_handshake_drops_total") == NULL);
+		sb_free(&b);
+		s.syn_watch = true;
+		prom_render(&b, &s);
+		CHECK(strstr(b.buf, "\nmpmscope_listen_handshake_drops_total{port=\"8443\",packet=\"syn\"} 12\n") != NULL);
+		CHECK(strstr(b.buf, "\nmpmscope_listen_handshake_drops_total{port=\"8443\",packet=\"ack\"} 2\n") != NULL);
+		sb_free(&b);
+	}
 	return unit_done("test_prom");
 }

@@ -4,8 +4,10 @@
  * one line per check ("name: verdict, detail"), each asked of the kernel
  * (tiny programs loaded and attached, PMUs, BTF), and finally which path
  * mpmscope's own probes take: the real programs are opened, loaded and
- * attached, once in the default mode (tp_btf, falling back to raw_tp) and
- * once forced to raw_tp (--no-btf-tracepoints).
+ * attached, once in the default mode (tp_btf, falling back to raw_tp; the
+ * syscalls by the cheapest way the kernel accepts: fexit, kprobes, syscall
+ * tracepoints, sys_enter/sys_exit) and once forced to raw_tp
+ * (--no-btf-tracepoints).
  *
  * Exit status: 0 mpmscope can run here (tp_btf or raw_tp attached), 1 it
  * cannot, 2 bad usage (a --btf file that does not exist included).
@@ -78,6 +80,16 @@ static bool try_probes(const char *name, const char *btf_path, bool raw, bool ve
 	line(name, "%s (%d programs attached)%s; scheduler times: %s; current task: %s", mode, tracer_nprogs(t),
 	     !raw && !strcmp(mode, "raw_tp") ? ", fallback: the tp_btf programs did not load" : "",
 	     tracer_sched_clock(t), tracer_current_mode(t));
+	if (!raw) {
+		const char *sc = tracer_syscall_mode(t), *refused = tracer_syscall_refused(t);
+
+		line("syscalls", "%s%s%s%s", sc,
+		     !strcmp(sc, "fexit") || !strcmp(sc, "kprobe") ? " (no syscall tracepoint: the host's other syscalls "
+								     "keep their fast path)"
+								   : " (every syscall of the host takes the slow path while "
+								     "attached)",
+		     refused[0] ? "; not taken: " : "", refused);
+	}
 	tracer_close(t);
 	libbpf_set_print(quiet_print); /* tracer_open installed its own */
 	return true;
@@ -143,12 +155,12 @@ int cmd_doctor(int argc, char **argv)
 	probe_pmu("uprobe", &p);
 	pline("uprobes", &p, NULL);
 	probe_pmu("kprobe", &p);
-	pline("kprobes", &p, " (mpmscope does not need them)");
+	pline("kprobes", &p, " (the second cheapest way to the syscalls)");
 	if (can_load)
 		probe_fentry(btf_path, "vfs_read", &p);
 	else
 		p = (struct probe){ .v = PROBE_SKIPPED, .detail = "needs privileges" };
-	pline("fentry", &p, " (mpmscope does not need it)");
+	pline("fentry", &p, " (the cheapest way to the syscalls: fexit)");
 
 	stats = probe_bpf_stats();
 	if (stats < 0)

@@ -124,6 +124,7 @@ static void metrics(struct exporter *x, struct sbuf *body)
 	s.mpm = mpm_name(x->at.mpm);
 	s.comm = x->at.comm;
 	s.attach_mode = x->t ? tracer_attach_mode(x->t) : "none";
+	s.syscall_mode = x->t ? tracer_syscall_mode(x->t) : "none";
 	s.httpd_pid = x->at.root;
 	s.seeded_procs = x->t ? x->at.procs : 0;
 	s.seeded_threads = x->t ? x->at.threads : 0;
@@ -136,6 +137,9 @@ static void metrics(struct exporter *x, struct sbuf *body)
 	s.failures = failures;
 	s.failure_ids = x->fail_ids;
 	s.nfailures = FC__MAX;
+	s.ports = x->at.ports;
+	s.nports = x->at.nports;
+	s.syn_watch = x->t && tracer_syn_watching(x->t);
 	if (x->t) {
 		tracer_read_gauge(x->t, blocked);
 		s.blocked = blocked;

@@ -23,6 +23,7 @@
 #include "model/model.h"
 #include "model/outcomes.h"
 #include "report/connlog.h"
+#include "report/html.h"
 #include "report/hist.h"
 #include "report/report.h"
 #include "trace/attach.h"
@@ -127,7 +128,8 @@ static int trace_own(void *ctx, int id, const char *arg, struct errbuf *e)
 
 static const struct cmd_spec trace_spec = {
 	.name = "trace",
-	.usage = "(-p PID | -C COMM) [-d SECONDS] [-T] [--hist] [--json FILE] [--conn-log FILE] [interval [count]]",
+	.usage = "(-p PID | -C COMM) [-d SECONDS] [-T] [--hist] [--json FILE] [--html FILE] [--conn-log FILE]\n"
+		 "       [interval [count]]",
 	.about = "Follow a running Apache (started by anyone: apachectl, systemd...) in the kernel, without\n"
 		 "generating load: its processes and threads, accepts, wake-ups, run queue, off-CPU time and\n"
 		 "connections. A line every interval seconds (default 1), count times (default: until -d,\n"
@@ -139,6 +141,7 @@ static const struct cmd_spec trace_spec = {
 							      "latency per role, off-CPU time per reason, listen-queue\n"
 							      "and keep-alive idle time, as runqlat prints them" },
 		     { OPT_JSON, .help = "write the figures as JSON (same keys as compare's kernel facts; -: stdout)" },
+		     { OPT_HTML, .help = "write them as a self-contained HTML report (its failures, their evidence)" },
 		     { OPT_CONN_LOG, "conn-log", 0, "FILE",
 		       "one JSON line per connection as it closes, with its cause (and each client that never\n"
 		       "got in): the server's story of every client (-: stdout)" },
@@ -239,11 +242,13 @@ static bool trace_loop(struct tracer *t, struct trace_state *st, const struct at
 			prev = now;
 			t_last = tnow;
 			if (o->count && ++lines >= o->count) {
-				*fin = now;
+				tracer_scan_listeners(t);
+				tracer_read_counts(t, fin);
 				return false;
 			}
 		}
 	}
+	tracer_scan_listeners(t); /* the listeners' own counters, as they end */
 	tracer_read_counts(t, fin);
 	return gone;
 }
@@ -251,7 +256,7 @@ static bool trace_loop(struct tracer *t, struct trace_state *st, const struct at
 /* The figures of the whole trace, through the same model as compare. */
 static int trace_report(struct tracer *t, struct trace_state *st, const struct attach_target *at,
 			const struct tracer_counts *c0, const struct tracer_counts *fin, const struct netstat *net,
-			uint64_t t_start, bool server_gone, const char *json)
+			uint64_t t_start, bool server_gone, const struct common_opts *o)
 {
 	struct run_model r;
 	struct scenario sc;
@@ -262,6 +267,8 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 	memset(&r, 0, sizeof(r));
 	memset(&sc, 0, sizeof(sc));
 	r.attached = true;
+	r.seeded_procs = (uint32_t)at->procs;
+	r.seeded_threads = (uint32_t)at->threads;
 	snprintf(sc.name, sizeof(sc.name), "trace");
 	snprintf(sc.description, sizeof(sc.description), "%s %d traced for %.1f s, no load generated", at->comm,
 		 (int)at->root, (double)(now_ns() - t_start) / 1e9);
@@ -296,7 +303,7 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 		printf("the server exited during the trace\n");
 	report_kernel_tables(&rep, stdout);
 	report_failures(&rep, stdout);
-	if (json && report_json(&rep, json, &e)) {
+	if ((o->json && report_json(&rep, o->json, &e)) || (o->html && report_html(&rep, o->html, &e))) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 		rc = 2;
 	}
@@ -321,8 +328,9 @@ int cmd_trace(int argc, char **argv)
 	spec.ctx = &st;
 	if ((rc = opts_get(&spec, argc, argv, &o, NULL)) != OPTS_GO)
 		return rc;
-	if (st.conn_log_path && !strcmp(st.conn_log_path, "-") && o.json && !strcmp(o.json, "-")) {
-		err_set(&e, "only one of --json and --conn-log can be '-' (standard output)");
+	if (st.conn_log_path && !strcmp(st.conn_log_path, "-") &&
+	    ((o.json && !strcmp(o.json, "-")) || (o.html && !strcmp(o.html, "-")))) {
+		err_set(&e, "only one of --json, --html and --conn-log can be '-' (standard output)");
 		goto usage_err;
 	}
 	if (opts_interval_count(&o, &e) || opts_target(&spec, &o, &e) || opts_check_outputs(&o, &e) ||
@@ -378,7 +386,7 @@ int cmd_trace(int argc, char **argv)
 	collect(t, &st, true);
 	netstat_read(&n1);
 	netstat_diff(&net, &n1, &n0);
-	rc = trace_report(t, &st, &at, &c0, &fin, &net, t_start, gone, o.json);
+	rc = trace_report(t, &st, &at, &c0, &fin, &net, t_start, gone, &o);
 	tracer_close(t);
 	livelog_close(st.logs);
 	if (st.conn_log && fclose(st.conn_log)) {

@@ -2,6 +2,7 @@
 #include "cmd/measure.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "cmd/session.h"
 #include "load/loadgen.h"
 #include "model/failures.h"
+#include "model/outcomes.h"
 #include "trace/memory.h"
 #include "trace/netstat.h"
 
@@ -101,6 +103,34 @@ static void load_config(const struct scenario *sc, const struct measure_opts *o,
 	cfg->watch_pid = a->pid; /* a server that dies ends the load */
 }
 
+static void never_in(void *ctx, const struct ms_client *cl, const struct ms_syn_wait *w)
+{
+	outcomes_never_in(ctx, cl, w);
+}
+
+/* What trace would have said of the run's connections, from the kernel
+ * alone: the same records through the same rules, and the clients whose
+ * dropped handshakes never got in. */
+static void server_side(struct run_model *r, struct tracer *t, const struct ms_event *ev, size_t nev)
+{
+	struct outcome_agg *o = xcalloc(1, sizeof(*o));
+
+	outcomes_init(o, r->mpm, r->t_load_start);
+	for (size_t i = 0; i < nev; i++) {
+		if (ev[i].type == MS_EV_CONN_END)
+			outcomes_conn(o, &ev[i]);
+		else if (ev[i].type == MS_EV_CONNECT)
+			outcomes_connect(o, &ev[i]);
+		else if (ev[i].type == MS_EV_RST_AFTER_CLOSE)
+			outcomes_rst_after_close(o, &ev[i]);
+	}
+	tracer_reap_syn_waits(t, 0, true, never_in, o);
+	r->server_side.known = true;
+	r->server_side.failed = outcomes_failed(o);
+	memcpy(r->server_side.by_cause, o->by_cause, sizeof(o->by_cause));
+	free(o);
+}
+
 int measure_run(const struct scenario *sc, const struct measure_opts *o, const struct apache *proto, enum mpm m,
 		struct run_model *r, struct errbuf *e)
 {
@@ -176,6 +206,7 @@ out:
 				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
 		model_build_memory(r, &mr, sc);
 		failures_build(r, sc, ev, nev, &netd, ss.a.errlog, ss.a.stderr_log);
+		server_side(r, ss.t, ev, nev);
 	}
 	apache_errlog_tail(&ss.a, r->errlog_tail, sizeof(r->errlog_tail), 10);
 	session_end(&ss);

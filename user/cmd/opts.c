@@ -29,8 +29,11 @@ static const struct opt shared[] = {
 	{ OPT_HTML, "html", 0, "FILE", "write a self-contained HTML report with plots (same; -: stdout)" },
 	{ OPT_CSV, "csv", 0, "FILE", "write one CSV row per MPM run (same; -: stdout)" },
 	{ OPT_RAW_TP, "no-btf-tracepoints", 0, NULL, "use raw_tp programs instead of tp_btf" },
+	{ OPT_SYSCALL_PROBES, "syscall-probes", 0, "WAY",
+	  "how the syscalls that matter are seen: fexit, kprobe, tracepoint or generic (default: the\n"
+	  "cheapest this kernel accepts, in that order)" },
 	{ OPT_NO_SYSCALL_TPS, "no-syscall-tracepoints", 0, NULL,
-	  "hook every syscall (sys_enter/sys_exit) instead of the few that matter" },
+	  "hook every syscall (sys_enter/sys_exit): --syscall-probes generic" },
 	{ OPT_BTF, "btf", 0, "PATH", "kernel BTF file (default /sys/kernel/btf/vmlinux)" },
 	{ OPT_QUIET, "quiet", 'q', NULL, "no progress lines on stderr" },
 	{ OPT_VERBOSE, "verbose", 'v', NULL, "show libbpf's messages" },
@@ -209,7 +212,17 @@ static int shared_value(const struct opt *d, const char *what, const char *arg, 
 	case OPT_HTML: o->html = arg; return 0;
 	case OPT_CSV: o->csv = arg; return 0;
 	case OPT_RAW_TP: o->tracer.raw_tp = true; return 0;
-	case OPT_NO_SYSCALL_TPS: o->tracer.no_syscall_tps = true; return 0;
+	case OPT_NO_SYSCALL_TPS: o->tracer.syscall_probes = SCP_GENERIC; return 0;
+	case OPT_SYSCALL_PROBES: {
+		int m = tracer_syscall_probes_named(arg);
+
+		if (m < 0) {
+			err_set(e, "%s: '%s' is not fexit, kprobe, tracepoint or generic", what, arg);
+			return -1;
+		}
+		o->tracer.syscall_probes = m;
+		return 0;
+	}
 	case OPT_BTF: o->tracer.btf_path = arg; return 0;
 	case OPT_QUIET: o->quiet = true; return 0;
 	case OPT_VERBOSE: o->tracer.verbose = true; return 0;

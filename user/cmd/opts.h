@@ -24,7 +24,7 @@ enum opt_id {
 	OPT_KEEPALIVE = 'k', OPT_QUIET = 'q', OPT_VERBOSE = 'v', OPT_HELP = 'h', OPT_PID = 'p',
 	OPT_COMM = 'C', OPT_INTERVAL = 'i', OPT_LISTEN = 'l', OPT_TIMESTAMP = 'T',
 	OPT_NO_KEEPALIVE = 256, OPT_HTTPD, OPT_PORT, OPT_BTF, OPT_RAW_TP, OPT_NO_SYSCALL_TPS, OPT_JSON, OPT_HTML,
-	OPT_CSV, OPT_HIST,
+	OPT_CSV, OPT_HIST, OPT_SYSCALL_PROBES,
 	OPT_OWN = 512, /* a command's own options from here */
 };
 
@@ -83,7 +83,7 @@ struct cmd_spec {
 /* A command's options, in its spec: .opts = OPTS({ OPT_PID }, ...). */
 #define OPTS(...) ((const struct opt[]){ __VA_ARGS__, { 0 } })
 /* The probe options every tracing command takes, in a command's list. */
-#define OPTS_PROBES { OPT_RAW_TP }, { OPT_NO_SYSCALL_TPS }, { OPT_BTF }, { OPT_VERBOSE }
+#define OPTS_PROBES { OPT_RAW_TP }, { OPT_SYSCALL_PROBES }, { OPT_NO_SYSCALL_TPS }, { OPT_BTF }, { OPT_VERBOSE }
 
 /* Parse argv (argv[0] is the command's name). 0: parsed; 1: --help was
  * printed on stdout (the command exits 0); -1: e says what is wrong (exit 2). */

@@ -318,6 +318,11 @@ int failures_evidence(const struct failure_facts *ff, char lines[][240], int max
 						  "accept queue; the longest queue a SYN met: %u (backlog %u)",
 				 l->port, (unsigned long long)l->syn_drops, (unsigned long long)l->ack_drops, l->peak,
 				 l->backlog);
+		if (n < max && l->kernel_drops)
+			snprintf(lines[n++], 240,
+				 "kernel: port %u: its listener discarded %llu packet(s) (its own count, sk_drops: "
+				 "dropped handshakes, and retransmitted ones)",
+				 l->port, (unsigned long long)l->kernel_drops);
 	}
 	if (n < max && (ff->never_in || ff->got_in_late))
 		snprintf(lines[n++], 240, "kernel: %llu client(s) never got in after dropped handshakes, %llu got in late",

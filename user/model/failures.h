@@ -74,8 +74,9 @@ struct failure_facts {
 	const char *syn_watch;  /* how drops were seen per client, or "off: why" (NULL: not asked) */
 	struct listen_fact {
 		uint16_t port;
+		uint64_t kernel_drops; /* the listener's own count (sk_drops), during the trace */
 		uint64_t syn_drops, ack_drops;
-		uint32_t backlog, peak;
+		uint32_t backlog, peak, queue; /* queue: at the end */
 	} listen[4];
 	int nlisten;
 	uint64_t never_in;      /* clients whose handshake was dropped and who never got in */

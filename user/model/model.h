@@ -114,7 +114,7 @@ struct proc_fact {
 
 struct kernel_facts {
 	const char *attach_mode;      /* tp_btf / raw_tp */
-	const char *syscall_mode;     /* per-syscall tracepoints / sys_enter+sys_exit */
+	const char *syscall_mode;     /* fexit, kprobe, syscall tracepoints, sys_enter/sys_exit */
 	const char *sched_clock;      /* run-queue clock + sched_info / bpf_ktime_get_ns */
 	const char *current_task;     /* per-CPU record (sched_switch) / helper calls */
 	uint64_t processes_created, threads_created;
@@ -154,6 +154,7 @@ struct run_model {
 	enum mpm mpm;
 	bool ran;                     /* the load ran (false: an error stopped this MPM) */
 	bool attached;                /* trace: no load of ours, the kernel's own counts stand for it */
+	uint32_t seeded_procs, seeded_threads; /* attached: the server's, alive when the trace began */
 	bool interrupted;
 	char error[512];              /* why it did not run, when !ran */
 	char httpd_version[64];
@@ -164,6 +165,13 @@ struct run_model {
 	struct kernel_facts k;
 	struct memory_facts mem;
 	struct failure_facts fail;
+	/* the server's own account, from the kernel alone, as trace and serve
+	 * give it (model/outcomes.h): beside the client-side join of fail */
+	struct {
+		bool known;
+		uint64_t failed;
+		uint64_t by_cause[FC__MAX];
+	} server_side;
 	uint64_t t_ready, t_load_start, t_load_end, t_stopped;
 	struct tracer_counts snap_start, snap_end; /* kernel counters around the load */
 	char errlog_tail[2048];

@@ -353,6 +353,8 @@ void outcomes_listen(struct outcome_agg *o, const uint16_t *ports, int nports, c
 		struct listen_fact *l = &o->ff.listen[i];
 
 		l->port = ports[i];
+		l->kernel_drops = now[i].kernel_drops - (base ? base[i].kernel_drops : 0);
+		l->queue = now[i].queue;
 		l->syn_drops = now[i].syn_drops - (base ? base[i].syn_drops : 0);
 		l->ack_drops = now[i].ack_drops - (base ? base[i].ack_drops : 0);
 		l->backlog = now[i].backlog;

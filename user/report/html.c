@@ -220,34 +220,27 @@ static void httpd_meta(struct sbuf *b, const struct report *rep)
 {
 	char buf[512];
 
-	snprintf(buf, sizeof(buf), "%s%s%s", rep->httpd_version ? rep->httpd_version : "?", rep->httpd ? "  " : "",
-		 rep->httpd ? rep->httpd : "");
+	snprintf(buf, sizeof(buf), "%s%s%s", rep->httpd_version ? rep->httpd_version : "",
+		 rep->httpd && rep->httpd_version ? "  " : "", rep->httpd ? rep->httpd : "");
 	meta(b, "httpd", buf);
 }
 
-/* The scenario's header: alone (the page's title, with the machine's facts)
- * or as the head of one scenario of the all-scenarios page. */
-static void header(struct page *p, bool alone)
+/* How the probes attached: "tp_btf; syscalls by fexit". */
+static void probes_meta(struct sbuf *b, const struct kernel_facts *k)
 {
-	const struct report *rep = p->rep;
-	const struct scenario *sc = rep->sc;
-	const struct ran *ran = &p->ran;
-	struct sbuf *b = p->b;
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "%s; syscalls by %s", k->attach_mode,
+		 k->syscall_mode && k->syscall_mode[0] ? k->syscall_mode : "?");
+	meta(b, "probes", buf);
+}
+
+/* What load the scenario ran, and how the runs differed from it. */
+static void load_meta(struct sbuf *b, const struct scenario *sc, const struct ran *ran)
+{
 	char buf[512];
 	int n;
 
-	if (alone) {
-		sb_puts(b, "<header>\n<h1><span class=\"tool\">mpmscope</span> ");
-		sb_esc(b, sc->name);
-		sb_puts(b, "</h1>\n");
-	} else {
-		sb_puts(b, "<header>\n<h2>");
-		sb_esc(b, sc->name);
-		sb_puts(b, "</h2>\n");
-	}
-	sb_puts(b, "<p class=\"desc\">");
-	sb_esc(b, sc->description);
-	sb_puts(b, "</p>\n<dl class=\"meta\">\n");
 	n = snprintf(buf, sizeof(buf), "%s -n %llu -c %u%s", sc->url_path, (unsigned long long)sc->requests,
 		     sc->concurrency, sc->keepalive ? " -k" : "");
 	if (sc->duration_s > 0 && n > 0 && (size_t)n < sizeof(buf))
@@ -268,12 +261,50 @@ static void header(struct page *p, bool alone)
 			break;
 		}
 	}
+}
+
+/* trace: the server followed, and for how long. */
+static void attached_meta(struct sbuf *b, const struct run_model *r)
+{
+	char buf[128];
+
+	snprintf(buf, sizeof(buf), "pid %d, %s MPM, port %u", (int)r->httpd_pid, mpm_name(r->mpm), r->port);
+	meta(b, "server", buf);
+	snprintf(buf, sizeof(buf), "%.1f s, no load generated", (double)(r->t_stopped - r->t_load_start) / 1e9);
+	meta(b, "traced", buf);
+}
+
+/* The scenario's header: alone (the page's title, with the machine's facts)
+ * or as the head of one scenario of the all-scenarios page. */
+static void header(struct page *p, bool alone)
+{
+	const struct report *rep = p->rep;
+	const struct scenario *sc = rep->sc;
+	const struct ran *ran = &p->ran;
+	struct sbuf *b = p->b;
+
+	if (alone) {
+		sb_puts(b, "<header>\n<h1><span class=\"tool\">mpmscope</span> ");
+		sb_esc(b, sc->name);
+		sb_puts(b, "</h1>\n");
+	} else {
+		sb_puts(b, "<header>\n<h2>");
+		sb_esc(b, sc->name);
+		sb_puts(b, "</h2>\n");
+	}
+	sb_puts(b, "<p class=\"desc\">");
+	sb_esc(b, sc->description);
+	sb_puts(b, "</p>\n<dl class=\"meta\">\n");
+	if (ran->n && ran->r[0]->attached)
+		attached_meta(b, ran->r[0]);
+	else
+		load_meta(b, sc, ran);
 	if (alone) {
 		httpd_meta(b, rep);
 		machine_meta(b);
 	}
 	if (ran->n && ran->r[0]->k.attach_mode)
-		meta(b, "probes", ran->r[0]->k.attach_mode);
+		probes_meta(b, &ran->r[0]->k);
 	if (sc->path[0])
 		meta(b, "scenario file", sc->path);
 	if (alone)
@@ -323,12 +354,42 @@ void html_td_kb(struct sbuf *b, double kb)
 	sb_printf(b, "<td>%s</td>", fmt_bytes(t, sizeof(t), kb * 1024));
 }
 
+/* trace's summary: the kernel's counts stand for the load's. */
+static void attached_table(struct page *p)
+{
+	const struct run_model *r = &p->rep->runs[0];
+	const struct kernel_facts *k = &r->k;
+	double s = (double)(r->t_stopped - r->t_load_start) / 1e9;
+	uint64_t failed = r->fail.failed;
+	uint64_t req = k->sched.requests_seen;
+	struct sbuf *b = p->b;
+
+	sb_printf(b, "<div class=\"tw\"><table id=\"%s\">\n<tr><th>MPM</th><th>traced (s)</th><th>requests</th>"
+		     "<th>req/s</th><th>failed conns</th><th class=\"sep\">procs</th><th>threads</th><th>+procs</th>"
+		     "<th>+threads</th><th>exits</th><th>accepts</th><th>accept err.</th><th>lost</th></tr>\n<tr>",
+		  html_eid(p, "summary"));
+	html_mpm_cell(b, r->mpm);
+	sb_printf(b, "<td>%.1f</td><td>%llu</td><td>%.1f</td><td%s>%llu</td><td class=\"sep\">%u</td><td>%u</td>"
+		     "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td%s>%llu</td></tr>\n"
+		     "</table></div>\n",
+		  s, (unsigned long long)req, s > 0 ? (double)req / s : 0, failed ? " class=\"warn\"" : "",
+		  (unsigned long long)failed, r->seeded_procs, r->seeded_threads,
+		  (unsigned long long)k->processes_created, (unsigned long long)k->threads_created,
+		  (unsigned long long)(k->process_exits + k->thread_exits), (unsigned long long)k->accepts,
+		  (unsigned long long)k->accept_errors, k->events_lost ? " class=\"warn\"" : "",
+		  (unsigned long long)k->events_lost);
+}
+
 static void main_table(struct page *p)
 {
 	const struct report *rep = p->rep;
 	struct sbuf *b = p->b;
 
 	heading(p, 0, NULL, "Summary");
+	if (rep->nruns == 1 && rep->runs[0].attached) {
+		attached_table(p);
+		goto notes;
+	}
 	sb_printf(b, "<div class=\"tw\"><table id=\"%s\">\n<tr><th>MPM</th><th>time (s)</th>"
 		     "<th>req/s</th><th>failed</th><th>fail %%</th><th>p50</th><th>p90</th><th>p99</th><th>max</th>"
 		     "<th class=\"sep\">procs</th><th>threads</th><th>exits</th><th>accepts</th><th>accept err.</th>"
@@ -365,6 +426,7 @@ static void main_table(struct page *p)
 	}
 	sb_puts(b, "</table></div>\n");
 
+notes:
 	/* the notes of the text table */
 	sb_puts(b, "<ul class=\"notes\">\n");
 	for (int i = 0; i < rep->nruns; i++) {
@@ -578,7 +640,18 @@ static void scenario_body(struct page *p, bool alone)
 	header(p, alone);
 	main_table(p);
 	claims_section(p);
-	if (p->ran.n) {
+	if (p->ran.n && p->ran.r[0]->attached) {
+		/* no load of ours: what the kernel saw of the server, no client's view */
+		const struct kernel_facts *k = &p->ran.r[0]->k;
+
+		html_failures_section(p);
+		if (k->processes_created + k->threads_created) {
+			html_plot_spawn_cost(p);
+			html_plot_spawn_timeline(p);
+		}
+		html_sched_section(p);
+		html_conn_section(p);
+	} else if (p->ran.n) {
 		html_plot_throughput(p);
 		html_failures_section(p);
 		html_plot_latency(p);
@@ -630,13 +703,14 @@ int report_html_all(const struct report *reps, int nreps, const char *path, stru
 {
 	int count[VERDICT_NOT_MEASURED + 1] = { 0 }, nclaims = 0;
 	struct sbuf b;
-	const char *probes = NULL;
+	const struct kernel_facts *probes = NULL;
 
 	sb_init(&b);
 	page_open(&b, "every scenario");
 	for (int i = 0; i < nreps; i++)
 		for (int r = 0; r < reps[i].nruns && !probes; r++)
-			probes = reps[i].runs[r].k.attach_mode;
+			if (reps[i].runs[r].k.attach_mode)
+				probes = &reps[i].runs[r].k;
 
 	sb_printf(&b, "<header>\n<h1><span class=\"tool\">mpmscope</span> every scenario</h1>\n<p class=\"desc\">"
 		      "%d scenario%s, each on every MPM asked for, and the seeds' claims checked against what was "
@@ -645,7 +719,7 @@ int report_html_all(const struct report *reps, int nreps, const char *path, stru
 		httpd_meta(&b, &reps[0]);
 	machine_meta(&b);
 	if (probes)
-		meta(&b, "probes", probes);
+		probes_meta(&b, probes);
 	meta(&b, "tool", "mpmscope " MPMSCOPE_VERSION);
 	sb_puts(&b, "</dl>\n</header>\n");
 

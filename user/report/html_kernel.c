@@ -96,7 +96,10 @@ static void failure_block(struct page *p, const struct run_model *r)
 
 	sb_printf(b, "<div class=\"fail\" data-mpm=\"%s\">\n<h%d>", mpm_name(r->mpm), p->hl + 1);
 	html_mpm_swatch(b, r->mpm);
-	if (r->ran)
+	if (r->attached)
+		sb_printf(b, ": %llu failed connection%s, %llu with a cause from the kernel", (unsigned long long)ff->failed,
+			  ff->failed == 1 ? "" : "s", (unsigned long long)ff->explained);
+	else if (r->ran)
 		sb_printf(b, ": %llu failed request%s, %llu explained by kernel evidence; %llu idle keep-alive "
 			     "close%s that ab would count as failures",
 			  (unsigned long long)ff->failed, ff->failed == 1 ? "" : "s", (unsigned long long)ff->explained,
@@ -161,11 +164,18 @@ void html_failures_section(struct page *p)
 
 	for (int i = 0; i < rep->nruns; i++)
 		any |= fail_shown(&rep->runs[i]);
-	html_section(p, "failures", "Failures",
-		"Every request the client could not complete, joined by client port and time to the kernel's record "
-		"of its connection and to what the server's tasks did, with Apache's error log beside. Rows "
-		"\"retried\" and \"idle-close\" are not failures: a keep-alive connection the server closed while "
-		"idle (retried by mpmscope's client), which ab would have counted as failed.");
+	if (rep->nruns == 1 && rep->runs[0].attached)
+		html_section(p, "failures", "Failures",
+			"Every connection to the server's listening ports that did not end with a complete response, "
+			"and every client whose handshake was dropped, with its cause from the kernel alone: what the "
+			"client saw is inferred from how the connection ended. Apache's access and error logs, read "
+			"through the server's own open files, are beside, never instead.");
+	else
+		html_section(p, "failures", "Failures",
+			"Every request the client could not complete, joined by client port and time to the kernel's "
+			"record of its connection and to what the server's tasks did, with Apache's error log beside. "
+			"Rows \"retried\" and \"idle-close\" are not failures: a keep-alive connection the server "
+			"closed while idle (retried by mpmscope's client), which ab would have counted as failed.");
 	if (!any) {
 		sb_puts(p->b, "<p class=\"note\">No request failed, and the kernel saw no trouble: no listen-queue "
 			      "overflow, no server task killed or failed, no failed fork or clone.</p>\n");

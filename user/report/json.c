@@ -341,6 +341,8 @@ static void json_failures(struct json *j, const struct run_model *r)
 
 		json_obj_begin(j);
 		json_ku64(j, "port", l->port);
+		json_ku64(j, "listener_drops", l->kernel_drops);
+		json_ku64(j, "queue", l->queue);
 		json_ku64(j, "syn_drops", l->syn_drops);
 		json_ku64(j, "ack_drops", l->ack_drops);
 		json_ku64(j, "backlog", l->backlog);
@@ -353,6 +355,19 @@ static void json_failures(struct json *j, const struct run_model *r)
 	json_ku64(j, "rst_after_close", ff->rst_after_close);
 	json_ku64(j, "http_4xx", ff->http_4xx);
 	json_ku64(j, "http_5xx", ff->http_5xx);
+	if (r->server_side.known) {
+		/* compare: what trace would have said, from the kernel alone */
+		json_key(j, "server_side");
+		json_obj_begin(j);
+		json_ku64(j, "failed", r->server_side.failed);
+		json_key(j, "by_cause");
+		json_obj_begin(j);
+		for (int c = 0; c < FC__MAX; c++)
+			if (r->server_side.by_cause[c])
+				json_ku64(j, fail_cause_id((enum fail_cause)c), r->server_side.by_cause[c]);
+		json_obj_end(j);
+		json_obj_end(j);
+	}
 	json_key(j, "error_log");
 	json_arr_begin(j);
 	for (int k = 0; k < ff->ncodes; k++) {

@@ -139,6 +139,8 @@ static void render_info(struct sbuf *b, const struct prom_source *s)
 	prom_label_value(b, s->comm);
 	sb_put(b, "\",attach_mode=\"", 15);
 	prom_label_value(b, s->attach_mode);
+	sb_put(b, "\",syscall_mode=\"", 16);
+	prom_label_value(b, s->syscall_mode ? s->syscall_mode : "");
 	sb_put(b, "\",version=\"", 11);
 	prom_label_value(b, MPMSCOPE_VERSION);
 	sb_put(b, "\"} 1\n", 5);
@@ -287,6 +289,47 @@ static void render_conns(struct sbuf *b, struct sbuf *lb, const struct prom_sour
 
 }
 
+/* Each listening port, from the listener socket itself (the iterator reads
+ * it every 2 s) and from the SYN watcher where the kernel has one. */
+static void render_listeners(struct sbuf *b, struct sbuf *lb, const struct prom_source *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "mpmscope_listen_queue_length", "gauge", "Connections in the port's accept queue, not yet accepted (at the last scan, every 2 s)." },
+		{ "mpmscope_listen_backlog", "gauge", "The port's accept-queue limit (ListenBacklog, capped by net.core.somaxconn)." },
+		{ "mpmscope_listen_drops_total", "counter",
+		  "Packets the port's listener discarded, its own count (sk_drops): handshakes dropped on a full accept "
+		  "queue (TcpExt ListenDrops) and retransmitted handshake packets its pending connections absorbed." },
+		{ "mpmscope_listen_handshake_drops_total", "counter",
+		  "Handshake packets dropped on a full accept queue as the SYN watcher saw them (6.2+ kernels), by packet." },
+	};
+	char port[8];
+
+	if (!s->nports)
+		return;
+	for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
+		if (f == 3 && !s->syn_watch)
+			break;
+		family(b, fam[f].name, fam[f].type, fam[f].help);
+		for (int i = 0; i < s->nports && i < 4; i++) {
+			const struct ms_listener *l = &s->now->listen[i];
+
+			snprintf(port, sizeof(port), "%u", s->ports[i]);
+			if (f == 0)
+				sample_u64(b, fam[f].name, lbl(lb, "port", port, NULL, NULL), l->queue);
+			else if (f == 1)
+				sample_u64(b, fam[f].name, lbl(lb, "port", port, NULL, NULL), l->backlog);
+			else if (f == 2)
+				sample_u64(b, fam[f].name, lbl(lb, "port", port, NULL, NULL), l->kernel_drops);
+			else {
+				sample_u64(b, fam[f].name, lbl(lb, "port", port, "packet", "syn"), l->syn_drops);
+				sample_u64(b, fam[f].name, lbl(lb, "port", port, "packet", "ack"), l->ack_drops);
+			}
+		}
+	}
+}
+
 /* Whether a server is followed, the failures of its connections by cause,
  * what its tasks are blocked in now. */
 static void render_health(struct sbuf *b, struct sbuf *lb, const struct prom_source *s)
@@ -303,6 +346,7 @@ static void render_health(struct sbuf *b, struct sbuf *lb, const struct prom_sou
 		if (s->failures[i])
 			sample_u64(b, "mpmscope_connection_failures_total", lbl(lb, "cause", s->failure_ids[i], NULL, NULL),
 				   s->failures[i]);
+	render_listeners(b, lb, s);
 	if (!s->blocked)
 		return;
 	family(b, "mpmscope_tasks_blocked", "gauge", "Server tasks blocked now, by what they wait for.");

@@ -34,6 +34,7 @@ struct prom_source {
 	const char *mpm;            /* "event" */
 	const char *comm;           /* "apache2" */
 	const char *attach_mode;    /* "tp_btf" / "raw_tp" */
+	const char *syscall_mode;   /* "fexit", "kprobe", "syscall tracepoints", "sys_enter/sys_exit" */
 	pid_t httpd_pid;
 	int seeded_procs, seeded_threads;      /* alive when attached */
 	const struct tracer_counts *base;      /* read right after seeding */
@@ -48,6 +49,9 @@ struct prom_source {
 	const uint64_t *failures;   /* failed connections by cause (enum fail_cause), NULL: none */
 	const char *const *failure_ids; /* their label values, FC__MAX of them */
 	int nfailures;
+	const uint16_t *ports;      /* the server's listening ports (the listener metrics), nports of them */
+	int nports;
+	bool syn_watch;             /* the SYN watcher runs: per-packet drops are known */
 	const int32_t *blocked;     /* server tasks blocked now, by reason (MS_OFF__MAX); NULL when down */
 	int free_tasks;             /* of them, those free to take a connection */
 	struct prom_self {          /* the exporter's own process (process_* metrics) */

@@ -121,6 +121,22 @@ static void report_sched_conn_table(const struct report *rep, FILE *out)
 		     "in its listener's epoll instead)\n");
 }
 
+/* compare: what trace would have said from the kernel alone, beside the
+ * client-side join ("server side: 7 failed connections: never_accepted 5,
+ * listen_overflow 2"). */
+static void server_side_line(const struct run_model *r, FILE *out)
+{
+	if (!r->server_side.known)
+		return;
+	fprintf(out, "  server side, from the kernel alone (as trace sees it): %llu failed connection(s)",
+		(unsigned long long)r->server_side.failed);
+	for (int c = 0, n = 0; c < FC__MAX; c++)
+		if (r->server_side.by_cause[c])
+			fprintf(out, "%s %s %llu", n++ ? "," : ":", fail_cause_id((enum fail_cause)c),
+				(unsigned long long)r->server_side.by_cause[c]);
+	fputc('\n', out);
+}
+
 void report_failures(const struct report *rep, FILE *out)
 {
 	for (int i = 0; i < rep->nruns; i++) {
@@ -162,6 +178,7 @@ void report_failures(const struct report *rep, FILE *out)
 		for (int k = 0; k < ff->ncodes; k++)
 			fprintf(out, "  error log: %s x%llu: %.160s\n", ff->codes[k].code, (unsigned long long)ff->codes[k].count,
 				ff->codes[k].line);
+		server_side_line(r, out);
 	}
 }
 
@@ -190,12 +207,21 @@ void report_run_notes(const struct run_model *r, struct run_notes *n)
 	size_t used, max = sizeof(n->text[0]);
 
 	memset(n, 0, sizeof(*n));
-	snprintf(s, max,
-		 "%u server processes (%llu at start-up, %llu under load, %llu after), at most %u threads in one; "
-		 "%llu connections opened, %llu accepted by the kernel",
-		 k->children, (unsigned long long)k->spawn_by_phase[PHASE_STARTUP][0],
-		 (unsigned long long)k->spawn_by_phase[PHASE_LOAD][0], (unsigned long long)k->spawn_by_phase[PHASE_AFTER][0],
-		 k->child_max_threads, (unsigned long long)l->connections, (unsigned long long)k->accepts);
+	if (r->attached)
+		snprintf(s, max,
+			 "%u server processes and %u threads when the trace began, %llu processes and %llu threads "
+			 "created during it; %llu connections accepted by the kernel, %llu requests read on them",
+			 r->seeded_procs, r->seeded_threads, (unsigned long long)k->processes_created,
+			 (unsigned long long)k->threads_created, (unsigned long long)k->accepts,
+			 (unsigned long long)k->sched.requests_seen);
+	else
+		snprintf(s, max,
+			 "%u server processes (%llu at start-up, %llu under load, %llu after), at most %u threads in one; "
+			 "%llu connections opened, %llu accepted by the kernel",
+			 k->children, (unsigned long long)k->spawn_by_phase[PHASE_STARTUP][0],
+			 (unsigned long long)k->spawn_by_phase[PHASE_LOAD][0],
+			 (unsigned long long)k->spawn_by_phase[PHASE_AFTER][0], k->child_max_threads,
+			 (unsigned long long)l->connections, (unsigned long long)k->accepts);
 	used = strlen(s);
 	if (k->accepts_internal)
 		used += (size_t)snprintf(s + used, max - used, ", %llu internal dummy connections apart",

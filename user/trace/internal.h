@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "mpmscope.h"
+#include "trace/tracer.h"
 
 struct mpmscope_bpf;
 
@@ -34,7 +35,8 @@ struct tracer {
 	void (*on_event)(void *ctx, const struct ms_event *ev);
 	void *on_event_ctx;
 	bool discard_events;
-	bool syscall_tps;      /* per-syscall tracepoints (else the generic sys_enter/sys_exit) */
+	int sc_mode;           /* enum syscall_probes: the way in to the syscalls taken */
+	char sc_refused[512];  /* the cheaper ways the kernel refused, and why */
 	bool has_prev_state;   /* sched_switch has its prev_state argument (5.18+) */
 	bool rq_clock;         /* scheduler accounting on the run-queue clock and sched_info */
 	bool rdonly_cast;      /* the kernel has the bpf_rdonly_cast kfunc (6.2+) */
@@ -43,6 +45,8 @@ struct tracer {
 	bool listen_iter;      /* the iter/tcp program that finds the listeners is loaded */
 	int nports;            /* server ports known at load time */
 	uint64_t last_scan;    /* of the listeners, by the draining thread */
+	__u64 listen_sk0[4];   /* each listener when first found, and its own drop count then: */
+	__u64 drops0[4];       /* the counts are reported from there on */
 	uint64_t nrecords;     /* ring-buffer records received */
 	bool tracefs_mounted;  /* we mounted tracefs to attach them: unmounted once attached */
 	__u32 next_slot;       /* where to look for a free task slot in user space's part */
@@ -57,5 +61,12 @@ struct bpf_program *tracer_prog(struct tracer *t, const char *name);
  * calls it every LISTEN_SCAN_NS). */
 #define LISTEN_SCAN_NS (2 * NSEC_PER_SEC)
 void listen_scan(struct tracer *t);
+
+/* sysway.c: the syscall ways (enum syscall_probes) */
+#define MS_TRACEFS "/sys/kernel/tracing"
+extern const char *const scp_names[SCP__MAX];
+/* Whether the kernel offers way m at all (tracefs mounted for the
+ * tracepoints if needed: t->tracefs_mounted); why not in why. */
+bool scp_offered(struct tracer *t, const struct tracer_opts *o, int m, char *why, size_t n);
 
 #endif

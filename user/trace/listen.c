@@ -45,6 +45,14 @@ void listen_scan(struct tracer *t)
 		bpf_map__lookup_elem(listen_sk, &i, sizeof(i), &cur, sizeof(cur), 0);
 		if (cur != found[i])
 			bpf_map__update_elem(listen_sk, &i, sizeof(i), &found[i], sizeof(found[i]), BPF_ANY);
+		if (found[i] && found[i] != t->listen_sk0[i]) {
+			struct ms_listener l;
+
+			if (!bpf_map__lookup_elem(tracer_map(t, "listeners"), &i, sizeof(i), &l, sizeof(l), 0)) {
+				t->listen_sk0[i] = found[i];
+				t->drops0[i] = l.kernel_drops;
+			}
+		}
 	}
 }
 
@@ -63,6 +71,11 @@ int tracer_scan_listeners(struct tracer *t)
 			n++;
 	}
 	return n;
+}
+
+bool tracer_syn_watching(const struct tracer *t)
+{
+	return t->syn_watch && t->listen_iter;
 }
 
 const char *tracer_syn_watch(struct tracer *t)

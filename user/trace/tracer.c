@@ -218,9 +218,17 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 		const char *tp = strchr(sec, '/');
 		size_t n = strlen(name);
 		bool is_raw = n > 4 && !strcmp(name + n - 4, "_raw");
-		bool is_sc = !strncmp(name, "ms_sc_", 6);          /* per-syscall tracepoints */
-		bool is_generic = !strncmp(name, "ms_sys_", 7);    /* sys_enter/sys_exit: every syscall */
-		bool load = is_sc ? t->syscall_tps : is_raw == raw && !(is_generic && t->syscall_tps);
+		bool load = is_raw == raw;
+
+		/* the syscalls: one of four sets (bpf/syscalls.bpf.c) */
+		if (!strncmp(name, "ms_fx_", 6))
+			load = t->sc_mode == SCP_FEXIT;
+		else if (!strncmp(name, "ms_kp_", 6))
+			load = t->sc_mode == SCP_KPROBE;
+		else if (!strncmp(name, "ms_sc_", 6))
+			load = t->sc_mode == SCP_TRACEPOINT;
+		else if (!strncmp(name, "ms_sys_", 7))
+			load = load && t->sc_mode == SCP_GENERIC;
 
 		/* the listen queue's programs: the SYN watcher reads packet
 		 * headers by direct loads (bpf_rdonly_cast, 6.2+), the iterator
@@ -321,6 +329,15 @@ int tracer_preflight(const struct tracer_opts *o, struct errbuf *e)
 
 	if (check_caps(e))
 		return -1;
+	if (o->syscall_probes == SCP_FEXIT || o->syscall_probes == SCP_KPROBE) {
+		/* a way forced that this kernel does not offer: said before any work */
+		char why[256];
+
+		if (!scp_offered(NULL, o, o->syscall_probes, why, sizeof(why))) {
+			err_set(e, "--syscall-probes %s: %s", scp_names[o->syscall_probes], why);
+			return -1;
+		}
+	}
 	if (stat(btf, &st) < 0) {
 		if (o->btf_path)
 			err_set(e, "BTF file %s: %s", btf, strerror(errno));
@@ -332,34 +349,68 @@ int tracer_preflight(const struct tracer_opts *o, struct errbuf *e)
 	return 0;
 }
 
-#define TRACEFS "/sys/kernel/tracing"
-#define SC_EVENT TRACEFS "/events/syscalls/sys_exit_accept4/id"
-
-/*
- * The per-syscall tracepoints need tracefs at attach time only (libbpf reads
- * the event ids there). A machine without it mounted gets it for the moment
- * of the attach and loses it again right after: nothing is left changed.
- */
-static bool syscall_tracepoints(struct tracer *t, const struct tracer_opts *o)
+/* Open, load and attach the object for the syscall way in m (tp_btf,
+ * falling back to raw_tp). 0 or -1 with e set. */
+static int load_attach_mode(struct tracer *t, const struct tracer_opts *o, int m, struct errbuf *e)
 {
-	if (o->no_syscall_tps)
-		return false;
-	if (!access(SC_EVENT, R_OK) || !access("/sys/kernel/debug/tracing/events/syscalls/sys_exit_accept4/id", R_OK))
-		return true;
-	if (access(TRACEFS, F_OK) || mount("nodev", TRACEFS, "tracefs", 0, NULL))
-		return false;
-	t->tracefs_mounted = true;
-	if (!access(SC_EVENT, R_OK))
-		return true;
-	umount2(TRACEFS, MNT_DETACH);
-	t->tracefs_mounted = false;
-	return false; /* a kernel without CONFIG_FTRACE_SYSCALLS */
+	int err;
+
+	t->sc_mode = m;
+	t->raw_tp = o->raw_tp;
+	t->skel = open_load(t, o, t->raw_tp, e);
+	if (!t->skel && !t->raw_tp) {
+		/* tp_btf needs BTF-typed tracepoints (5.5+): fall back to raw_tp. */
+		struct errbuf e2;
+
+		t->raw_tp = true;
+		t->skel = open_load(t, o, true, &e2);
+	}
+	if (!t->skel)
+		return -1;
+	t->obj = t->skel->obj;
+	err = mpmscope_bpf__attach(t->skel);
+	if (t->tracefs_mounted) {
+		umount2(MS_TRACEFS, MNT_DETACH);
+		t->tracefs_mounted = false;
+	}
+	if (err) {
+		err_set(e, "cannot attach the BPF programs: %s", libbpf_last[0] ? libbpf_last : strerror(-err));
+		mpmscope_bpf__destroy(t->skel);
+		t->skel = NULL;
+		t->obj = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The cheapest way in the kernel accepts (load and attach, not its version),
+ * or the one forced; each refused one is said in t->sc_refused. */
+static int open_syscall_probes(struct tracer *t, const struct tracer_opts *o, struct errbuf *e)
+{
+	int forced = o->syscall_probes;
+
+	t->sc_refused[0] = 0;
+	for (int m = forced ? forced : SCP_FEXIT; m < SCP__MAX; m++) {
+		char why[256] = "";
+		size_t used = strlen(t->sc_refused);
+		bool offered = scp_offered(t, o, m, why, sizeof(why));
+
+		if (offered && !load_attach_mode(t, o, m, e))
+			return 0;
+		if (forced || m == SCP_GENERIC) {
+			if (!offered)
+				err_set(e, "--syscall-probes %s: %s", scp_names[m], why);
+			return -1;
+		}
+		snprintf(t->sc_refused + used, sizeof(t->sc_refused) - used, "%s%s: %.200s", used ? "; " : "",
+			 scp_names[m], offered ? e->msg : why);
+	}
+	return -1;
 }
 
 int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf *e)
 {
 	struct tracer *t;
-	int err;
 
 	libbpf_verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
@@ -372,27 +423,8 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 	t->on_event = o->on_event;
 	t->on_event_ctx = o->on_event_ctx;
 	t->discard_events = o->discard_events;
-	t->syscall_tps = syscall_tracepoints(t, o);
-	t->skel = open_load(t, o, t->raw_tp, e);
-	if (!t->skel && !t->raw_tp) {
-		/* tp_btf needs BTF-typed tracepoints (5.5+): fall back to raw_tp. */
-		struct errbuf e2;
-
-		t->raw_tp = true;
-		t->skel = open_load(t, o, true, &e2);
-	}
-	if (!t->skel)
+	if (open_syscall_probes(t, o, e))
 		goto fail;
-	t->obj = t->skel->obj;
-	err = mpmscope_bpf__attach(t->skel);
-	if (t->tracefs_mounted) {
-		umount2(TRACEFS, MNT_DETACH);
-		t->tracefs_mounted = false;
-	}
-	if (err) {
-		err_set(e, "cannot attach the BPF programs: %s", libbpf_last[0] ? libbpf_last : strerror(-err));
-		goto fail;
-	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_event, t, NULL);
 	if (!t->rb) {
 		err_set(e, "cannot open the BPF ring buffer: %s", strerror(errno));
@@ -588,8 +620,13 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
 	sum_percpu(t, t->skel->maps.counters, MS_C__MAX, out->c);
 	sum_percpu(t, t->skel->maps.accept_errno, MS_ERRNO_SLOTS, out->accept_errno);
 	sum_percpu(t, t->skel->maps.create_errno, MS_ERRNO_SLOTS, out->create_errno);
-	for (__u32 k = 0; k < 4; k++)
-		bpf_map__lookup_elem(t->skel->maps.listeners, &k, sizeof(k), &out->listen[k], sizeof(out->listen[k]), 0);
+	for (__u32 k = 0; k < 4; k++) {
+		struct ms_listener *l = &out->listen[k];
+
+		bpf_map__lookup_elem(t->skel->maps.listeners, &k, sizeof(k), l, sizeof(*l), 0);
+		/* the listener's own count is since it was found (it had one before) */
+		l->kernel_drops = l->kernel_drops >= t->drops0[k] ? l->kernel_drops - t->drops0[k] : 0;
+	}
 	{
 		__u32 zero = 0;
 		size_t nv = sizeof(struct ms_sched) / sizeof(__u64);
@@ -641,6 +678,8 @@ void tracer_counts_add(struct tracer_counts *out, const struct tracer_counts *a,
 	add_u64s((uint64_t *)&r.sched, (const uint64_t *)&a->sched, (const uint64_t *)&b->sched,
 		 sizeof(r.sched) / sizeof(uint64_t));
 	for (int i = 0; i < 4; i++) {
+		r.listen[i].kernel_drops = a->listen[i].kernel_drops + b->listen[i].kernel_drops;
+		r.listen[i].queue = b->listen[i].queue;
 		r.listen[i].syn_drops = a->listen[i].syn_drops + b->listen[i].syn_drops;
 		r.listen[i].ack_drops = a->listen[i].ack_drops + b->listen[i].ack_drops;
 		r.listen[i].backlog = b->listen[i].backlog;
@@ -673,11 +712,6 @@ const char *tracer_current_mode(struct tracer *t)
 uint64_t tracer_records(struct tracer *t)
 {
 	return t->nrecords;
-}
-
-const char *tracer_syscall_mode(struct tracer *t)
-{
-	return t->syscall_tps ? "syscall tracepoints" : "sys_enter/sys_exit";
 }
 
 int tracer_nprogs(struct tracer *t)

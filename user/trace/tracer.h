@@ -17,6 +17,15 @@
 #include "mpmscope.h"
 #include "base/util.h"
 
+/* How the few syscalls that matter (accept, connect, clone, wait4) are seen,
+ * cheapest first: fexit programs on the kernel functions behind them,
+ * kprobes on the same, the per-syscall tracepoints, the generic
+ * sys_enter/sys_exit hooks. The last two send every syscall of the host
+ * through the kernel's slow path while attached. */
+enum syscall_probes { SCP_AUTO, SCP_FEXIT, SCP_KPROBE, SCP_TRACEPOINT, SCP_GENERIC, SCP__MAX };
+/* "fexit" ... "generic" (the --syscall-probes names): its enum, -1 if none */
+int tracer_syscall_probes_named(const char *name);
+
 struct tracer_opts {
 	bool raw_tp;          /* force the raw_tp twins (--no-btf-tracepoints) */
 	const char *btf_path; /* --btf: kernel BTF file instead of /sys/kernel/btf/vmlinux */
@@ -27,7 +36,7 @@ struct tracer_opts {
 	void (*on_event)(void *ctx, const struct ms_event *ev);
 	void *on_event_ctx;
 	bool discard_events;  /* do not keep records (memory stays flat) */
-	bool no_syscall_tps;  /* generic sys_enter/sys_exit instead of per-syscall tracepoints */
+	int syscall_probes;   /* enum syscall_probes: how the syscalls are seen (SCP_AUTO: cheapest first) */
 	uint16_t ports[4];    /* the server's listening ports if known before loading (a cheap filter) */
 	int nports;
 };
@@ -61,6 +70,8 @@ int tracer_listen_port(struct tracer *t, uint16_t port, struct errbuf *e);
  * sockets now (the draining thread looks again every 2 s): the number found,
  * -1 without the socket iterator. */
 int tracer_scan_listeners(struct tracer *t);
+/* Whether the SYN watcher runs (handshake drops per client). */
+bool tracer_syn_watching(const struct tracer *t);
 /* How drops on a full accept queue are seen per client: the SYN watcher, or
  * "off: " and why. */
 const char *tracer_syn_watch(struct tracer *t);
@@ -89,7 +100,10 @@ void tracer_counts_add(struct tracer_counts *out, const struct tracer_counts *a,
 /* Records received so far, in arrival order (valid after tracer_stop). */
 const struct ms_event *tracer_events(struct tracer *t, size_t *n);
 const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
-const char *tracer_syscall_mode(struct tracer *t); /* "syscall tracepoints" or "sys_enter/sys_exit" */
+/* The way in to the syscalls taken: "fexit", "kprobe", "syscall tracepoints"
+ * or "sys_enter/sys_exit"; and the cheaper ones refused, with why ("" none). */
+const char *tracer_syscall_mode(struct tracer *t);
+const char *tracer_syscall_refused(struct tracer *t);
 /* How the scheduler programs take time: "run-queue clock + sched_info" or "bpf_ktime_get_ns". */
 const char *tracer_sched_clock(struct tracer *t);
 /* How the hot programs learn the current task: "per-CPU record (sched_switch)" or "helper calls". */
