@@ -235,3 +235,8 @@ void report_story(FILE *out, const struct story_server *srv, const struct story_
 				      : "prefork/worker: between requests a whole process or thread waits on the connection");
 	free(st);
 }
+
+void story_task_name(char *buf, size_t n, const struct story_run *r, int role, uint32_t tid)
+{
+	who(buf, n, role, tid, pid_of(r->ev, r->nev, tid, r->srv.root), r->srv.mpm);
+}
