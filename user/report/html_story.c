@@ -133,12 +133,14 @@ static void on_wake(struct drawing *d, const struct ms_event *e)
 						      .t = us(d, e->ts), .tip = "wake-up" };
 }
 
-/* Steps taken by a server task (the handshake and the client's FIN run
- * in the client's context, the socket's release in anyone's). */
+/* Steps that a server task took on the connection and that the story
+ * names it for (the handshake and the client's FIN run in the client's
+ * context, the socket's release in anyone's, and a step the kernel took
+ * from a timer is no task's; a task merely given a CPU is not told). */
 static bool by_server(const struct ms_event *e)
 {
-	return e->step.step != MS_STEP_ESTABLISHED && e->step.step != MS_STEP_CLIENT_FIN &&
-	       e->step.step != MS_STEP_RST_RECV && e->step.step != MS_STEP_CLOSE;
+	return e->step.task_role < MS_ROLE__MAX && e->step.step != MS_STEP_ESTABLISHED && e->step.step != MS_STEP_CLIENT_FIN &&
+	       e->step.step != MS_STEP_RST_RECV && e->step.step != MS_STEP_CLOSE && e->step.step != MS_STEP_RUN;
 }
 
 static void on_step(struct drawing *d, const struct ms_event *e)
@@ -166,10 +168,12 @@ static void on_step(struct drawing *d, const struct ms_event *e)
 		}
 		break;
 	case MS_STEP_SERVER_FIN:
+		/* the task that closed lingers, unless another blocks in it;
+		 * closed from a timer: event's listener, or the holder */
+		d->linger_lane = by_server(e) ? lane : d->parked ? d->accept_lane : d->held ? d->holder : d->server;
 		end_write(d);
 		end_idle(d, e->ts);
 		d->fin_ts = e->ts;
-		d->linger_lane = lane; /* the task that closed lingers, unless another blocks in it */
 		break;
 	case MS_STEP_CLOSE:
 		end_write(d);
@@ -256,6 +260,18 @@ static void words(struct sbuf *b, const struct story_run *r)
 	free(text);
 }
 
+static void legend(struct sbuf *b)
+{
+	static const char *const names[] = { "listen queue", "read", "handle", "write", "keep-alive idle",
+					     "lingering close", "the client waits" };
+
+	sb_puts(b, "<p class=\"cap\">");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		sb_printf(b, "<span style=\"display:inline-block;width:12px;height:12px;background:%s;"
+			     "vertical-align:middle\"></span> %s &nbsp; ", phase_color[i], names[i]);
+	sb_puts(b, "</p>\n");
+}
+
 int report_story_html(const struct story_run *runs, int nruns, const char *path, struct errbuf *e)
 {
 	struct sbuf b;
@@ -267,6 +283,7 @@ int report_story_html(const struct story_run *runs, int nruns, const char *path,
 		    "connection's life on each MPM, from the kernel's records: a lane per server task that touched it, "
 		    "its phases as bars (hatched: a task held while the connection idles), wake-ups as arrows from the "
 		    "waker's lane. Time is on a log scale.</p>\n</header>\n");
+	legend(&b);
 	for (int i = 0; i < nruns; i++) {
 		draw(&p, &runs[i]);
 		words(&b, &runs[i]);

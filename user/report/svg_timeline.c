@@ -10,7 +10,7 @@
 #include "report/svg_internal.h"
 
 #define LANE_H 34
-#define LANE_LABEL_W 190
+#define LANE_LABEL_W 250
 
 /* x of t (us): log10(1 + t / 10 us), 0 at the origin. */
 static double tx(const struct frame *f, double t, double t_max)
