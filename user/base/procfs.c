@@ -262,7 +262,8 @@ int procfs_cpu_times(struct procfs_cpu *out)
 		return -1;
 	out->ncpu = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	out->user_ns = (unsigned long long)((double)(v[0] + v[1]) * ns_per_tick);
-	out->system_ns = (unsigned long long)((double)(v[2] + v[5] + v[6]) * ns_per_tick);
+	out->system_ns = (unsigned long long)((double)v[2] * ns_per_tick);
+	out->irq_ns = (unsigned long long)((double)(v[5] + v[6]) * ns_per_tick);
 	out->idle_ns = (unsigned long long)((double)(v[3] + v[4]) * ns_per_tick);
 	out->steal_ns = (unsigned long long)((double)v[7] * ns_per_tick);
 	return 0;

@@ -49,7 +49,8 @@ int procfs_self_stats(struct procfs_self *out);
 struct procfs_cpu {
 	unsigned ncpu;
 	unsigned long long user_ns;    /* user + nice */
-	unsigned long long system_ns;  /* system + irq + softirq */
+	unsigned long long system_ns;  /* system */
+	unsigned long long irq_ns;     /* irq + softirq (the loopback network's receive side) */
 	unsigned long long idle_ns;    /* idle + iowait */
 	unsigned long long steal_ns;   /* taken by the hypervisor for other guests */
 };

@@ -98,6 +98,7 @@ static void machine_diff(struct machine_facts *m, const struct procfs_cpu *a, co
 	m->wall_ns = l->t_end > l->t_start ? l->t_end - l->t_start : 0;
 	m->user_ns = b->user_ns - a->user_ns;
 	m->system_ns = b->system_ns >= a->system_ns ? b->system_ns - a->system_ns : 0;
+	m->irq_ns = b->irq_ns >= a->irq_ns ? b->irq_ns - a->irq_ns : 0;
 	m->idle_ns = b->idle_ns - a->idle_ns;
 	m->steal_ns = b->steal_ns >= a->steal_ns ? b->steal_ns - a->steal_ns : 0;
 	m->client_ns = l->cpu_user_ns + l->cpu_sys_ns;

@@ -7,9 +7,9 @@
  *
  * Four ways of measuring the gap, each with its own disjoint costs:
  *  - machine time per request (rps, CPU claims): the CPU-us per request the
- *    machine had (CPUs x load time / requests), taken by the server's roles,
- *    creating and reaping tasks, the load generator and mpmscope itself; the
- *    CPUs left idle and other processes are not explained;
+ *    run had (CPUs x load time, less what other processes took, / requests),
+ *    taken by the server's roles, creating and reaping tasks, the load
+ *    generator and mpmscope itself; the CPUs left idle are not explained;
  *  - latency per request (the client's mean): the listen queue, the server's
  *    run-queue waits, reading, handling and writing, per request;
  *  - task time per request (held task-seconds claims): how long a server task
@@ -59,6 +59,9 @@ int attrib_scenario(const struct run_model *runs, int nruns, struct attribution 
 /* The accounts (indices into accts) that explain each claim: one per MPM
  * pair its checks compare, on the basis of the checked metric. */
 void attrib_claims(struct claim_result *claims, int nclaims, const struct attribution *accts, int naccts);
+/* CPU time of the machine's other processes over the load: busy time
+ * that is neither the server's nor mpmscope's (ns). */
+double machine_other_ns(const struct run_model *r);
 /* The basis a metric of scenario/metrics.h is explained on. */
 enum attr_basis attr_basis_of(const char *metric);
 

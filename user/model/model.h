@@ -157,7 +157,7 @@ struct machine_facts {
 	bool sampled;
 	unsigned ncpu;
 	uint64_t wall_ns;             /* the load phase */
-	uint64_t user_ns, system_ns, idle_ns, steal_ns; /* /proc/stat, every CPU */
+	uint64_t user_ns, system_ns, irq_ns, idle_ns, steal_ns; /* /proc/stat, every CPU */
 	uint64_t client_ns;           /* the load generator's threads */
 	uint64_t self_ns;             /* the whole mpmscope process (client, tracer, sampler) */
 };

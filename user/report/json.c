@@ -456,6 +456,7 @@ static void json_machine(struct json *j, const struct run_model *r)
 	json_ku64(j, "load_ns", m->wall_ns);
 	json_ku64(j, "user_ns", m->user_ns);
 	json_ku64(j, "system_ns", m->system_ns);
+	json_ku64(j, "irq_ns", m->irq_ns);
 	json_ku64(j, "idle_ns", m->idle_ns);
 	json_ku64(j, "steal_ns", m->steal_ns);
 	json_ku64(j, "server_cpu_ns", r->k.sched.oncpu_ns);
@@ -464,6 +465,7 @@ static void json_machine(struct json *j, const struct run_model *r)
 	json_ku64(j, "load_generator_system_ns", r->load.cpu_sys_ns);
 	json_ku64(j, "mpmscope_cpu_ns", m->self_ns);
 	json_kdouble(j, "load_generator_cpu_share", cap > 0 ? (double)m->client_ns / cap : NAN);
+	json_ku64(j, "other_processes_ns", (uint64_t)machine_other_ns(r));
 	json_kdouble(j, "server_cpu_share", cap > 0 ? (double)r->k.sched.oncpu_ns / cap : NAN);
 	json_obj_end(j);
 }
