@@ -248,3 +248,23 @@ long long procfs_number(const char *path, long long dflt)
 	v = strtoll(buf, &end, 10);
 	return end == buf ? dflt : v;
 }
+
+int procfs_cpu_times(struct procfs_cpu *out)
+{
+	unsigned long long v[8] = { 0 };
+	double ns_per_tick = 1e9 / (double)sysconf(_SC_CLK_TCK);
+	char buf[512];
+
+	memset(out, 0, sizeof(*out));
+	if (read_small("/proc/stat", buf, sizeof(buf), false) <= 0 ||
+	    sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &v[6], &v[7]) < 4)
+		return -1;
+	out->ncpu = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	out->user_ns = (unsigned long long)((double)(v[0] + v[1]) * ns_per_tick);
+	out->system_ns = (unsigned long long)((double)v[2] * ns_per_tick);
+	out->irq_ns = (unsigned long long)((double)(v[5] + v[6]) * ns_per_tick);
+	out->idle_ns = (unsigned long long)((double)(v[3] + v[4]) * ns_per_tick);
+	out->steal_ns = (unsigned long long)((double)v[7] * ns_per_tick);
+	return 0;
+}

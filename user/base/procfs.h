@@ -44,6 +44,17 @@ struct procfs_self {
 	unsigned long long rss, vsize, fds, max_fds;
 };
 int procfs_self_stats(struct procfs_self *out);
+/* The machine's CPU time from /proc/stat's first line, in ns (USER_HZ
+ * ticks: 10 ms each on most kernels), and the CPUs online. */
+struct procfs_cpu {
+	unsigned ncpu;
+	unsigned long long user_ns;    /* user + nice */
+	unsigned long long system_ns;  /* system */
+	unsigned long long irq_ns;     /* irq + softirq (the loopback network's receive side) */
+	unsigned long long idle_ns;    /* idle + iowait */
+	unsigned long long steal_ns;   /* taken by the hypervisor for other guests */
+};
+int procfs_cpu_times(struct procfs_cpu *out);
 /* This process's effective capabilities (CapEff); -1 if unreadable. */
 int procfs_capeff(unsigned long long *eff);
 /* A file holding one number (/proc/sys/kernel/pid_max); dflt if unreadable. */

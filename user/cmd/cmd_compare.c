@@ -120,6 +120,8 @@ static int compare_scenario(const struct scenario *sc, const bool *mpms, const s
 	rep->runs = runs;
 	rep->nruns = nruns;
 	rep->nclaims = claims_eval(sc, runs, nruns, rep->claims, SC_MAX_EXPECT);
+	rep->naccts = attrib_scenario(runs, nruns, rep->accts, REPORT_MAX_ACCOUNTS);
+	attrib_claims(rep->claims, rep->nclaims, rep->accts, rep->naccts);
 	rep->interrupted = sig_interrupted;
 	report_table(rep, stdout);
 	return 0;

@@ -168,16 +168,62 @@ fail:
 
 static const struct cmd_spec explain_spec = {
 	.name = "explain",
-	.usage = "-m MPM [-s SCENARIO] [--requests N] [--pause SECS]",
+	.usage = "-m MPM[,MPM...] [-s SCENARIO] [--requests N] [--pause SECS] [--html FILE]",
 	.about = "Tell, step by step, the kernel-level story of one keep-alive connection on one MPM:\n"
-		 "who accepts it, who serves each request, who holds it while idle, who closes it.",
-	.opts = OPTS({ OPT_MPM },
+		 "who accepts it, who serves each request, who holds it while idle, who closes it.\n"
+		 "--html draws it as a timeline, one per MPM given (several with --html only).",
+	.opts = OPTS({ OPT_MPM, .help = "the MPM (with --html, a comma-separated list)" },
 		     { OPT_SCENARIO, .help = "Apache settings to use (default keepalive: KeepAliveTimeout 5)" },
 		     { OPT_REQUESTS, .help = "requests sent on the connection before it idles (default 2)", .min = 1,
 		       .max = STORY_MAX_REQUESTS },
-		     { OPT_PAUSE, "pause", 0, "SECS", "pause between them (default 0.2)" }, { OPT_HTTPD }, OPTS_PROBES),
+		     { OPT_PAUSE, "pause", 0, "SECS", "pause between them (default 0.2)" },
+		     { OPT_HTML, .help = "draw each MPM's story as a timeline in FILE" }, { OPT_HTTPD }, OPTS_PROBES),
 	.own = explain_own,
 };
+
+/* The records a story needs, kept past the session: its steps, and the
+ * spawn records that name each thread's process. */
+static struct ms_event *keep_events(const struct ms_event *ev, size_t nev, size_t *n)
+{
+	struct ms_event *out = xcalloc(nev + 1, sizeof(*out));
+
+	*n = 0;
+	for (size_t i = 0; i < nev; i++)
+		if (ev[i].type == MS_EV_STEP || ev[i].type == MS_EV_SPAWN)
+			out[(*n)++] = ev[i];
+	return out;
+}
+
+/* One MPM: a private server, one connection, its story told (and kept in
+ * run for the picture). 0, or -1 with e set. */
+static int explain_one(const struct scenario *sc, const struct apache *proto, const struct common_opts *o,
+		       const struct explain_opts *x, enum mpm m, struct story_run *run, struct errbuf *e)
+{
+	const char *kat = scenario_directive(sc, m, "KeepAliveTimeout");
+	struct session ss;
+	int rc;
+
+	memset(run, 0, sizeof(*run));
+	rc = session_start(&ss, proto, sc, m, &o->tracer, e);
+	if (!rc)
+		rc = run_client(&ss, sc->url_path, o->requests ? (int)o->requests : 2, x->pause_s,
+				(kat ? atof(kat) : 5) + 10, &run->cv, e);
+	session_stop(&ss);
+	if (!rc) {
+		size_t nev;
+		const struct ms_event *ev = tracer_events(ss.t, &nev);
+
+		run->srv = (struct story_server){ .mpm = m, .root = ss.a.pid, .version = proto->version,
+						  .addr = proto->addr, .port = ss.a.port, .ka_timeout = kat };
+		if (strstr(tracer_missing_tps(ss.t), "sock_recv_length"))
+			fprintf(stderr, "mpmscope: note: this kernel lacks %s: reads and writes are not shown\n",
+				tracer_missing_tps(ss.t));
+		run->ev = keep_events(ev, nev, &run->nev);
+		report_story(stdout, &run->srv, &run->cv, run->ev, run->nev);
+	}
+	session_end(&ss);
+	return rc ? -1 : 0;
+}
 
 int cmd_explain(int argc, char **argv)
 {
@@ -187,40 +233,28 @@ int cmd_explain(int argc, char **argv)
 	struct errbuf e = { { 0 } };
 	struct scenario sc;
 	struct apache proto;
-	struct session ss;
-	struct story_client cv;
-	const char *kat;
-	enum mpm m;
-	int rc;
+	struct story_run runs[MPM__MAX];
+	enum mpm one;
+	int rc, nruns = 0;
 
 	spec.ctx = &x;
 	if ((rc = opts_get(&spec, argc, argv, &o, NULL)) != OPTS_GO)
 		return rc;
-	if (opts_one_mpm(&spec, &o, &m, &e) || tracer_preflight(&o.tracer, &e) ||
-	    scenario_load(&sc, o.scenario ? o.scenario : "keepalive", &e))
+	if ((o.html && o.nmpms > 1 ? 0 : opts_one_mpm(&spec, &o, &one, &e)) || opts_check_outputs(&o, &e) ||
+	    tracer_preflight(&o.tracer, &e) || scenario_load(&sc, o.scenario ? o.scenario : "keepalive", &e))
 		goto usage_err;
 	if (session_find_apache(&proto, o.httpd, 0, &e)) {
 		scenario_free(&sc);
 		goto usage_err;
 	}
-	kat = scenario_directive(&sc, m, "KeepAliveTimeout");
-	rc = session_start(&ss, &proto, &sc, m, &o.tracer, &e);
-	if (!rc)
-		rc = run_client(&ss, sc.url_path, o.requests ? (int)o.requests : 2, x.pause_s, (kat ? atof(kat) : 5) + 10,
-				&cv, &e);
-	session_stop(&ss);
-	if (!rc) {
-		struct story_server srv = { .mpm = m, .root = ss.a.pid, .version = ss.a.version, .addr = ss.a.addr,
-					    .port = ss.a.port, .ka_timeout = kat };
-		size_t nev;
-		const struct ms_event *ev = tracer_events(ss.t, &nev);
-
-		if (strstr(tracer_missing_tps(ss.t), "sock_recv_length"))
-			fprintf(stderr, "mpmscope: note: this kernel lacks %s: reads and writes are not shown\n",
-				tracer_missing_tps(ss.t));
-		report_story(stdout, &srv, &cv, ev, nev);
-	}
-	session_end(&ss);
+	rc = 0;
+	for (int m = 0; m < MPM__MAX && !rc; m++)
+		if (o.mpms[m] && !(rc = explain_one(&sc, &proto, &o, &x, (enum mpm)m, &runs[nruns], &e)))
+			nruns++;
+	if (!rc && o.html && report_story_html(runs, nruns, o.html, &e))
+		rc = -1;
+	for (int i = 0; i < nruns; i++)
+		free((void *)runs[i].ev);
 	scenario_free(&sc);
 	if (rc) {
 		fprintf(stderr, "mpmscope: %s\n", e.msg);

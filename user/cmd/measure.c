@@ -7,8 +7,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "base/procfs.h"
 #include "cmd/session.h"
 #include "load/loadgen.h"
 #include "model/failures.h"
@@ -82,6 +84,28 @@ static void live_stop(struct live *lv)
 	lv->running = false;
 }
 
+static uint64_t self_cpu_ns(void)
+{
+	struct timespec ts;
+
+	return clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) ? 0 : (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* The machine over the load: the difference of two readings. */
+static void machine_diff(struct machine_facts *m, const struct procfs_cpu *a, const struct procfs_cpu *b,
+			 const struct lg_result *l)
+{
+	m->sampled = b->ncpu && b->user_ns >= a->user_ns && b->idle_ns >= a->idle_ns;
+	m->ncpu = b->ncpu;
+	m->wall_ns = l->t_end > l->t_start ? l->t_end - l->t_start : 0;
+	m->user_ns = b->user_ns - a->user_ns;
+	m->system_ns = b->system_ns >= a->system_ns ? b->system_ns - a->system_ns : 0;
+	m->irq_ns = b->irq_ns >= a->irq_ns ? b->irq_ns - a->irq_ns : 0;
+	m->idle_ns = b->idle_ns - a->idle_ns;
+	m->steal_ns = b->steal_ns >= a->steal_ns ? b->steal_ns - a->steal_ns : 0;
+	m->client_ns = l->cpu_user_ns + l->cpu_sys_ns;
+}
+
 static void load_config(const struct scenario *sc, const struct measure_opts *o, const struct apache *a,
 			struct lg_config *cfg)
 {
@@ -140,6 +164,8 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 	struct mem_result mr = { 0 };
 	struct netstat net0 = { 0 }, net1 = { 0 }, netd = { 0 };
 	struct live lv = { 0 };
+	struct procfs_cpu cpu0, cpu1;
+	uint64_t self0;
 	const struct ms_event *ev;
 	size_t nev;
 	int rc;
@@ -168,7 +194,11 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 	r->load_cfg.live_completed = &lv.done;
 	netstat_read(&net0);
 	tracer_read_counts(ss.t, &r->snap_start);
+	procfs_cpu_times(&cpu0);
+	self0 = self_cpu_ns();
 	rc = lg_run(&r->load_cfg, &r->load, e);
+	r->mach.self_ns = self_cpu_ns() - self0;
+	procfs_cpu_times(&cpu1);
 	live_stop(&lv);
 	r->load_cfg.live_completed = NULL;
 	if (rc) {
@@ -178,6 +208,7 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 	tracer_read_counts(ss.t, &r->snap_end);
 	netstat_read(&net1);
 	netstat_diff(&netd, &net1, &net0);
+	machine_diff(&r->mach, &cpu0, &cpu1, &r->load);
 	r->ran = true;
 	r->interrupted = r->load.interrupted;
 	r->t_load_start = r->load.t_start;

@@ -133,6 +133,9 @@ struct lg_result {
 	uint64_t conns_dropped;     /* records not kept (cap reached) */
 	struct lg_failure *failures; /* record_conns: failed requests, in time order */
 	size_t nfailures;
+	/* the generator's own CPU time (its threads, getrusage RUSAGE_THREAD):
+	 * on loopback the client shares the machine with the server */
+	uint64_t cpu_user_ns, cpu_sys_ns;
 	bool interrupted;           /* stopped early by sig_interrupted */
 	bool watch_exited;          /* stopped early: cfg->watch_pid exited during the run */
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,17 @@ static void wait_events(struct lg_thread *t, uint64_t now, uint64_t deadline)
 		else
 			lg_on_event(t, &t->c[evs[i].data.u32], evs[i].events);
 	}
+}
+
+/* This thread's CPU time so far, user and system. */
+static void thread_cpu(struct lg_result *r)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return;
+	r->cpu_user_ns = (uint64_t)ru.ru_utime.tv_sec * NSEC_PER_SEC + (uint64_t)ru.ru_utime.tv_usec * 1000;
+	r->cpu_sys_ns = (uint64_t)ru.ru_stime.tv_sec * NSEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec * 1000;
 }
 
 static void *thread_main(void *arg)
@@ -118,6 +130,7 @@ static void *thread_main(void *arg)
 		if (c->fd >= 0)
 			lg_conn_close(t, c, LG_CLOSE_CLIENT, now);
 	}
+	thread_cpu(&t->r);
 	return NULL;
 }
 
@@ -182,6 +195,8 @@ static void merge(struct shared *sh, struct lg_thread *ts, unsigned nt, struct l
 		res->hold_completed += r->hold_completed;
 		res->hold_failed += r->hold_failed;
 		res->abandoned += r->abandoned;
+		res->cpu_user_ns += r->cpu_user_ns;
+		res->cpu_sys_ns += r->cpu_sys_ns;
 		res->conns_dropped += r->conns_dropped;
 		hdr_merge(res->latency, ts[i].lat);
 		if (res->latency_uncorrected)

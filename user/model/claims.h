@@ -24,6 +24,10 @@ struct claim_result {
 	const struct sc_expect *claim;
 	enum verdict verdict;
 	char evidence[600];      /* "pss_kb: prefork 3712 > event 6144: no; ..." */
+	/* why: the accounts of model/attrib.h that explain it (indices into
+	 * the report's), one per MPM pair its checks compare */
+	int expl[SC_MAX_CHECKS];
+	int nexpl;
 };
 
 /* Evaluate every claim of sc against the runs (one per MPM that was asked). */

@@ -150,6 +150,18 @@ struct kernel_facts {
 	char missing_tps[128];
 };
 
+/* The whole machine over the load phase: on loopback the load generator,
+ * the server and mpmscope itself share the same CPUs, and what is left idle
+ * or taken by other processes is no one's cost here. */
+struct machine_facts {
+	bool sampled;
+	unsigned ncpu;
+	uint64_t wall_ns;             /* the load phase */
+	uint64_t user_ns, system_ns, irq_ns, idle_ns, steal_ns; /* /proc/stat, every CPU */
+	uint64_t client_ns;           /* the load generator's threads */
+	uint64_t self_ns;             /* the whole mpmscope process (client, tracer, sampler) */
+};
+
 struct run_model {
 	enum mpm mpm;
 	bool ran;                     /* the load ran (false: an error stopped this MPM) */
@@ -172,6 +184,7 @@ struct run_model {
 		uint64_t failed;
 		uint64_t by_cause[FC__MAX];
 	} server_side;
+	struct machine_facts mach;
 	uint64_t t_ready, t_load_start, t_load_end, t_stopped;
 	struct tracer_counts snap_start, snap_end; /* kernel counters around the load */
 	char errlog_tail[2048];

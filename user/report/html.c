@@ -150,6 +150,12 @@ static const char css[] =
 	".claim .en{color:var(--muted);margin:4px 0 0}\n"
 	".claim .ev{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;"
 	"background:var(--bg);border-radius:4px;padding:4px 8px;margin:6px 0 0;overflow-wrap:anywhere}\n"
+	".why{margin:6px 0 0;font-size:13px}\n"
+	"table.why{margin:4px 0 0;font-size:12.5px}\n"
+	"table.why td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"table.why .share{display:inline-block;height:9px;background:var(--bad);border-radius:2px}\n"
+	"table.why tr.rest td{color:var(--muted)}\n"
+	".why .note{color:var(--muted);margin:4px 0 0}\n"
 	".counts{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0 10px;font-size:13px}\n"
 	".fail{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 14px;margin:0 0 12px}\n"
 	".fail>h3,.fail>h4{margin:0 0 8px;font-size:14px;border:0;padding:0}\n"
@@ -530,7 +536,9 @@ static void claims_section(struct page *p)
 		}
 		sb_puts(b, "<div class=\"ev\">");
 		sb_esc(b, c->evidence);
-		sb_puts(b, "</div></div>\n");
+		sb_puts(b, "</div>");
+		html_why_claim(p, c);
+		sb_puts(b, "</div>\n");
 	}
 	sb_puts(b, "</div>\n");
 }
@@ -661,13 +669,14 @@ static void scenario_body(struct page *p, bool alone)
 		html_plot_memory(p);
 		html_sched_section(p);
 		html_conn_section(p);
+		html_why_section(p);
 	} else {
 		html_failures_section(p);
 		sb_puts(p->b, "<p class=\"banner\">No MPM ran: nothing to plot.</p>\n");
 	}
 }
 
-static void page_open(struct sbuf *b, const char *title)
+void html_page_open(struct sbuf *b, const char *title)
 {
 	sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -676,7 +685,7 @@ static void page_open(struct sbuf *b, const char *title)
 	sb_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n", css);
 }
 
-static int page_close(struct sbuf *b, const char *path, struct errbuf *e)
+int html_page_close(struct sbuf *b, const char *path, struct errbuf *e)
 {
 	int rc;
 
@@ -694,9 +703,9 @@ int report_html(const struct report *rep, const char *path, struct errbuf *e)
 
 	sb_init(&b);
 	page_init(&p, &b, rep, -1);
-	page_open(&b, rep->sc->name);
+	html_page_open(&b, rep->sc->name);
 	scenario_body(&p, true);
-	return page_close(&b, path, e);
+	return html_page_close(&b, path, e);
 }
 
 int report_html_all(const struct report *reps, int nreps, const char *path, struct errbuf *e)
@@ -706,7 +715,7 @@ int report_html_all(const struct report *reps, int nreps, const char *path, stru
 	const struct kernel_facts *probes = NULL;
 
 	sb_init(&b);
-	page_open(&b, "every scenario");
+	html_page_open(&b, "every scenario");
 	for (int i = 0; i < nreps; i++)
 		for (int r = 0; r < reps[i].nruns && !probes; r++)
 			if (reps[i].runs[r].k.attach_mode)
@@ -786,5 +795,5 @@ int report_html_all(const struct report *reps, int nreps, const char *path, stru
 		scenario_body(&p, false);
 		sb_puts(&b, "</section>\n");
 	}
-	return page_close(&b, path, e);
+	return html_page_close(&b, path, e);
 }

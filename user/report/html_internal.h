@@ -57,6 +57,10 @@ void html_td_dist_c(struct sbuf *b, const struct dist *d, const char *cls); /* "
 void html_td_dist(struct sbuf *b, const struct dist *d);
 void html_td_kb(struct sbuf *b, double kb);
 
+/* The page's head (title, inline CSS) and its end, written atomically. */
+void html_page_open(struct sbuf *b, const char *title);
+int html_page_close(struct sbuf *b, const char *path, struct errbuf *e);
+
 void html_figure(struct sbuf *b, void (*plot)(struct sbuf *, const struct svg_chart *), const struct svg_chart *c);
 void html_section(struct page *p, const char *id, const char *title, const char *caption);
 void html_grid(struct page *p, bool wide);
@@ -79,5 +83,8 @@ void html_plot_spawn_timeline(struct page *p);
 void html_plot_memory(struct page *p);
 void html_sched_section(struct page *p);
 void html_conn_section(struct page *p);
+/* Why (html_why.c): a claim's accounts under its verdict; every account. */
+void html_why_claim(struct page *p, const struct claim_result *c);
+void html_why_section(struct page *p);
 
 #endif

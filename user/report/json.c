@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Every fact of a report as JSON (the shape is in README, "JSON"). */
+#include <math.h>
 #include <string.h>
 
 #include "base/json.h"
@@ -453,6 +454,102 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_obj_end(j);
 }
 
+/* The machine over the load phase: what the client, the server, mpmscope
+ * and nobody (idle) took of its CPUs. */
+static void json_machine(struct json *j, const struct run_model *r)
+{
+	const struct machine_facts *m = &r->mach;
+	double cap = (double)m->ncpu * (double)m->wall_ns;
+
+	json_key(j, "machine");
+	if (!m->sampled) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_ku64(j, "cpus", m->ncpu);
+	json_ku64(j, "load_ns", m->wall_ns);
+	json_ku64(j, "user_ns", m->user_ns);
+	json_ku64(j, "system_ns", m->system_ns);
+	json_ku64(j, "irq_ns", m->irq_ns);
+	json_ku64(j, "idle_ns", m->idle_ns);
+	json_ku64(j, "steal_ns", m->steal_ns);
+	json_ku64(j, "server_cpu_ns", r->k.sched.oncpu_ns);
+	json_ku64(j, "load_generator_cpu_ns", m->client_ns);
+	json_ku64(j, "load_generator_user_ns", r->load.cpu_user_ns);
+	json_ku64(j, "load_generator_system_ns", r->load.cpu_sys_ns);
+	json_ku64(j, "mpmscope_cpu_ns", m->self_ns);
+	json_kdouble(j, "load_generator_cpu_share", cap > 0 ? (double)m->client_ns / cap : NAN);
+	json_ku64(j, "other_processes_ns", (uint64_t)machine_other_ns(r));
+	json_kdouble(j, "server_cpu_share", cap > 0 ? (double)r->k.sched.oncpu_ns / cap : NAN);
+	json_obj_end(j);
+}
+
+/* One account of model/attrib.h; scenario: named in -s all's flat list. */
+static void json_account(struct json *j, const struct attribution *at, const char *scenario)
+{
+	json_obj_begin(j);
+	if (scenario)
+		json_kstr(j, "scenario", scenario);
+	json_kstr(j, "basis", attr_basis_name(at->basis));
+	json_kstr(j, "unit", attr_unit(at->basis));
+	json_kstr(j, "lower", mpm_name(at->a));
+	json_kstr(j, "higher", mpm_name(at->b));
+	json_kdouble(j, "lower_value", at->a_total);
+	json_kdouble(j, "higher_value", at->b_total);
+	json_kdouble(j, "gap", at->gap);
+	json_kdouble(j, "explained", at->explained);
+	json_kdouble(j, "unexplained", at->unexplained);
+	json_kdouble(j, "explained_share", at->share);
+	json_key(j, "causes");
+	json_arr_begin(j);
+	for (int i = 0; i < at->ncauses; i++) {
+		const struct attr_cause *c = &at->causes[i];
+
+		json_obj_begin(j);
+		json_kstr(j, "cause", c->key);
+		json_kdouble(j, "lower", c->a);
+		json_kdouble(j, "higher", c->b);
+		json_kdouble(j, "gap", c->gap);
+		json_kdouble(j, "share", c->gap / at->gap);
+		json_kstr(j, "text", c->text);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_kstr(j, "unexplained_text", at->unexplained_text);
+	json_kstr(j, "note", at->note);
+	json_obj_end(j);
+}
+
+/* The claims' verdicts, each with the indices of the explanations of its
+ * document that say why (off: where this scenario's start in -s all's list). */
+static void json_claims(struct json *j, const struct report *rep, bool flat, int off)
+{
+	if (!flat) {
+		json_key(j, "expectations");
+		json_arr_begin(j);
+	}
+	for (int i = 0; i < rep->nclaims; i++) {
+		const struct claim_result *c = &rep->claims[i];
+
+		json_obj_begin(j);
+		if (flat)
+			json_kstr(j, "scenario", rep->sc->name);
+		json_kstr(j, "claim", c->claim->text);
+		json_kstr(j, "en", c->claim->en);
+		json_kstr(j, "verdict", verdict_name(c->verdict));
+		json_kstr(j, "evidence", c->evidence);
+		json_key(j, "explanations");
+		json_arr_begin(j);
+		for (int k = 0; k < c->nexpl; k++)
+			json_i64(j, off + c->expl[k]);
+		json_arr_end(j);
+		json_obj_end(j);
+	}
+	if (!flat)
+		json_arr_end(j);
+}
+
 /* One scenario's object; top: the document's own head (not inside -s all). */
 static void report_json_obj(struct json *j, const struct report *rep, bool top)
 {
@@ -466,16 +563,11 @@ static void report_json_obj(struct json *j, const struct report *rep, bool top)
 	json_kstr(j, "httpd", rep->httpd ? rep->httpd : "");
 	json_kstr(j, "httpd_version", rep->httpd_version ? rep->httpd_version : "");
 	json_kbool(j, "interrupted", rep->interrupted);
-	json_key(j, "expectations");
+	json_claims(j, rep, false, 0);
+	json_key(j, "explanations");
 	json_arr_begin(j);
-	for (int i = 0; i < rep->nclaims; i++) {
-		json_obj_begin(j);
-		json_kstr(j, "claim", rep->claims[i].claim->text);
-		json_kstr(j, "en", rep->claims[i].claim->en);
-		json_kstr(j, "verdict", verdict_name(rep->claims[i].verdict));
-		json_kstr(j, "evidence", rep->claims[i].evidence);
-		json_obj_end(j);
-	}
+	for (int i = 0; i < rep->naccts; i++)
+		json_account(j, &rep->accts[i], NULL);
 	json_arr_end(j);
 	json_key(j, "runs");
 	json_arr_begin(j);
@@ -505,6 +597,7 @@ static void report_json_obj(struct json *j, const struct report *rep, bool top)
 		report_json_load(j, &r->load_cfg, &r->load, false);
 		json_kernel(j, r);
 		json_memory(j, r);
+		json_machine(j, r);
 		json_failures(j, r);
 		json_ku64(j, "events_lost", r->k.events_lost);
 		json_obj_end(j);
@@ -536,16 +629,14 @@ int report_json_all(const struct report *reps, int nreps, const char *path, stru
 	json_arr_end(&j);
 	json_key(&j, "expectations");
 	json_arr_begin(&j);
+	for (int i = 0, off = 0; i < nreps; off += reps[i++].naccts)
+		json_claims(&j, &reps[i], true, off);
+	json_arr_end(&j);
+	json_key(&j, "explanations");
+	json_arr_begin(&j);
 	for (int i = 0; i < nreps; i++)
-		for (int k = 0; k < reps[i].nclaims; k++) {
-			json_obj_begin(&j);
-			json_kstr(&j, "scenario", reps[i].sc->name);
-			json_kstr(&j, "claim", reps[i].claims[k].claim->text);
-			json_kstr(&j, "en", reps[i].claims[k].claim->en);
-			json_kstr(&j, "verdict", verdict_name(reps[i].claims[k].verdict));
-			json_kstr(&j, "evidence", reps[i].claims[k].evidence);
-			json_obj_end(&j);
-		}
+		for (int k = 0; k < reps[i].naccts; k++)
+			json_account(&j, &reps[i].accts[k], reps[i].sc->name);
 	json_arr_end(&j);
 	json_obj_end(&j);
 	return json_write_file(&j, path, e);

@@ -11,6 +11,7 @@
 
 #include "base/json.h"
 #include "load/loadgen.h"
+#include "model/attrib.h"
 #include "model/claims.h"
 #include "model/model.h"
 #include "scenario/scenario.h"
@@ -29,6 +30,10 @@ struct report {
 	bool interrupted;
 	struct claim_result claims[SC_MAX_EXPECT];
 	int nclaims;
+	/* every pair of MPMs on every basis (model/attrib.h); the claims point here */
+#define REPORT_MAX_ACCOUNTS (3 * ATTR__MAX)
+	struct attribution accts[REPORT_MAX_ACCOUNTS];
+	int naccts;
 };
 
 /* The notes under the summary table, as plain text shared by the text and
@@ -56,6 +61,11 @@ void report_kernel_tables(const struct report *rep, FILE *out);
 /* Every failed request's (or, attached, connection's) cause, per MPM, the
  * kernel's evidence and Apache's log beside. */
 void report_failures(const struct report *rep, FILE *out);
+/* Why (report/why.c): an account's headline, one of its causes, and a
+ * claim's accounts under its verdict in the text report. */
+void report_why_headline(const struct attribution *at, char *buf, size_t n);
+void report_why_cause(const struct attr_cause *c, enum attr_basis basis, char *buf, size_t n);
+void report_why_claim(const struct report *rep, const struct claim_result *c, FILE *out);
 /* Every fact as JSON, written atomically. */
 int report_json(const struct report *rep, const char *path, struct errbuf *e);
 /* Several scenarios (compare -s all): {"scenarios": [...], "expectations": [...]} */

@@ -131,14 +131,17 @@ static void tell_block(struct teller *t, const struct ms_event *e, const char *w
 }
 
 /* The steps that end the connection's life. */
-static void tell_close(struct teller *t, const struct ms_event *e)
+static void tell_close(struct teller *t, const struct ms_event *e, const char *w)
 {
 	switch (e->step.step) {
 	case MS_STEP_SERVER_FIN:
-		line(t, e->ts, "the server closes its side (FIN) after %.3f s idle%s",
+		/* a server task's name, or none: the timer's context is no one's */
+		line(t, e->ts, "the server closes its side (FIN) after %.3f s idle%s%s%s%s",
 		     t->last_send ? (double)(e->ts - t->last_send) / 1e9 : 0.0,
 		     t->held_by_task ? ": KeepAliveTimeout expired in the task holding it"
-				     : ": the listener's KeepAliveTimeout queue expired");
+				     : ": the listener's KeepAliveTimeout queue expired",
+		     e->step.task_role < MS_ROLE__MAX ? " (" : "", e->step.task_role < MS_ROLE__MAX ? w : "",
+		     e->step.task_role < MS_ROLE__MAX ? ")" : "");
 		if (t->held_by_task && t->holder)
 			line(t, e->ts, "during that time task %u did nothing but hold this connection", t->holder);
 		break;
@@ -199,7 +202,7 @@ static void tell_step(struct teller *t, const struct ms_event *e)
 			line(t, e->ts, "%s gets a CPU after %.1f us in the run queue", w, (double)e->step.value / 1e3);
 		break;
 	default:
-		tell_close(t, e);
+		tell_close(t, e, w);
 	}
 }
 
@@ -234,4 +237,9 @@ void report_story(FILE *out, const struct story_server *srv, const struct story_
 					"and no thread waits on it"
 				      : "prefork/worker: between requests a whole process or thread waits on the connection");
 	free(st);
+}
+
+void story_task_name(char *buf, size_t n, const struct story_run *r, int role, uint32_t tid)
+{
+	who(buf, n, role, tid, pid_of(r->ev, r->nev, tid, r->srv.root), r->srv.mpm);
 }

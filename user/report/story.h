@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "base/mpm.h"
+#include "base/util.h"
 #include "mpmscope.h"
 
 #define STORY_MAX_REQUESTS 20
@@ -45,5 +46,23 @@ struct story_server {
  * each thread's process; the steps are picked out and sorted by time). */
 void report_story(FILE *out, const struct story_server *srv, const struct story_client *cv,
 		  const struct ms_event *ev, size_t nev);
+
+/* One connection's story on one MPM, as explain --html draws it. ev: the
+ * step and spawn records (the caller's copy). */
+struct story_run {
+	struct story_server srv;
+	struct story_client cv;
+	const struct ms_event *ev;
+	size_t nev;
+};
+
+/* "worker thread 1251 of child 1234", "child process 1234". */
+void story_task_name(char *buf, size_t n, const struct story_run *r, int role, uint32_t tid);
+
+/* A page with each run's story as a timeline (report/html_story.c): a lane
+ * per task that touched the connection, the client's and the listen
+ * queue's; phases as bars, wake-ups as arrows, idle time held by a task
+ * hatched; the story in words beside. Written atomically. */
+int report_story_html(const struct story_run *runs, int nruns, const char *path, struct errbuf *e);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "report/svg.h"
+#include "report/svg_internal.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -178,12 +179,7 @@ static double axis_px(const struct axis *a, double v)
 
 /* ---- frame ---------------------------------------------------------------- */
 
-struct frame {
-	int w, h;
-	double left, right, top, bottom; /* plot area */
-};
-
-static void open_svg(struct sbuf *b, const struct svg_chart *c, struct frame *f, const char *kind, size_t points)
+void svg_frame_open(struct sbuf *b, const struct svg_chart *c, struct frame *f, const char *kind, size_t points)
 {
 	f->w = c->width > 0 ? c->width : 600;
 	f->h = c->height > 0 ? c->height : 300;
@@ -467,7 +463,7 @@ static void hbars(struct sbuf *b, const struct svg_chart *c0)
 
 		cc.height = (int)ceil(head + 8 + gh * (double)(points ? c->ncat : 4) + (c->ylabel ? 42 : 28) + 4);
 	}
-	open_svg(b, c, &f, "bars", points);
+	svg_frame_open(b, c, &f, "bars", points);
 	legend(b, c, &f, false);
 	f.bottom = f.h - (c->ylabel ? 42 : 28);
 	if (!points) {
@@ -549,7 +545,7 @@ void svg_bars(struct sbuf *b, const struct svg_chart *c)
 	}
 
 	points = bars_range(c, &lo, &hi);
-	open_svg(b, c, &f, "bars", points);
+	svg_frame_open(b, c, &f, "bars", points);
 	legend(b, c, &f, false);
 	if (!points) {
 		empty_plot(b, c, &f);
@@ -721,7 +717,7 @@ void svg_lines(struct sbuf *b, const struct svg_chart *c)
 			yhi = fmax(yhi, y);
 		}
 	}
-	open_svg(b, c, &f, "lines", points);
+	svg_frame_open(b, c, &f, "lines", points);
 	legend(b, c, &f, true);
 	if (!points) {
 		empty_plot(b, c, &f);

@@ -84,4 +84,41 @@ void svg_bars(struct sbuf *b, const struct svg_chart *c);
 /* Lines: each series a polyline over (x[i], y[i]); NaN points break the line. */
 void svg_lines(struct sbuf *b, const struct svg_chart *c);
 
+/* A timeline: one lane per actor (a task, the client, the kernel), phases as
+ * bars on their lane, arrows from one lane to another (a wake-up). Time runs
+ * left to right on a log scale from 0 (microseconds and seconds of one
+ * connection fit in one picture). Bars carry class "phase", data-phase,
+ * data-lane, data-t0 and data-t1 (us); a shaded bar (a task held while idle)
+ * is hatched; arrows carry class "arrow". Lanes are <g class="lane"
+ * data-lane=N data-kind=KIND data-tid=TID>. */
+struct svg_lane {
+	const char *name;
+	const char *kind;       /* "client", "kernel", "task" */
+	unsigned tid;           /* tasks: their tid */
+};
+struct svg_span {
+	int lane;
+	double t0, t1;          /* us from the origin */
+	const char *phase;      /* "listen-queue", "read", "handle", "write", "keepalive-idle", "linger"... */
+	const char *color;
+	bool shaded;
+	const char *tip;        /* tooltip, optional */
+};
+struct svg_arrow {
+	int from, to;           /* lanes */
+	double t;               /* us */
+	const char *tip;
+};
+struct svg_timeline {
+	const struct svg_chart *chart; /* id, title, subtitle, width (height: from the lanes) */
+	const struct svg_lane *lanes;
+	size_t nlanes;
+	const struct svg_span *spans;
+	size_t nspans;
+	const struct svg_arrow *arrows;
+	size_t narrows;
+	double t_max;           /* us */
+};
+void svg_timeline(struct sbuf *b, const struct svg_timeline *t);
+
 #endif

@@ -329,6 +329,7 @@ void report_table(const struct report *rep, FILE *out)
 			if (c->claim->en[0])
 				fprintf(out, "      (%s)\n", c->claim->en);
 			fprintf(out, "      %s\n", c->evidence);
+			report_why_claim(rep, c, out);
 		}
 	}
 	if (rep->interrupted)
