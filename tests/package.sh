@@ -64,7 +64,7 @@ complete_of() { # WORDS...: what the installed completion offers for the last wo
 }
 check_eq "bash completion: mpmscope tr<TAB>" "$(complete_of /usr/bin/mpmscope tr)" trace
 check_eq "bash completion: trace --h<TAB> (from the binary's --help)" "$(complete_of /usr/bin/mpmscope trace --h)" \
-	"--hist --help"
+	"--hist --html --help"
 check_eq "bash completion: compare -s ba<TAB> (the installed scenarios)" \
 	"$(complete_of /usr/bin/mpmscope compare -s ba)" baseline
 

@@ -242,8 +242,14 @@ static bool trace_loop(struct tracer *t, struct trace_state *st, const struct at
 			prev = now;
 			t_last = tnow;
 			if (o->count && ++lines >= o->count) {
+				/* the figures of the lines printed; the listeners'
+				 * own counters as they end */
+				struct tracer_counts last;
+
+				*fin = now;
 				tracer_scan_listeners(t);
-				tracer_read_counts(t, fin);
+				tracer_read_counts(t, &last);
+				memcpy(fin->listen, last.listen, sizeof(fin->listen));
 				return false;
 			}
 		}
