@@ -25,7 +25,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf
 
 # The BPF programs, one file per concern, linked into one object in this order
 # (the skeleton's program order, so the order in which they attach).
-BPF_UNITS := maps tasks syscalls sched sockets listen
+BPF_UNITS := maps tasks syscalls listen sched sockets
 BPF_OBJS := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(BPF_UNITS))
 SKELS := $(BUILD)/mpmscope.skel.h
 ifneq ($(sort $(BPF_UNITS)),$(sort $(patsubst bpf/%.bpf.c,%,$(wildcard bpf/*.bpf.c))))

@@ -290,8 +290,9 @@ static __always_inline void hist_add(__u32 id, __u64 ns)
 /* One kfunc declared in two objects is more than libbpf's linker can take
  * before 1.5 (its commit "Do not resolve size on duplicate FUNCs"; Debian 12
  * has 1.1): the first unit of BPF_UNITS that calls it declares it in .ksyms
- * (MS_KFUNC_HOME, sched.bpf.c), the later ones as a plain extern, which the
- * linker resolves to that one. */
+ * (MS_KFUNC_HOME, listen.bpf.c, whose SYN watcher calls it in every build,
+ * bench/overhead's hooks-only one included), the later ones as a plain
+ * extern, which the linker resolves to that one. */
 #ifdef MS_KFUNC_HOME
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 #else

@@ -15,6 +15,8 @@
  * program that user space runs (at attach, then every few seconds to follow
  * a restart).
  */
+#define MS_KFUNC_HOME /* the unit that declares bpf_rdonly_cast (common.bpf.h): its SYN
+		       * watcher uses it in every build, hooks-only included */
 #include "common.bpf.h"
 
 #define TCP_LISTEN_ 10

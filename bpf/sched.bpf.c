@@ -7,7 +7,6 @@
  * tells that from, the scheduler's clock, the end of an off-CPU period,
  * and the per-CPU record of who runs that sched_switch keeps.
  */
-#define MS_KFUNC_HOME /* the unit that declares bpf_rdonly_cast (common.bpf.h) */
 #include "common.bpf.h"
 
 /* The syscall a task is in, from its saved registers (a BTF pointer from
