@@ -68,7 +68,6 @@ check_eq "generic syscall hooks: accepts == connections" "$(jqr "$TMP/gen.json" 
 check_eq "generic syscall hooks: a creation time for every process" \
 	"$(jqr "$TMP/gen.json" '.runs[0].kernel.spawn | .process_create_us.n == .processes and .processes >= 5')" true
 want="syscall tracepoints"
-[ -e /sys/bus/event_source/devices/kprobe/type ] && want=kprobe
 "$MPMSCOPE" doctor | grep -q '^fentry: *ok' && want=fexit
 check_eq "default: the cheapest syscall way this kernel offers" "$(jqr "$J" '.runs[0].kernel.syscall_mode')" "$want"
 expect_error "--syscall-probes: a way that does not exist" "--syscall-probes: 'bogus' is not fexit, kprobe, tracepoint or generic" \

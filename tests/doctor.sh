@@ -43,7 +43,6 @@ check_ge "probes: programs attached" "$n" 1
 check_eq "forced raw_tp attaches as many programs" "${nraw:-none}" "$n"
 # the syscalls by the cheapest way the kernel accepts, the others said with why
 want="syscall tracepoints"
-[ "$(claim kprobes)" = ok ] && want=kprobe
 [ "$(claim fentry)" = ok ] && want=fexit
 check_eq "syscalls: the cheapest way offered (fentry $(claim fentry), kprobes $(claim kprobes))" \
 	"$(sed -nE 's/^syscalls: +(fexit|kprobe|syscall tracepoints|sys_enter\/sys_exit) .*/\1/p' "$D")" "$want"

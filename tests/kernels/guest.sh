@@ -91,8 +91,7 @@ want=absent
 check_eq "doctor: kprobes claim matches the kprobe PMU" "$(sed -nE 's/^kprobes: +([a-z]+),.*/\1/p' "$T/doctor.out")" "$want"
 
 # the syscalls by the cheapest way this kernel accepts (Debian's 6.1: fexit)
-want="syscall tracepoints"
-[ -e /sys/bus/event_source/devices/kprobe/type ] && want=kprobe
+want="syscall tracepoints" # kprobes only when forced (README: Kernels)
 grep -qE '^fentry: +ok' "$T/doctor.out" && want=fexit
 check_eq "doctor: syscalls by the cheapest way offered" \
 	"$(sed -nE 's/^syscalls: +(fexit|kprobe|syscall tracepoints|sys_enter\/sys_exit) .*/\1/p' "$T/doctor.out")" "$want"
@@ -154,8 +153,9 @@ check_eq "raw_tp: threads per child == 27" \
 # run: accepts, creation times, accept errors by errno, the parent's internal
 # connects against the accepts of them, reaping
 path_checks() {
-	local way=$1 j=$2 m R
-	for m in prefork event; do
+	local way=$1 j=$2 m R mpms
+	mpms=$(jqr "$j" '[.runs[].mpm] | join(" ")')
+	for m in $mpms; do
 		R=".runs[] | select(.mpm == \"$m\")"
 		check_eq "$way: $m: syscall mode" "$(jqr "$j" "$R.kernel.syscall_mode")" "$(sc_mode_name "$way")"
 		check_eq "$way: $m: completed == 1000, failed 0" "$(jqr "$j" "$R.load | \"\(.completed) \(.failed)\"")" "1000 0"
@@ -167,8 +167,9 @@ path_checks() {
 			"$(jqr "$j" "$R.kernel | .internal_connects == .accepts_internal")" true
 	done
 	P='.runs[] | select(.mpm == "prefork") | .kernel.spawn'
-	check_eq "$way: prefork: a creation time for every process created (>= 5)" \
+	[[ " $mpms " == *" prefork "* ]] && check_eq "$way: prefork: a creation time for every process created (>= 5)" \
 		"$(jqr "$j" "$P | .process_create_us.n == .processes and .processes >= 5")" true
+	[[ " $mpms " == *" event "* ]] || return 0
 	check_eq "$way: event: a creation time for every thread created (>= 54; times, threads)" \
 		"$(jqr "$j" '.runs[] | select(.mpm == "event") | .kernel.spawn | "\(.thread_create_us.n) \(.threads >= 54)"')" \
 		"$(jqr "$j" '.runs[] | select(.mpm == "event") | .kernel.spawn | "\(.threads) true"')"
@@ -179,9 +180,15 @@ sc_mode_name() {
 [ "$SC_BEST" = fexit ] && path_checks fexit "$J"
 ways="tracepoint generic"
 [ -e /sys/bus/event_source/devices/kprobe/type ] && ways="kprobe $ways"
+# (prefork alone on the two ways this host's tests run too, to keep the
+# guest's time down; event alone on kprobes: prefork's children, dozens
+# blocked in accept at once, outnumber a kretprobe's maxactive instances and
+# returns are lost, which is why the loader takes kprobes only when forced)
 for way in $ways; do
 	WJ="$T/way-$way.json"
-	guard 240 "compare --syscall-probes $way" "$M" compare -s baseline -m prefork,event --syscall-probes "$way" \
+	mpms=prefork
+	[ "$way" = kprobe ] && mpms=event
+	guard 240 "compare --syscall-probes $way" "$M" compare -s baseline -m "$mpms" --syscall-probes "$way" \
 		--json "$WJ" >/dev/null 2>"$T/way.err"
 	rc=$?
 	check_eq "$way: compare exits 0" "$rc" 0
@@ -193,10 +200,10 @@ done
 . "$ROOT/tests/kernels/slowpath.sh"
 if [ -x "$SCC" ] && command -v bpftool >/dev/null; then
 	for way in $SC_BEST tracepoint; do
-		guard 400 "slow path ($way)" slow_path "$way" 5
+		guard 400 "slow path ($way)" slow_path "$way" 3
 		off=$(median <"$T/sc-$way.off")
 		on=$(median <"$T/sc-$way.on")
-		echo "MSGUEST syscall-cost $way: getppid() ${off} ns without, ${on} ns with mpmscope attached (medians of 5 alternated pairs)"
+		echo "MSGUEST syscall-cost $way: getppid() ${off} ns without, ${on} ns with mpmscope attached (medians of 3 alternated pairs)"
 		echo "  getppid() $way: $off ns without, $on ns with mpmscope attached"
 		if [ "$way" = tracepoint ]; then
 			check_ge "tracepoint: bpftool lists the syscall tracepoints while attached" "$(cat "$T/perf-$way")" 1

@@ -155,7 +155,7 @@ int cmd_doctor(int argc, char **argv)
 	probe_pmu("uprobe", &p);
 	pline("uprobes", &p, NULL);
 	probe_pmu("kprobe", &p);
-	pline("kprobes", &p, " (the second cheapest way to the syscalls)");
+	pline("kprobes", &p, " (the syscalls by kprobes: --syscall-probes kprobe)");
 	if (can_load)
 		probe_fentry(btf_path, "vfs_read", &p);
 	else

@@ -30,8 +30,8 @@ static const struct opt shared[] = {
 	{ OPT_CSV, "csv", 0, "FILE", "write one CSV row per MPM run (same; -: stdout)" },
 	{ OPT_RAW_TP, "no-btf-tracepoints", 0, NULL, "use raw_tp programs instead of tp_btf" },
 	{ OPT_SYSCALL_PROBES, "syscall-probes", 0, "WAY",
-	  "how the syscalls that matter are seen: fexit, kprobe, tracepoint or generic (default: the\n"
-	  "cheapest this kernel accepts, in that order)" },
+	  "how the syscalls that matter are seen: fexit, kprobe, tracepoint or generic (default: fexit,\n"
+	  "else tracepoint, else generic, the first this kernel accepts; kprobe only when asked)" },
 	{ OPT_NO_SYSCALL_TPS, "no-syscall-tracepoints", 0, NULL,
 	  "hook every syscall (sys_enter/sys_exit): --syscall-probes generic" },
 	{ OPT_BTF, "btf", 0, "PATH", "kernel BTF file (default /sys/kernel/btf/vmlinux)" },

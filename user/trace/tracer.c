@@ -393,7 +393,19 @@ static int open_syscall_probes(struct tracer *t, const struct tracer_opts *o, st
 	for (int m = forced ? forced : SCP_FEXIT; m < SCP__MAX; m++) {
 		char why[256] = "";
 		size_t used = strlen(t->sc_refused);
-		bool offered = scp_offered(t, o, m, why, sizeof(why));
+		bool offered;
+
+		if (!forced && m == SCP_KPROBE) {
+			/* a kretprobe has maxactive instances (10 with 2 CPUs, and the
+			 * perf kprobe PMU cannot raise it): with more tasks blocked in
+			 * accept, returns are lost (951 of 1000 accepts, prefork in the
+			 * 6.1 guest). Taken only when asked for. */
+			snprintf(t->sc_refused + used, sizeof(t->sc_refused) - used,
+				 "%skprobe: only when forced (kretprobes lose returns when more tasks wait in accept "
+				 "than their maxactive)", used ? "; " : "");
+			continue;
+		}
+		offered = scp_offered(t, o, m, why, sizeof(why));
 
 		if (offered && !load_attach_mode(t, o, m, e))
 			return 0;
