@@ -193,6 +193,9 @@ static int follow(struct exporter *x, struct attach_target *at, struct errbuf *e
 	to.discard_events = true;
 	if (attach_open(at, &to, &x->t, e))
 		return -1;
+	/* the kernel does not change: for the next servers, the ways it
+	 * refused this time are not asked again (scrapes wait meanwhile) */
+	x->topts.syscall_from = tracer_syscall_probes(x->t);
 	x->at = *at;
 	tracer_scan_listeners(x->t);
 	tracer_read_counts(x->t, &x->base);

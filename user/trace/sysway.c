@@ -73,6 +73,11 @@ bool scp_offered(struct tracer *t, const struct tracer_opts *o, int m, char *why
 	}
 }
 
+int tracer_syscall_probes(const struct tracer *t)
+{
+	return t->sc_mode;
+}
+
 const char *tracer_syscall_mode(struct tracer *t)
 {
 	static const char *const mode[SCP__MAX] = { "", "fexit", "kprobe", "syscall tracepoints", "sys_enter/sys_exit" };

@@ -390,7 +390,9 @@ static int open_syscall_probes(struct tracer *t, const struct tracer_opts *o, st
 	int forced = o->syscall_probes;
 
 	t->sc_refused[0] = 0;
-	for (int m = forced ? forced : SCP_FEXIT; m < SCP__MAX; m++) {
+	int first = o->syscall_from > SCP_AUTO ? o->syscall_from : SCP_FEXIT;
+
+	for (int m = forced ? forced : first; m < SCP__MAX; m++) {
 		char why[256] = "";
 		size_t used = strlen(t->sc_refused);
 		bool offered;

@@ -37,6 +37,7 @@ struct tracer_opts {
 	void *on_event_ctx;
 	bool discard_events;  /* do not keep records (memory stays flat) */
 	int syscall_probes;   /* enum syscall_probes: how the syscalls are seen (SCP_AUTO: cheapest first) */
+	int syscall_from;     /* SCP_AUTO: the cheapest way to try first (serve: the one taken before) */
 	uint16_t ports[4];    /* the server's listening ports if known before loading (a cheap filter) */
 	int nports;
 };
@@ -104,6 +105,8 @@ const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
  * or "sys_enter/sys_exit"; and the cheaper ones refused, with why ("" none). */
 const char *tracer_syscall_mode(struct tracer *t);
 const char *tracer_syscall_refused(struct tracer *t);
+/* The way taken, as enum syscall_probes (to take it again without asking). */
+int tracer_syscall_probes(const struct tracer *t);
 /* How the scheduler programs take time: "run-queue clock + sched_info" or "bpf_ktime_get_ns". */
 const char *tracer_sched_clock(struct tracer *t);
 /* How the hot programs learn the current task: "per-CPU record (sched_switch)" or "helper calls". */
