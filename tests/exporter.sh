@@ -98,8 +98,11 @@ check_ge "the port's listener counted its own drops" \
 
 # ---- apache2 -k stop, then start: answers throughout, up 0 then 1 ---------------------------
 scrape "$TMP/before.txt"
+# (serve attaches to the new server on its one thread: a scrape that comes
+# meanwhile waits for the BPF load, up to ~1 s on this 2-CPU VM; 3 s here,
+# Prometheus waits 10 s by default; the 1000-slowloris check below holds 1 s)
 ( while :; do
-	code=$(curl -s -m 1 -o "$TMP/p.txt" -w '%{http_code}' "$METRICS")
+	code=$(curl -s -m 3 -o "$TMP/p.txt" -w '%{http_code}' "$METRICS")
 	echo "$code $(awk '$1 == "mpmscope_up" { print $2 }' "$TMP/p.txt" 2>/dev/null)"
 	sleep 0.2
 done ) >"$TMP/poll.log" &
