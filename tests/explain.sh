@@ -52,16 +52,7 @@ check_eq "HTML: no script" "$(grep -c '<script' "$H")" 0
 check "HTML: the story in words beside" grep -q 'the story in words' "$H"
 check_clean "explain --html"
 
-if ! command -v chromium >/dev/null 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1
-fi
-if command -v chromium >/dev/null 2>&1; then
-	prof=$(mktemp -d "$TMP/chromium.XXXXXX")
-	chrome() {
-		timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-			--disable-component-update --disable-sync --no-first-run --hide-scrollbars \
-			--user-data-dir="$prof" --enable-logging=stderr --v=0 "$@" </dev/null
-	}
+if have_chromium; then
 	chrome --screenshot="$TMP/story.png" --window-size=1200,1400 "file://$H" >/dev/null 2>"$TMP/chrome.err"
 	check_ge "Chromium: screenshot rendered (bytes)" "$(stat -c %s "$TMP/story.png" 2>/dev/null || echo 0)" 50000
 	check_eq "Chromium: PNG" "$(head -c 8 "$TMP/story.png" 2>/dev/null | od -An -c | tr -d ' ')" '211PNG\r\n032\n'

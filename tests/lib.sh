@@ -252,3 +252,21 @@ finish() {
 	echo "$(basename "$0"): $_pass passed, $_fail failed"
 	[ "$_fail" -eq 0 ]
 }
+
+# have_chromium: Debian's chromium installed if missing (the tests' own
+# browser), and chrome ARGS... running it headless with a profile of its
+# own under $TMP; returns 1 if it cannot be had
+have_chromium() {
+	if ! command -v chromium >/dev/null 2>&1; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				chromium >/dev/null 2>&1; }
+	fi
+	command -v chromium >/dev/null 2>&1 || return 1
+	CHROME_PROFILE=$(mktemp -d "$TMP/chromium.XXXXXX")
+}
+chrome() {
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --hide-scrollbars \
+		--user-data-dir="$CHROME_PROFILE" --enable-logging=stderr --v=0 "$@" </dev/null
+}

@@ -149,18 +149,7 @@ check "HTML: the description is shown, escaped" \
 	grep -qF '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;quoted&#39;, &lt;b&gt;bold&lt;/b&gt;' "$H"
 
 # --- in a browser -----------------------------------------------------------------
-if ! command -v chromium >/dev/null 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 ||
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			chromium >/dev/null 2>&1; }
-fi
-if command -v chromium >/dev/null 2>&1; then
-	prof=$(mktemp -d "$TMP/chromium.XXXXXX")
-	chrome() {
-		timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-			--disable-component-update --disable-sync --no-first-run --hide-scrollbars \
-			--user-data-dir="$prof" --enable-logging=stderr --v=0 "$@" </dev/null
-	}
+if have_chromium; then
 	chrome --screenshot="$TMP/r.png" --window-size=1400,3000 "file://$H" >/dev/null 2>"$TMP/chrome.err"
 	size=$(stat -c %s "$TMP/r.png" 2>/dev/null || echo 0)
 	check_ge "Chromium: screenshot rendered (bytes)" "$size" 100000
