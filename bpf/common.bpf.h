@@ -183,6 +183,18 @@ extern const volatile __u32 nserver_ports;
 /* watch incoming SYNs for drops on a full accept queue (sockets.bpf.c):
  * only where packet headers can be read by direct loads (has_rdonly_cast) */
 extern const volatile bool watch_syns;
+/* listeners whose accept queue is full or one short of it, a bit per
+ * server_ports[] slot (.bss, maps.bpf.c): set where the queue is seen to
+ * reach its backlog (a connection established into it, the iterator's scan,
+ * a SYN-ACK sent again on a full queue), cleared by the SYN watcher when a
+ * packet to that port finds the queue below it again */
+extern __u32 listen_hot;
+
+static __always_inline void listen_hot_set(__u32 i, __u32 queue, __u32 backlog)
+{
+	if (i < 4 && queue >= backlog && !(listen_hot & (1u << i)))
+		__sync_fetch_and_or(&listen_hot, 1u << i);
+}
 
 /* ==== helpers ================================================================ */
 

@@ -210,7 +210,7 @@ struct ms_listener {
 	__u64 ack_drops;       /* handshake ends dropped while it was full: the ACK (the SYN-ACK sent
 	                        * again), or the first data under TCP_DEFER_ACCEPT */
 	__u32 backlog;         /* sk_max_ack_backlog */
-	__u32 peak;            /* the longest accept queue a SYN met */
+	__u32 peak;            /* the longest accept queue seen as a connection got into it */
 };
 
 /* Server tasks blocked right now, by why (enum ms_offcpu): [0] kept by the

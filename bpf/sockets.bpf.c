@@ -152,6 +152,33 @@ static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
 	}
 }
 
+/* A connection established into the accept queue of the listener on port
+ * slot i: the longest queue seen, and the SYN watcher told when the queue
+ * reaches its backlog (the next handshake would be dropped). A read of the
+ * listener per new connection, on every kernel. */
+static __always_inline void queue_grew(__u32 i)
+{
+	struct ms_listener *l;
+	struct sock *lsk;
+	__u64 *skp;
+	__u32 queue, backlog;
+
+	if (i >= 4)
+		return;
+	l = bpf_map_lookup_elem(&listeners, &i);
+	skp = bpf_map_lookup_elem(&listen_sk, &i);
+	if (!l || !skp || !*skp)
+		return;
+	lsk = (struct sock *)*skp;
+	queue = BPF_CORE_READ(lsk, sk_ack_backlog);
+	backlog = BPF_CORE_READ(lsk, sk_max_ack_backlog);
+	l->backlog = backlog;
+	if (queue > l->peak)
+		l->peak = queue;
+	if (watch_syns)
+		listen_hot_set(i, queue, backlog);
+}
+
 /* A connection that got in after its handshake was dropped (the listen
  * queue was full): the drops move from `syn_wait` into it. The lookup is
  * made only once a listener has seen a drop. */
@@ -218,6 +245,7 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new, boo
 		nc.rport = rport;
 		__builtin_memcpy(nc.raddr, cl.addr, sizeof(nc.raddr));
 		nc.free_at_est = free_tasks(NULL);
+		queue_grew(port_index(lport));
 		got_in_after_drops(&nc, &cl);
 		if (bpf_map_lookup_elem(&sample_ports, &rport))
 			nc.flags = MS_CF_SAMPLED;

@@ -315,7 +315,7 @@ int failures_evidence(const struct failure_facts *ff, char lines[][240], int max
 
 		if (l->syn_drops || l->ack_drops || l->peak)
 			snprintf(lines[n++], 240, "kernel: port %u: %llu SYN(s) and %llu handshake end(s) (ACK or first data) dropped on a full "
-						  "accept queue; the longest queue a SYN met: %u (backlog %u)",
+						  "accept queue; the longest queue: %u (backlog %u)",
 				 l->port, (unsigned long long)l->syn_drops, (unsigned long long)l->ack_drops, l->peak,
 				 l->backlog);
 		if (n < max && l->kernel_drops)
