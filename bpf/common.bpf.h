@@ -183,18 +183,13 @@ extern const volatile __u32 nserver_ports;
 /* watch incoming SYNs for drops on a full accept queue (sockets.bpf.c):
  * only where packet headers can be read by direct loads (has_rdonly_cast) */
 extern const volatile bool watch_syns;
-/* listeners whose accept queue is full or one short of it, a bit per
+/* listeners whose accept queue is at least half full, a bit per
  * server_ports[] slot (.bss, maps.bpf.c): set where the queue is seen to
- * reach its backlog (a connection established into it, the iterator's scan,
- * a SYN-ACK sent again on a full queue), cleared by the SYN watcher when a
- * packet to that port finds the queue below it again */
+ * grow (a connection established into it, the iterator's scan, a SYN-ACK
+ * sent again on a full queue), cleared by the SYN watcher when a packet to
+ * that port finds it under a quarter full. User space attaches the watcher
+ * while a bit is set (trace/listen.c). */
 extern __u32 listen_hot;
-
-static __always_inline void listen_hot_set(__u32 i, __u32 queue, __u32 backlog)
-{
-	if (i < 4 && queue >= backlog && !(listen_hot & (1u << i)))
-		__sync_fetch_and_or(&listen_hot, 1u << i);
-}
 
 /* ==== helpers ================================================================ */
 
@@ -508,6 +503,27 @@ static __always_inline void event_submit(struct ms_event *ev, bool urgent)
 	if (urgent || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	bpf_ringbuf_submit(ev, flags);
+}
+
+/* The accept queue of the listener in port slot i holds queue connections
+ * of backlog: at half of it, the SYN watcher is wanted (a ring-buffer record
+ * wakes user space at once, so that it is attached before the queue is
+ * full). */
+static __always_inline void listen_hot_set(__u32 i, __u32 queue, __u32 backlog)
+{
+	struct ms_event *ev;
+
+	if (!watch_syns || i >= 4 || queue < backlog / 2 || (listen_hot & (1u << i)))
+		return;
+	if (__sync_fetch_and_or(&listen_hot, 1u << i) & (1u << i))
+		return; /* another CPU was first */
+	ev = event_reserve(MS_EV_LISTEN_HOT, bpf_get_current_pid_tgid());
+	if (!ev)
+		return;
+	__builtin_memset(&ev->conn, 0, sizeof(ev->conn));
+	ev->conn.fd = -1;
+	ev->conn.lport = server_ports[i & 3];
+	event_submit(ev, true);
 }
 
 /* explain: one step of a sampled connection, recorded as taken by pid_tgid

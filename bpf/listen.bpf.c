@@ -7,8 +7,9 @@
  * tracepoint), and drops the handshake's last ACK the same way
  * (tcp_check_req(), then the SYN-ACK is sent again: tcp_retransmit_synack).
  * So the SYN watcher looks at each incoming packet (netif_receive_skb) while
- * a listener's queue is at its backlog (listen_hot), keeps only SYNs to the
- * server's ports, and asks the listener whether its accept
+ * a listener's queue is at least half full (listen_hot: it is attached only
+ * then), keeps only SYNs to the server's ports, and asks the listener whether
+ * its accept
  * queue is full (sk_ack_backlog > sk_max_ack_backlog, the test the kernel is
  * about to make): if so, the client goes into `syn_wait` until its
  * connection is established (sockets.bpf.c moves the drops into it) or user
@@ -110,15 +111,12 @@ static __always_inline void on_rx(struct sk_buff *skb)
 	lsk = CAST(*skp, struct sock);
 	queue = lsk->sk_ack_backlog;
 	backlog = lsk->sk_max_ack_backlog;
-	if (queue < backlog) {
-		/* room again: packets are let go by until it fills up */
-		__sync_fetch_and_and(&listen_hot, ~(1u << i));
-		return;
-	}
+	if (queue < backlog / 4 && (listen_hot & (1u << i)))
+		__sync_fetch_and_and(&listen_hot, ~(1u << i)); /* room again: user space detaches us */
+	if (queue <= backlog)
+		return; /* sk_acceptq_is_full() is false: nothing is dropped for it */
 	if (th->syn && !th->ack && lsk->__sk_common.skc_net.net != skb->dev->nd_net.net)
 		return;
-	if (queue == backlog)
-		return; /* sk_acceptq_is_full() is false: nothing is dropped for it */
 	cl.rport = __builtin_bswap16(th->source);
 	if (th->syn && !th->ack) {
 		syn_dropped(l, &cl, queue, backlog, false);
@@ -137,14 +135,16 @@ static __always_inline void on_rx(struct sk_buff *skb)
 		syn_dropped(l, &cl, queue, backlog, true);
 }
 
-/* While no listener's queue is at its backlog (listen_hot), a packet costs
- * one load: the queue grows only as a connection is established into it
- * (sockets.bpf.c sets the bit then), so no SYN can meet a full queue before
- * the bit is set. */
+/* Attached only while a listener's queue is at least half full (listen_hot):
+ * the queue grows only as a connection is established into it, and
+ * sockets.bpf.c sets the bit then and wakes user space, which attaches this
+ * program (trace/listen.c) while the queue fills its second half; it is
+ * detached a second after the queue is back under a quarter full. The rest
+ * of the time the machine's packets cost nothing. */
 SEC("tp_btf/netif_receive_skb")
 int BPF_PROG(ms_syn_watch, struct sk_buff *skb)
 {
-	if (watch_syns && listen_hot)
+	if (watch_syns)
 		on_rx(skb);
 	return 0;
 }
@@ -219,7 +219,7 @@ int ms_listeners(struct bpf_iter__tcp *ctx)
 		l->kernel_drops = (__u32)tp->inet_conn.icsk_inet.sk.sk_drops.counter;
 		l->queue = tp->inet_conn.icsk_inet.sk.sk_ack_backlog;
 		l->backlog = tp->inet_conn.icsk_inet.sk.sk_max_ack_backlog;
-		listen_hot_set(i, l->queue, l->backlog); /* full already when we came */
+		listen_hot_set(i, l->queue, l->backlog); /* filling already when we came */
 	}
 	return 0;
 }

@@ -48,6 +48,6 @@ const volatile __u32 nserver_ports = 0;
 const volatile bool watch_syns = false;
 
 /* Set at run time by the kernel side: one bit per server_ports[] slot whose
- * accept queue is at its backlog (the next handshake would be dropped), so
- * that the SYN watcher looks at packets only then (listen.bpf.c). */
+ * accept queue is at least half full, so that the SYN watcher is attached
+ * only then (listen.bpf.c, trace/listen.c). */
 __u32 listen_hot = 0;

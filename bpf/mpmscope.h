@@ -330,6 +330,7 @@ enum ms_event_type {
 	MS_EV_CONN_END,        /* a server connection closed: its summary */
 	MS_EV_STEP,            /* one step of a sampled connection (explain) */
 	MS_EV_RST_AFTER_CLOSE, /* the kernel reset a server connection after its close (data came after it) */
+	MS_EV_LISTEN_HOT,      /* a listener's accept queue reached half its backlog: attach the SYN watcher */
 };
 
 /* Ring-buffer record: rare events only (one per task created/exited and per
@@ -362,7 +363,8 @@ struct ms_event {
 			__u16 lport;       /* local (listening) port, host order */
 			__u16 family;      /* AF_INET, AF_INET6 ... */
 			__u16 type;        /* SOCK_STREAM, SOCK_DGRAM ... */
-		} conn;                    /* MS_EV_ACCEPT, MS_EV_CONNECT (ports from the task's side), MS_EV_RST_AFTER_CLOSE */
+		} conn;                    /* MS_EV_ACCEPT, MS_EV_CONNECT (ports from the task's side), MS_EV_RST_AFTER_CLOSE,
+		                            * MS_EV_LISTEN_HOT (lport only) */
 		struct {
 			__u64 sk;
 			struct ms_conn c;

@@ -153,9 +153,9 @@ static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
 }
 
 /* A connection established into the accept queue of the listener on port
- * slot i: the longest queue seen, and the SYN watcher told when the queue
- * reaches its backlog (the next handshake would be dropped). A read of the
- * listener per new connection, on every kernel. */
+ * slot i: the longest queue seen, and the SYN watcher wanted when the queue
+ * is half full (listen_hot_set). A read of the listener per new connection,
+ * on every kernel. */
 static __always_inline void queue_grew(__u32 i)
 {
 	struct ms_listener *l;
@@ -175,8 +175,7 @@ static __always_inline void queue_grew(__u32 i)
 	l->backlog = backlog;
 	if (queue > l->peak)
 		l->peak = queue;
-	if (watch_syns)
-		listen_hot_set(i, queue, backlog);
+	listen_hot_set(i, queue, backlog);
 }
 
 /* A connection that got in after its handshake was dropped (the listen

@@ -39,6 +39,15 @@ check_le() {
 # jqr FILE FILTER: one raw value
 jqr() { jq -r "$2" "$1"; }
 
+# The links of the loaded SYN watchers (ms_syn_watch): "none" when none is
+# loaded (under the tests' lock, the one trace running is the only tracer).
+syn_watch_links() {
+	local ids
+	ids=$(bpftool prog show -j | jq -c '[.[] | select(.name == "ms_syn_watch") | .id]')
+	[ "$ids" = "[]" ] && { echo none; return; }
+	bpftool link show -j | jq --argjson ids "$ids" '[.[] | select(.prog_id as $i | $ids | index($i))] | length'
+}
+
 # run_of MPM: the jq path of that MPM's run in a compare/run JSON
 run_of() { echo ".runs[] | select(.mpm == \"$1\")"; }
 

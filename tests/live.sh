@@ -111,6 +111,9 @@ CONF
 	hold=$!
 	sleep 0.5
 	"$CL" --port "$PORT" --mode burst --n 10 --timeout-ms 2000 >"$TMP/q$m.burst"
+	# ListenBacklog 1: half of it is none, the watcher is attached from the
+	# first connection queued
+	[ $m = prefork ] && check_eq "prefork queue: the SYN watcher is attached while the queue fills" "$(syn_watch_links)" 1
 	wait "$hold"
 	trace_stop
 	J="$TMP/q$m.json"

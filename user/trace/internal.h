@@ -45,6 +45,12 @@ struct tracer {
 	bool listen_iter;      /* the iter/tcp program that finds the listeners is loaded */
 	int nports;            /* server ports known at load time */
 	uint64_t last_scan;    /* of the listeners, by the draining thread */
+	const __u32 *listen_hot; /* the BPF side's listen_hot (its .bss, mapped) */
+	struct bpf_link *syn_link; /* the SYN watcher, while attached */
+	uint64_t syn_hot_ns;   /* when a listener's queue was last seen half full (listen_hot) */
+	uint64_t syn_attach_ns; /* when the SYN watcher was last attached */
+	uint64_t syn_watch_ns; /* how long it has been attached, before that */
+	unsigned syn_attaches; /* how many times */
 	__u64 listen_sk0[4];   /* each listener when first found, and its own drop count then: */
 	__u64 drops0[4];       /* the counts are reported from there on */
 	uint64_t nrecords;     /* ring-buffer records received */
@@ -61,6 +67,11 @@ struct bpf_program *tracer_prog(struct tracer *t, const char *name);
  * calls it every LISTEN_SCAN_NS). */
 #define LISTEN_SCAN_NS (2 * NSEC_PER_SEC)
 void listen_scan(struct tracer *t);
+/* The SYN watcher attached while a listener's queue is half full (the BPF
+ * side's listen_hot), detached a second after none is: the draining thread's
+ * (each loop, and at once when the kernel says a queue is filling). */
+void syn_watch_follow(struct tracer *t);
+void syn_watch_detach(struct tracer *t);
 
 /* sysway.c: the syscall ways (enum syscall_probes) */
 #define MS_TRACEFS "/sys/kernel/tracing"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The user half of bpf/listen.bpf.c: finding the server's listening sockets
- * for the SYN watcher (the iter/tcp program, run from here), reaping the
+ * for the SYN watcher (the iter/tcp program, run from here), attaching the
+ * watcher while a queue fills (syn_watch_follow), reaping the
  * clients whose dropped handshake never got in, and the connections still
  * open when a trace ends.
  */
@@ -56,6 +57,36 @@ void listen_scan(struct tracer *t)
 	}
 }
 
+void syn_watch_follow(struct tracer *t)
+{
+	uint64_t now;
+
+	if (!t->syn_watch || !t->listen_hot || t->stop)
+		return;
+	now = now_ns();
+	if (__atomic_load_n(t->listen_hot, __ATOMIC_RELAXED)) {
+		t->syn_hot_ns = now;
+		if (!t->syn_link) {
+			t->syn_link = bpf_program__attach(tracer_prog(t, "ms_syn_watch"));
+			if (t->syn_link) {
+				t->syn_attach_ns = now;
+				t->syn_attaches++;
+			}
+		}
+	} else if (t->syn_link && now - t->syn_hot_ns >= NSEC_PER_SEC) {
+		syn_watch_detach(t);
+	}
+}
+
+void syn_watch_detach(struct tracer *t)
+{
+	if (!t->syn_link)
+		return;
+	bpf_link__destroy(t->syn_link);
+	t->syn_link = NULL;
+	t->syn_watch_ns += now_ns() - t->syn_attach_ns;
+}
+
 int tracer_scan_listeners(struct tracer *t)
 {
 	struct bpf_map *listen_sk = tracer_map(t, "listen_sk");
@@ -81,7 +112,7 @@ bool tracer_syn_watching(const struct tracer *t)
 const char *tracer_syn_watch(struct tracer *t)
 {
 	if (t->syn_watch && t->listen_iter)
-		return "SYN watcher (netif_receive_skb)";
+		return "SYN watcher (netif_receive_skb, attached while an accept queue is half full)";
 	if (!t->nports)
 		return "off: the server's ports were not known at load time";
 	if (!t->listen_iter)

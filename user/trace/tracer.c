@@ -98,6 +98,10 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(struct ms_event))
 		return 0;
 	t->nrecords++;
+	if (((const struct ms_event *)data)->type == MS_EV_LISTEN_HOT) {
+		syn_watch_follow(t); /* the tracer's own: nobody else sees it */
+		return 0;
+	}
 	if (t->on_event)
 		t->on_event(t->on_event_ctx, data);
 	if (!t->discard_events)
@@ -116,6 +120,7 @@ static void *drain_thread(void *arg)
 		 * full has new sockets (a graceful restart keeps its own) */
 		if (t->listen_iter && now_ns() - t->last_scan >= LISTEN_SCAN_NS)
 			listen_scan(t);
+		syn_watch_follow(t);
 
 		/* The programs wake us only past a threshold: what stays below it
 		 * is collected here, so records are at most 100 ms late. */
@@ -233,8 +238,10 @@ static void choose_programs(struct tracer *t, struct mpmscope_bpf *s, bool raw, 
 		/* the listen queue's programs: the SYN watcher reads packet
 		 * headers by direct loads (bpf_rdonly_cast, 6.2+), the iterator
 		 * needs iter/tcp (5.9+); both only with the ports known */
-		if (!strcmp(name, "ms_syn_watch"))
+		if (!strcmp(name, "ms_syn_watch")) {
 			load = load && o->nports > 0 && kbtf_func_id(vmlinux, "bpf_rdonly_cast") > 0;
+			bpf_program__set_autoattach(p, false); /* by syn_watch_follow(), while wanted */
+		}
 		if (!strncmp(sec, "iter/", 5)) {
 			load = o->nports > 0 && kbtf_has_struct(vmlinux, "bpf_iter__tcp");
 			t->listen_iter = load;
@@ -368,6 +375,7 @@ static int load_attach_mode(struct tracer *t, const struct tracer_opts *o, int m
 	if (!t->skel)
 		return -1;
 	t->obj = t->skel->obj;
+	t->listen_hot = t->skel->bss ? &t->skel->bss->listen_hot : NULL;
 	err = mpmscope_bpf__attach(t->skel);
 	if (t->tracefs_mounted) {
 		umount2(MS_TRACEFS, MNT_DETACH);
@@ -378,6 +386,7 @@ static int load_attach_mode(struct tracer *t, const struct tracer_opts *o, int m
 		mpmscope_bpf__destroy(t->skel);
 		t->skel = NULL;
 		t->obj = NULL;
+		t->listen_hot = NULL;
 		return -1;
 	}
 	return 0;
@@ -610,6 +619,7 @@ void tracer_stop(struct tracer *t)
 			bpf_link__destroy(*first[i]);
 			*first[i] = NULL;
 		}
+		syn_watch_detach(t);
 		mpmscope_bpf__detach(t->skel);
 	}
 }
