@@ -117,7 +117,7 @@ static void count_fail(struct lg_thread *t, enum lg_fail cls, uint64_t now)
 	lg_tick_at(t, now)->failed++;
 	t->t_last = now;
 	switch (cls) {
-	case LG_FAIL_CONNECT: t->r.ab_connect++; break;
+	case LG_FAIL_CONNECT: case LG_FAIL_TLS: t->r.ab_connect++; break; /* ab: "SSL handshake failed", a connect error */
 	case LG_FAIL_RESET: t->r.ab_receive++; break;
 	case LG_FAIL_EOF: case LG_FAIL_LENGTH: t->r.ab_length++; break;
 	case LG_FAIL_TIMEOUT: t->r.ab_exceptions++; break;

@@ -171,7 +171,7 @@ struct lg_result {
  *   or bytes after it = LG_FAIL_LENGTH; read errors = LG_FAIL_RESET.
  * - An EOF or RST with 0 response bytes on a reused keep-alive connection is an
  *   idle close: retried once on a new connection (retried_idle_close).
- * - ab's classes: ab_connect = connect failures; ab_receive = read errors (RST),
+ * - ab's classes: ab_connect = connect and TLS handshake failures; ab_receive = read errors (RST),
  *   retried ones included; ab_length = bodies whose length differs from the run's
  *   first response, early EOFs, malformed responses and the retried idle closes
  *   ended by a FIN (ab 2.4 counts those as Length); ab_exceptions = timeouts (ab
