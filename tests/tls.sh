@@ -31,6 +31,9 @@ M=$MPMSCOPE
 J=$TMP/tls.json
 "$M" compare -s tls --json "$J" >"$TMP/out" 2>&1
 check_eq "compare -s tls: exit 0" "$?" 0
+check_eq "compare's table: a tls line per MPM, 50 full handshakes each" \
+	"$(awk '/^tls +protocol/ { t = 1; next } t && /^(prefork|worker|event) / { print $1, $4 } /^\(handshake/ { t = 0 }' "$TMP/out" | tr '\n' ' ')" \
+	"prefork 50 worker 50 event 50 "
 for m in prefork worker event; do
 	R=$(run_of $m)
 	conns=$(jqr "$J" "$R | .load.connections")
