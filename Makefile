@@ -18,7 +18,11 @@ CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
 CPPFLAGS += -I$(BUILD) -Ibpf -Iuser -D_GNU_SOURCE -DMPMSCOPE_VERSION='"$(VERSION)"' \
 	-DMPMSCOPE_PREFIX='"$(PREFIX)"'
-LDLIBS += -lbpf -lelf -lz -lhttp_parser -lcap -lpthread -lm
+# OpenSSL (libssl-dev): the load generator's TLS and the run's certificate
+OPENSSL_CFLAGS := $(shell pkg-config --cflags openssl 2>/dev/null)
+OPENSSL_LIBS := $(or $(shell pkg-config --libs openssl 2>/dev/null),-lssl -lcrypto)
+CPPFLAGS += $(OPENSSL_CFLAGS)
+LDLIBS += -lbpf -lelf -lz -lhttp_parser -lcap $(OPENSSL_LIBS) -lpthread -lm
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Ibpf \
 	-Wall -Wno-unused-function -mcpu=v3 $(BPF_EXTRA)
@@ -103,7 +107,7 @@ demo: deps
 # Debian 12 packages: what building and running need, what the tests add,
 # and what `make deb` needs (dpkg-buildpackage, debhelper, lintian).
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev libcap-dev \
-	apache2-bin iproute2 procps
+	libssl-dev pkg-config apache2-bin iproute2 procps
 TEST_PKGS := jq apache2-utils chromium prometheus curl fonts-noto-cjk man-db groff libcap2-bin \
 	systemd git dpkg-dev debhelper lintian fakeroot bash-completion
 DEB_BUILD_PKGS := dpkg-dev debhelper lintian fakeroot

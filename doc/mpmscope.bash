@@ -29,7 +29,7 @@ _mpmscope()
 		COMPREPLY=($(compgen -W "$(pgrep -d ' ' -x 'apache2|httpd' 2>/dev/null)" -- "$cur"))
 		return
 		;;
-	--json | --html | --csv | --btf | --httpd)
+	--json | --html | --csv | --btf | --httpd | --cacert)
 		_filedir
 		return
 		;;

@@ -44,6 +44,20 @@ check_eq "asan: compare completed 1000 requests per MPM" \
 	"$(jq -r '[.runs[].load.completed] | unique | join(",")' "$J" 2>/dev/null)" 1000
 check_clean "asan compare"
 
+# TLS under the sanitizers: the run's certificate made, the client's sessions kept
+# per slot and freed, mod_ssl's readiness probe
+J="$TMP/asan-tls.json"
+"$ASAN/mpmscope" run -m worker -s tls-resume --json "$J" >"$TMP/tls.out" 2>"$TMP/tls.err"
+check_eq "asan: run -s tls-resume exits 0" "$?" 0
+if grep -qE "$SAN_PAT" "$TMP/tls.err"; then
+	fail "asan: TLS run: sanitizer report: $(grep -m5 -E "$SAN_PAT|^    #[0-4] " "$TMP/tls.err" | tr '\n' ' ')"
+else
+	pass "asan: TLS run: no sanitizer report"
+fi
+check_eq "asan: TLS run: 600 completed, 10 full and 590 resumed handshakes" \
+	"$(jq -r '.runs[0].load | "\(.completed) \(.tls.full) \(.tls.resumed)"' "$J" 2>/dev/null)" "600 10 590"
+check_clean "asan TLS run"
+
 # valgrind (on the normal build): every byte freed, no invalid access. libbpf's
 # bpf() attributes confuse memcheck: tests/valgrind.supp explains.
 if command -v valgrind >/dev/null; then

@@ -17,7 +17,7 @@ done
 for c in compare run serve explain server scenarios doctor version; do
 	expect_error "$c: unexpected argument" "^mpmscope: .*(unexpected argument|takes no argument)" "$M" "$c" stray-arg
 done
-expect_error "load: an argument that is not a URL" "not an http:// URL" "$M" load stray-arg
+expect_error "load: an argument that is not a URL" "not an http:// or https:// URL" "$M" load stray-arg
 expect_error "unknown command" "unknown command 'frobnicate'" "$M" frobnicate
 "$M" >"$TMP/out" 2>"$TMP/err" </dev/null
 rc=$?
@@ -41,11 +41,43 @@ expect_error "load: -n abc" "-n: 'abc' is not" "$M" load -n abc http://127.0.0.1
 expect_error "load: -c 0" "-c must be at least 1" "$M" load -n 1 -c 0 http://127.0.0.1:1/
 expect_error "load: no -n or -t" "-n.*-t" "$M" load http://127.0.0.1:1/
 expect_error "load: a host name" "not a numeric IP" "$M" load -n 1 http://example.com/
-expect_error "load: https" "^mpmscope: load: " "$M" load -n 1 https://127.0.0.1/
+expect_error "load: https, nothing listens" "cannot connect to 127.0.0.1:443" "$M" load -n 1 https://127.0.0.1/
+expect_error "load: --tls-resume on an http:// URL" "--tls-resume and --cacert are for https:// URLs" \
+	"$M" load -n 1 --tls-resume http://127.0.0.1:1/
+expect_error "load: --cacert, no such file" "--cacert $TMP/none.pem: No such file" \
+	"$M" load -n 1 --cacert "$TMP/none.pem" https://127.0.0.1:1/
 expect_error "load: nothing listens" "cannot connect|refused" "$M" load -n 1 http://127.0.0.1:1/
 expect_error "trace: a stray argument is not an interval" "^mpmscope: interval: " "$M" trace -C apache2 stray-arg
 expect_error "trace: no -p nor -C" "^mpmscope: " "$M" trace
 expect_error "trace: -p not a number" "^mpmscope: " "$M" trace -p abc
+
+# --- https to servers that do not speak it: one line, or counted failures, never a hang
+# a plain Apache (mpmscope server, baseline): it answers the ClientHello with a 400
+"$M" server -m event -s baseline -d 60 >"$TMP/srv.out" 2>&1 &
+SRV=$!
+for _ in $(seq 200); do [ -s "$TMP/srv.out" ] && break; sleep 0.05; done
+HP=$(sed -nE 's|^http://127\.0\.0\.1:([0-9]+)/.*|\1|p' "$TMP/srv.out")
+echo 'not a certificate' >"$TMP/junk.pem"
+expect_error "load: https to a plain HTTP port" "TLS handshake with 127\.0\.0\.1:$HP failed: .*not a TLS server" \
+	"$M" load -n 20 -c 4 "https://127.0.0.1:$HP/test.html"
+expect_error "load: --cacert that is not a certificate" "cannot read the CA certificate .*junk.pem" \
+	"$M" load -n 1 --cacert "$TMP/junk.pem" "https://127.0.0.1:$HP/test.html"
+kill -TERM "$SRV"
+wait "$SRV" 2>/dev/null
+# a server that accepts and never says a word: the handshake is bounded by --timeout
+"$ROOT/build/tests/badserver" --port 0 --mode stall --max-seconds 30 >"$TMP/bs.port" 2>/dev/null &
+BS=$!
+for _ in $(seq 100); do [ -s "$TMP/bs.port" ] && break; sleep 0.05; done
+start=$(date +%s%N)
+"$M" load -q -n 2 -c 2 --timeout 500ms --json "$TMP/stall.json" "https://127.0.0.1:$(head -1 "$TMP/bs.port")/" 2>"$TMP/err"
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+check_eq "load: https to a silent server: the run happens (exit 0)" "$rc" 0
+check_eq "load: https to a silent server: 2 handshakes timed out, counted" \
+	"$(jq -r '"\(.failed_by_class.timeout) \(.tls.handshakes) \(.tls.failed)"' "$TMP/stall.json")" "2 0 0"
+check "load: https to a silent server: bounded by --timeout ($ms ms < 3000)" test "$ms" -lt 3000
+kill "$BS" 2>/dev/null
+wait "$BS" 2>/dev/null
 
 # --- scenarios -------------------------------------------------------------------
 scn() { printf '%b' "$2" >"$TMP/$1.scn"; echo "$TMP/$1.scn"; }
@@ -63,6 +95,11 @@ expect_error "scenario: wrong type" "type.scn:2: requests: 'many' is not" \
 	"$M" run -m event -s "$(scn type '[load]\nrequests = many\n')"
 expect_error "scenario: keepalive not a boolean" "keepalive: 'sometimes' is not on/off" \
 	"$M" run -m event -s "$(scn bool '[load]\nkeepalive = sometimes\n')"
+expect_error "scenario: tls not a boolean" "tls: 'maybe' is not on/off" \
+	"$M" run -m event -s "$(scn tlsbool '[load]\ntls = maybe\n')"
+expect_error "explain: a TLS scenario" "explain: scenario tls uses TLS" "$M" explain -m event -s tls
+expect_error "scenario: tls_resume without tls" "tlsres.scn:2: tls_resume = on needs tls = on" \
+	"$M" run -m event -s "$(scn tlsres '[load]\ntls_resume = on\n')"
 expect_error "scenario: negative count" "neg.scn:2: requests: '-5' is not" \
 	"$M" run -m event -s "$(scn neg '[load]\nrequests = -5\nconcurrency = 1\n')"
 expect_error "scenario: concurrency > requests" "conc.scn:3: concurrency \(20\) is larger than requests \(10\)" \

@@ -168,6 +168,31 @@ stopped_within "$pid" 30
 check_eq "second SIGINT during cleanup: exit 130" "$rc" 130
 check_clean "second SIGINT during cleanup"
 
+# --- TLS: SIGINT during a TLS run (mod_ssl, the run's key and certificate) ----------
+# the run's key and certificate live in its runtime directory: gone with it,
+# as Apache, and mod_ssl's session cache (shared memory in that directory)
+cat >"$TMP/tlsint.scn" <<'EOF2'
+[load]
+requests    = 400000
+concurrency = 10
+keepalive   = on
+tls         = on
+tls_resume  = on
+EOF2
+json_seen "$TMP/sig.json"
+"$M" run -m prefork -s "$TMP/tlsint.scn" --json "$TMP/sig.json" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+wait_requests "$pid" 2000 || fail "SIGINT during TLS load: no load seen"
+d=$(tr '\0' '\n' <"/proc/$(httpd_parent "$pid")/cmdline" 2>/dev/null | grep -m1 -A1 '^-d$' | tail -1)
+check "TLS run: its key is in the runtime directory, mode 0600" test "$(stat -c %a "$d/tls/key.pem" 2>/dev/null)" = 600
+kill -INT "$pid"
+stopped_within "$pid" 30
+check_eq "SIGINT during TLS load: exit 130" "$rc" 130
+check_eq "SIGINT during TLS load: JSON says interrupted, TLS handshakes counted" \
+	"$(jqr "$TMP/sig.json" '"\(.interrupted) \(.runs[0].load.tls.handshakes > 0)"')" "true true"
+check "SIGINT during TLS load: key and certificate removed" test ! -e "$d/tls/key.pem" -a ! -e "$d"
+check_clean "SIGINT during TLS load"
+
 # --- the ring buffer overflows: drops counted and reported, the run completes ---------
 J="$TMP/ring.json"
 MPMSCOPE_RINGBUF_BYTES=4096 "$M" run -m prefork -n 5000 -c 50 --json "$J" >"$TMP/out" 2>"$TMP/err"

@@ -223,7 +223,7 @@ bad() {
 start_server ok
 U="http://127.0.0.1:$PORT/"
 bad 2 -n 10 "htp://127.0.0.1:$PORT/"
-bad 2 -n 10 "https://127.0.0.1:$PORT/"
+bad 2 -n 10 "ftp://127.0.0.1:$PORT/"
 bad 2 -n 10 "http://127.0.0.1:99999/"
 bad 2 -n 10 "http:///"
 bad 2 -n 10 "http://example.com/"

@@ -40,6 +40,10 @@ struct apache {
 	int exit_status;       /* its wait status once reaped (-1 unknown) */
 	char accesslog[300];   /* rundir/logs/access.log: "%a %{remote}p %X %k %>s %B %D \"%r\"" */
 	char stderr_log[300];  /* rundir/logs/stderr.log: httpd's stdout/stderr */
+	/* a->sc->tls: mod_ssl with a key and certificate made for the run
+	 * (rundir/tls/, 0600), and a log of each TLS request: "%{remote}p
+	 * %{SSL_PROTOCOL}x %{SSL_SESSION_RESUMED}x" (Initial or Resumed) */
+	char tls_cert[300], tls_key[300], tls_log[300];
 	char config_warnings[512]; /* what `httpd -t` said besides "Syntax OK" (Apache adjusting limits) */
 	/* Readiness probes made by apache_wait_ready(): each connected probe is
 	 * one accept() the tracer sees and one request in mod_status and the

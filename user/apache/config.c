@@ -157,6 +157,19 @@ static void build_config(struct apache *a, struct sbuf *b)
 	sb_printf(b, "<Location \"/server-status\">\n    SetHandler server-status\n    Require local\n</Location>\n");
 	if (!sc)
 		return;
+	if (sc->tls) {
+		/* the session cache is shared memory: prefork's children resume each
+		 * other's sessions (TLS 1.2 session IDs; TLS 1.3 tickets are keyed
+		 * by the parent, whatever the child) */
+		sb_printf(b, "# scenario %s: tls = on\n", sc->name);
+		sb_printf(b, "LoadModule socache_shmcb_module \"%s/mod_socache_shmcb.so\"\n", md);
+		sb_printf(b, "LoadModule ssl_module \"%s/mod_ssl.so\"\n", md);
+		sb_printf(b, "SSLEngine on\n");
+		sb_printf(b, "SSLProtocol -all +TLSv1.2 +TLSv1.3\n");
+		sb_printf(b, "SSLCertificateFile \"%s\"\nSSLCertificateKeyFile \"%s\"\n", a->tls_cert, a->tls_key);
+		sb_printf(b, "SSLSessionCache \"shmcb:%s/run/ssl_scache(512000)\"\nSSLSessionCacheTimeout 300\n", r);
+		sb_printf(b, "CustomLog \"%s\" \"%%{remote}p %%{SSL_PROTOCOL}x %%{SSL_SESSION_RESUMED}x\"\n", a->tls_log);
+	}
 	sb_printf(b, "# scenario %s: [server]\n", sc->name);
 	for (int i = 0; i < sc->ncommon; i++) {
 		const struct sc_directive *d = &sc->common[i];
@@ -324,6 +337,9 @@ int apache_prepare(struct apache *a, struct errbuf *e)
 	snprintf(a->accesslog, sizeof(a->accesslog), "%s/logs/access.log", a->rundir);
 	snprintf(a->stderr_log, sizeof(a->stderr_log), "%s/logs/stderr.log", a->rundir);
 
+	a->tls_cert[0] = a->tls_key[0] = a->tls_log[0] = 0;
+	if (a->sc && a->sc->tls && apache_tls_prepare(a, e) < 0)
+		goto fail;
 	if (a->sc) {
 		for (int i = 0; i < a->sc->nfiles; i++) {
 			const struct sc_file *f = &a->sc->files[i];

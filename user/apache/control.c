@@ -271,6 +271,14 @@ static int probe(struct apache *a, int timeout_ms)
 			a->probe_ports[a->probe_conns] = lp;
 		a->probe_conns++;
 	}
+	if (a->sc && a->sc->tls) {
+		ssize_t n = apache_tls_exchange(fd, req, sizeof(req) - 1, buf, sizeof(buf) - 1, deadline);
+
+		if (n < 12)
+			goto out;
+		got = (size_t)n;
+		goto answered;
+	}
 	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1))
 		goto out;
 	while (got < 12) {
@@ -285,6 +293,7 @@ static int probe(struct apache *a, int timeout_ms)
 			goto out;
 		got += (size_t)r;
 	}
+answered:
 	buf[got] = 0;
 	if (!strncmp(buf, "HTTP/1.", 7))
 		rc = 1;

@@ -27,5 +27,11 @@ void apache_first_error(const struct apache *a, const char *text, char *out, siz
 void apache_describe_status(int st, char *buf, size_t n);
 /* A process's start time (clock ticks after boot), 0 if gone: a pid reused. */
 unsigned long long apache_starttime(pid_t pid);
+/* tls.c: the run's key and self-signed certificate in a->rundir/tls/ (fills
+ * a->tls_key, tls_cert, tls_log); and one request over TLS on a connected
+ * socket: the bytes of the answer read until deadline (at least 12), or -1
+ * when the handshake or the write failed. */
+int apache_tls_prepare(struct apache *a, struct errbuf *e);
+ssize_t apache_tls_exchange(int fd, const char *req, size_t len, char *buf, size_t size, double deadline);
 
 #endif

@@ -243,7 +243,9 @@ int cmd_explain(int argc, char **argv)
 	if ((o.html && o.nmpms > 1 ? 0 : opts_one_mpm(&spec, &o, &one, &e)) || opts_check_outputs(&o, &e) ||
 	    tracer_preflight(&o.tracer, &e) || scenario_load(&sc, o.scenario ? o.scenario : "keepalive", &e))
 		goto usage_err;
-	if (session_find_apache(&proto, o.httpd, 0, &e)) {
+	if (sc.tls) /* its one connection is read with load/http.c, in plain HTTP */
+		err_set(&e, "explain: scenario %s uses TLS; explain's connection speaks plain HTTP", sc.name);
+	if (e.msg[0] || session_find_apache(&proto, o.httpd, 0, &e)) {
 		scenario_free(&sc);
 		goto usage_err;
 	}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/units.h"
 #include "cmd/cmds.h"
@@ -18,7 +19,8 @@
 #include "load/loadgen.h"
 #include "report/report.h"
 
-enum { OPT_THREADS = OPT_OWN, OPT_RATE, OPT_HOLD, OPT_RAMP, OPT_TIMEOUT, OPT_REMOTE, OPT_RECORD };
+enum { OPT_THREADS = OPT_OWN, OPT_RATE, OPT_HOLD, OPT_RAMP, OPT_TIMEOUT, OPT_REMOTE, OPT_RECORD, OPT_TLS_RESUME,
+       OPT_NO_TLS_RESUME, OPT_CACERT };
 
 static int parse_uint(const char *s, unsigned *out, const char *what, struct errbuf *e)
 {
@@ -62,14 +64,24 @@ static int load_own(void *ctx, int id, const char *arg, struct errbuf *e)
 	case OPT_TIMEOUT: return parse_seconds(arg, &cfg->timeout_s, "--timeout", e);
 	case OPT_REMOTE: cfg->allow_remote = true; return 0;
 	case OPT_RECORD: cfg->record_conns = true; return 0;
+	case OPT_TLS_RESUME: cfg->tls_resume = true; return 0;
+	case OPT_NO_TLS_RESUME: cfg->tls_resume = false; return 0;
+	case OPT_CACERT:
+		if (!*arg || strlen(arg) >= sizeof(cfg->tls_ca_file)) {
+			err_set(e, "--cacert: '%s' is not a file name", arg);
+			return -1;
+		}
+		snprintf(cfg->tls_ca_file, sizeof(cfg->tls_ca_file), "%s", arg);
+		return 0;
 	}
 	return 0;
 }
 
 static const struct cmd_spec load_spec = {
 	.name = "load",
-	.usage = "[options] http://127.0.0.1:PORT/PATH",
-	.about = "HTTP/1.1 load against a loopback URL, ab's and wrk's figures in one summary.",
+	.usage = "[options] http[s]://127.0.0.1:PORT/PATH",
+	.about = "HTTP/1.1 load against a loopback URL, ab's and wrk's figures in one summary;\n"
+		 "https:// speaks TLS 1.2 or later (OpenSSL).",
 	.footer = "exit status: 0 the run happened (even with failed requests), 1 it could not run,\n2 bad usage",
 	.opts = OPTS({ OPT_REQUESTS, .help = "total requests (exact: retries are not extra requests)" },
 		     { OPT_DURATION, .help = "stop after D (5, 1.5s, 200ms, 2m); with -n, whichever comes first" },
@@ -86,6 +98,12 @@ static const struct cmd_spec load_spec = {
 		     { OPT_TIMEOUT, "timeout", 0, "D", "per request (default 30s)" },
 		     { OPT_JSON, .help = "also write the result as JSON (-: stdout, the summary then on stderr)" },
 		     { OPT_RECORD, "record-conns", 0, NULL, "keep every connection's port and times (in the JSON)" },
+		     { OPT_TLS_RESUME, "tls-resume", 0, NULL,
+		       "https: each connection offers its slot's last TLS session again\n(tickets or session IDs)" },
+		     { OPT_NO_TLS_RESUME, "no-tls-resume", 0, NULL,
+		       "https: a full handshake on every connection, as ab and wrk (default)" },
+		     { OPT_CACERT, "cacert", 0, "FILE",
+		       "https: verify the server's certificate (and its IP address) against\nFILE (PEM); default: not verified, as ab, wrk and h2load" },
 		     { OPT_REMOTE, "allow-remote", 0, NULL, "allow a non-loopback address" },
 		     { OPT_QUIET, .help = "no summary on stdout" }),
 	.max_args = 1,
@@ -114,6 +132,14 @@ int cmd_load(int argc, char **argv)
 	if (o.given[OPT_CONCURRENCY]) /* -c 0 is refused below; without -c, one connection */
 		cfg.connections = o.concurrency;
 	if (lg_parse_url(&cfg, o.args[0], &e) < 0 || lg_validate(&cfg, &e) < 0 || opts_check_outputs(&o, &e)) {
+		fprintf(stderr, "mpmscope: load: %s\n", e.msg);
+		return 2;
+	}
+	if (!cfg.tls && (cfg.tls_resume || cfg.tls_ca_file[0]))
+		err_set(&e, "--tls-resume and --cacert are for https:// URLs");
+	else if (cfg.tls_ca_file[0] && access(cfg.tls_ca_file, R_OK) < 0)
+		err_set(&e, "--cacert %s: %s", cfg.tls_ca_file, strerror(errno));
+	if (e.msg[0]) {
 		fprintf(stderr, "mpmscope: load: %s\n", e.msg);
 		return 2;
 	}

@@ -25,7 +25,7 @@ static const struct cmd_spec server_spec = {
 	.usage = "-m MPM [-s SCENARIO] [--port N] [--httpd PATH] [-d SECONDS]",
 	.about = "Start the private Apache of a scenario under one MPM, exactly as 'compare' does\n"
 		 "(same config, files and readiness check; no tracer), print one line\n"
-		 "  http://127.0.0.1:PORT/PATH pid PID\n"
+		 "  http://127.0.0.1:PORT/PATH pid PID   (https:// for a scenario with tls = on)\n"
 		 "on stdout, then keep it running until SIGINT/SIGTERM, -d SECONDS, or Apache's own\n"
 		 "exit. Apache is then stopped and its runtime directory removed.",
 	.footer = "exit status: 0 stopped on request, 1 Apache exited by itself, 2 bad usage or start failure",
@@ -102,7 +102,7 @@ int cmd_server(int argc, char **argv)
 		fprintf(stderr, "mpmscope: server: %s: %s\n", mpm_name(mpm), e.msg);
 		return 2;
 	}
-	printf("http://%s:%u%s pid %d\n", a.addr, a.port, sc.url_path, (int)a.pid);
+	printf("%s://%s:%u%s pid %d\n", sc.tls ? "https" : "http", a.addr, a.port, sc.url_path, (int)a.pid);
 	fflush(stdout);
 	rc = keep_running(&a, o.duration_s);
 	apache_stop(&a, 10.0);

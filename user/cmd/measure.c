@@ -124,6 +124,11 @@ static void load_config(const struct scenario *sc, const struct measure_opts *o,
 	cfg->timeout_s = sc->timeout_s;
 	cfg->threads = sc->threads;
 	cfg->record_conns = true;
+	/* https: the certificate made for this run is the only one trusted */
+	cfg->tls = sc->tls;
+	cfg->tls_resume = sc->tls_resume;
+	if (sc->tls)
+		snprintf(cfg->tls_ca_file, sizeof(cfg->tls_ca_file), "%s", a->tls_cert);
 	cfg->watch_pid = a->pid; /* a server that dies ends the load */
 }
 

@@ -16,7 +16,7 @@ const char *lg_fail_name(enum lg_fail f)
 	static const char *const names[LG_FAIL__MAX] = {
 		[LG_FAIL_CONNECT] = "connect", [LG_FAIL_RESET] = "reset", [LG_FAIL_EOF] = "eof",
 		[LG_FAIL_TIMEOUT] = "timeout", [LG_FAIL_STATUS] = "status", [LG_FAIL_LENGTH] = "length",
-		[LG_FAIL_WRITE] = "write",
+		[LG_FAIL_WRITE] = "write", [LG_FAIL_TLS] = "tls",
 	};
 
 	return (unsigned)f < LG_FAIL__MAX ? names[f] : "?";
@@ -68,15 +68,14 @@ int lg_parse_url(struct lg_config *cfg, const char *url, struct errbuf *e)
 		err_set(e, "no URL given (e.g. http://127.0.0.1:8080/)");
 		return -1;
 	}
-	if (!strncasecmp(url, "https://", 8)) {
-		err_set(e, "%s: https is not supported, give an http:// URL", url);
+	cfg->tls = !strncasecmp(url, "https://", 8);
+	if (cfg->tls) {
+		port = 443;
+	} else if (strncasecmp(url, "http://", 7)) {
+		err_set(e, "%s: not an http:// or https:// URL", url);
 		return -1;
 	}
-	if (strncasecmp(url, "http://", 7)) {
-		err_set(e, "%s: not an http:// URL", url);
-		return -1;
-	}
-	h = url + 7;
+	h = url + (cfg->tls ? 8 : 7);
 	if (*h == '[') {
 		v6 = true;
 		h++;
@@ -130,8 +129,10 @@ int lg_parse_url(struct lg_config *cfg, const char *url, struct errbuf *e)
 		}
 	}
 
+	cfg->tls_sni[0] = 0;
 	if (!v6 && !strcasecmp(host, "localhost")) {
 		snprintf(cfg->host, sizeof(cfg->host), "127.0.0.1");
+		snprintf(cfg->tls_sni, sizeof(cfg->tls_sni), "localhost"); /* SNI names hosts, never addresses */
 	} else if ((v6 && inet_pton(AF_INET6, host, &a6) == 1) ||
 		   (!v6 && inet_pton(AF_INET, host, &a4) == 1)) {
 		snprintf(cfg->host, sizeof(cfg->host), "%s", host);

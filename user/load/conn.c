@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -93,6 +94,8 @@ void lg_conn_close(struct lg_thread *t, struct conn *c, enum lg_close why, uint6
 
 	/* Seconds that ended before this close saw it open. */
 	lg_ticks_close(t, now);
+	if (c->ssl)
+		lg_tls_close(t, c, why == LG_CLOSE_SERVER_CLOSE);
 	if (c->fd >= 0) {
 		close(c->fd);
 		c->fd = -1;
@@ -114,7 +117,7 @@ static void count_fail(struct lg_thread *t, enum lg_fail cls, uint64_t now)
 	lg_tick_at(t, now)->failed++;
 	t->t_last = now;
 	switch (cls) {
-	case LG_FAIL_CONNECT: t->r.ab_connect++; break;
+	case LG_FAIL_CONNECT: case LG_FAIL_TLS: t->r.ab_connect++; break; /* ab: "SSL handshake failed", a connect error */
 	case LG_FAIL_RESET: t->r.ab_receive++; break;
 	case LG_FAIL_EOF: case LG_FAIL_LENGTH: t->r.ab_length++; break;
 	case LG_FAIL_TIMEOUT: t->r.ab_exceptions++; break;
@@ -145,6 +148,8 @@ static void conn_fail(struct lg_thread *t, struct conn *c, enum lg_fail cls, enu
 {
 	uint64_t now = now_ns();
 
+	if (cls == LG_FAIL_TLS)
+		lg_tls_forget(c); /* a session that led to a TLS error is not offered again */
 	if (c->held) {
 		t->r.hold_failed++;
 	} else {
@@ -251,6 +256,50 @@ void lg_conn_connect(struct lg_thread *t, struct conn *c, uint64_t now)
 	c->state = CS_CONNECTING;
 }
 
+/* A TLS error before any handshake succeeded is the server's answer, not
+ * bad luck (an http:// port, a certificate that does not verify): stop. */
+static void tls_abort(struct shared *sh, const char *why)
+{
+	int none = 0;
+	bool plain = strstr(why, "wrong version number") || strstr(why, "packet length too long") ||
+		     strstr(why, "record layer failure");
+
+	if (atomic_load_explicit(&sh->tls_ok, memory_order_relaxed) ||
+	    !atomic_compare_exchange_strong(&sh->abort_err, &none, LG_ABORT_MSG))
+		return;
+	snprintf(sh->abort_msg, sizeof(sh->abort_msg), "TLS handshake with %s%s%s:%u failed: %s%s",
+		 strchr(sh->cfg->host, ':') ? "[" : "", sh->cfg->host, strchr(sh->cfg->host, ':') ? "]" : "",
+		 sh->cfg->port, why, plain ? " (not a TLS server: is it an http:// port?)" : "");
+}
+
+static void do_handshake(struct lg_thread *t, struct conn *c)
+{
+	char why[128] = "";
+	int err = lg_tls_handshake(t, c, why, sizeof(why));
+
+	if (err == EAGAIN)
+		return;
+	if (!err) {
+		if (!atomic_load_explicit(&t->sh->tls_ok, memory_order_relaxed))
+			atomic_store(&t->sh->tls_ok, true);
+		lg_tls_done(t, c, now_ns());
+		c->state = CS_WRITING;
+		c->woff = 0;
+		lg_http_reset(&c->http);
+		do_write(t, c);
+		return;
+	}
+	t->r.tls_failed++;
+	if (err == EPROTO) {
+		tls_abort(t->sh, why);
+		conn_fail(t, c, LG_FAIL_TLS, LG_CLOSE_SERVER_EOF);
+	} else if (err == ECONNRESET) {
+		conn_fail(t, c, LG_FAIL_RESET, LG_CLOSE_RESET);
+	} else {
+		conn_fail(t, c, LG_FAIL_EOF, LG_CLOSE_SERVER_EOF);
+	}
+}
+
 static void on_connected(struct lg_thread *t, struct conn *c, uint32_t ev)
 {
 	struct lg_conn *rec;
@@ -272,6 +321,16 @@ static void on_connected(struct lg_thread *t, struct conn *c, uint32_t ev)
 	rec = rec_of(t, c);
 	if (rec)
 		rec->t_established = now_ns();
+	if (t->sh->ssl_ctx) {
+		if (lg_tls_start(t, c) < 0) {
+			t->r.tls_failed++;
+			conn_fail(t, c, LG_FAIL_TLS, LG_CLOSE_CLIENT);
+			return;
+		}
+		c->state = CS_HANDSHAKE;
+		do_handshake(t, c);
+		return;
+	}
 	c->state = CS_WRITING;
 	c->woff = 0;
 	lg_http_reset(&c->http);
@@ -284,7 +343,8 @@ static void do_write(struct lg_thread *t, struct conn *c)
 	size_t len = c->held ? t->sh->hreq_len : t->sh->req_len;
 
 	for (;;) {
-		ssize_t n = send(c->fd, req + c->woff, len - c->woff, MSG_NOSIGNAL);
+		ssize_t n = c->ssl ? lg_tls_write(c, req + c->woff, len - c->woff)
+				   : send(c->fd, req + c->woff, len - c->woff, MSG_NOSIGNAL);
 
 		if (n >= 0) {
 			c->woff += (uint32_t)n;
@@ -468,7 +528,7 @@ static void do_read(struct lg_thread *t, struct conn *c, uint32_t ev)
 	bool hup = ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
 
 	for (;;) {
-		ssize_t n = read(c->fd, t->rbuf, sizeof(t->rbuf));
+		ssize_t n = c->ssl ? lg_tls_read(c, t->rbuf, sizeof(t->rbuf)) : read(c->fd, t->rbuf, sizeof(t->rbuf));
 
 		if (n > 0) {
 			enum lg_http_rc rc = lg_http_feed(&c->http, t->rbuf, (size_t)n);
@@ -484,8 +544,9 @@ static void do_read(struct lg_thread *t, struct conn *c, uint32_t ev)
 				return;
 			}
 			/* Edge-triggered: a short read drained the socket, and later
-			 * bytes raise a new edge; a close already seen does not. */
-			if ((size_t)n < sizeof(t->rbuf) && !hup)
+			 * bytes raise a new edge; a close already seen does not.
+			 * TLS gives one record at a time: read until it wants more. */
+			if (!c->ssl && (size_t)n < sizeof(t->rbuf) && !hup)
 				return;
 			continue;
 		}
@@ -499,6 +560,10 @@ static void do_read(struct lg_thread *t, struct conn *c, uint32_t ev)
 			continue;
 		if (errno == ECONNRESET && retry_idle_close(t, c, true))
 			return;
+		if (errno == EPROTO) {
+			conn_fail(t, c, LG_FAIL_TLS, LG_CLOSE_SERVER_EOF);
+			return;
+		}
 		conn_fail(t, c, LG_FAIL_RESET, LG_CLOSE_RESET);
 		return;
 	}
@@ -512,7 +577,9 @@ static void on_idle_event(struct lg_thread *t, struct conn *c, uint32_t ev)
 
 	if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		return;
-	n = read(c->fd, t->rbuf, sizeof(t->rbuf));
+	/* TLS: the records read may be the server's session tickets (TLS 1.3
+	 * sends them after the handshake) and nothing else */
+	n = c->ssl ? lg_tls_read(c, t->rbuf, sizeof(t->rbuf)) : read(c->fd, t->rbuf, sizeof(t->rbuf));
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (n <= 0) {
@@ -541,8 +608,12 @@ void lg_on_event(struct lg_thread *t, struct conn *c, uint32_t ev)
 	case CS_CONNECTING:
 		on_connected(t, c, ev);
 		break;
+	case CS_HANDSHAKE:
+		do_handshake(t, c);
+		break;
 	case CS_WRITING:
-		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+		/* TLS may want to read before it can write */
+		if (c->ssl || (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			do_write(t, c);
 		break;
 	case CS_READING:
@@ -566,7 +637,8 @@ void lg_sweep_timeouts(struct lg_thread *t, uint64_t now)
 	for (unsigned i = 0; i < t->nc + t->nhold; i++) {
 		struct conn *c = &t->c[i];
 
-		if ((c->state == CS_CONNECTING || c->state == CS_WRITING || c->state == CS_READING) &&
+		if ((c->state == CS_CONNECTING || c->state == CS_HANDSHAKE || c->state == CS_WRITING ||
+		     c->state == CS_READING) &&
 		    now - c->t_attempt >= limit)
 			conn_fail(t, c, LG_FAIL_TIMEOUT, LG_CLOSE_TIMEOUT);
 	}

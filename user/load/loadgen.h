@@ -27,6 +27,7 @@ enum lg_fail {
 	LG_FAIL_STATUS,    /* HTTP status >= 400 */
 	LG_FAIL_LENGTH,    /* body shorter/longer than Content-Length, or a malformed response */
 	LG_FAIL_WRITE,     /* send() failed other than by a reset */
+	LG_FAIL_TLS,       /* the TLS handshake failed (protocol error, bad certificate) */
 	LG_FAIL__MAX
 };
 const char *lg_fail_name(enum lg_fail f); /* "connect", "reset", "eof", ... */
@@ -60,6 +61,12 @@ struct lg_config {
 	double timeout_s;       /* per request (default 30) */
 	bool record_conns;      /* keep one lg_conn per connection (for kernel joins) */
 	bool allow_remote;      /* the user named a non-loopback host explicitly */
+	/* https:// (OpenSSL, TLS 1.2 or later; one SSL_CTX per run) */
+	bool tls;
+	bool tls_resume;        /* offer each slot's last session again (tickets, session IDs) */
+	char tls_sni[64];       /* server name sent (SNI): a host name only, never an IP address */
+	char tls_ca_file[300];  /* verify the server's certificate against this PEM (and its IP);
+				 * empty: no verification, as ab, wrk and h2load */
 	pid_t watch_pid;        /* stop the load as soon as this process exits (0: none):
 				 * the server's parent, so that a dead server ends the run */
 	/* if set, complete responses are also added here as they come, for a
@@ -133,6 +140,14 @@ struct lg_result {
 	uint64_t conns_dropped;     /* records not kept (cap reached) */
 	struct lg_failure *failures; /* record_conns: failed requests, in time order */
 	size_t nfailures;
+	/* TLS (cfg->tls): handshakes completed, full and resumed (SSL_session_reused),
+	 * failed; the time from connect() to the handshake's end; bytes on the
+	 * wire (records, handshakes included) */
+	uint64_t tls_handshakes, tls_full, tls_resumed, tls_failed;
+	uint64_t tls_bytes_in, tls_bytes_out;
+	struct hdr *tls_handshake_us; /* NULL without TLS */
+	char tls_protocol[16];      /* of the first handshake: "TLSv1.3" */
+	char tls_cipher[64];
 	/* the generator's own CPU time (its threads, getrusage RUSAGE_THREAD):
 	 * on loopback the client shares the machine with the server */
 	uint64_t cpu_user_ns, cpu_sys_ns;
@@ -156,7 +171,7 @@ struct lg_result {
  *   or bytes after it = LG_FAIL_LENGTH; read errors = LG_FAIL_RESET.
  * - An EOF or RST with 0 response bytes on a reused keep-alive connection is an
  *   idle close: retried once on a new connection (retried_idle_close).
- * - ab's classes: ab_connect = connect failures; ab_receive = read errors (RST),
+ * - ab's classes: ab_connect = connect and TLS handshake failures; ab_receive = read errors (RST),
  *   retried ones included; ab_length = bodies whose length differs from the run's
  *   first response, early EOFs, malformed responses and the retried idle closes
  *   ended by a FIN (ab 2.4 counts those as Length); ab_exceptions = timeouts (ab
@@ -164,7 +179,7 @@ struct lg_result {
  */
 
 /* Parse "http://127.0.0.1:8080/path" into cfg host/port/path/host_header.
- * Rejects non-http schemes, https, missing host, bad ports, and (unless
+ * "https://" sets cfg->tls (default port 443). Rejects other schemes, missing host, bad ports, and (unless
  * allow_remote) addresses that are not loopback. Host names other than
  * "localhost" are not resolved (numeric only) so no traffic leaves by accident. */
 int lg_parse_url(struct lg_config *cfg, const char *url, struct errbuf *e);

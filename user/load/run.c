@@ -198,6 +198,18 @@ static void merge(struct shared *sh, struct lg_thread *ts, unsigned nt, struct l
 		res->cpu_user_ns += r->cpu_user_ns;
 		res->cpu_sys_ns += r->cpu_sys_ns;
 		res->conns_dropped += r->conns_dropped;
+		res->tls_handshakes += r->tls_handshakes;
+		res->tls_full += r->tls_full;
+		res->tls_resumed += r->tls_resumed;
+		res->tls_failed += r->tls_failed;
+		res->tls_bytes_in += r->tls_bytes_in;
+		res->tls_bytes_out += r->tls_bytes_out;
+		if (res->tls_handshake_us)
+			hdr_merge(res->tls_handshake_us, ts[i].hs);
+		if (!res->tls_protocol[0] && r->tls_protocol[0]) {
+			memcpy(res->tls_protocol, r->tls_protocol, sizeof(res->tls_protocol));
+			memcpy(res->tls_cipher, r->tls_cipher, sizeof(res->tls_cipher));
+		}
 		hdr_merge(res->latency, ts[i].lat);
 		if (res->latency_uncorrected)
 			hdr_merge(res->latency_uncorrected, ts[i].lat_unc);
@@ -276,6 +288,10 @@ static struct shared *shared_new(const struct lg_config *cfg, unsigned nt, struc
 		free(sh);
 		return NULL;
 	}
+	if (lg_tls_init(sh, e) < 0) {
+		free(sh);
+		return NULL;
+	}
 	sh->nslots = cfg->connections;
 	sh->nthreads = nt;
 	sh->timeout_ns = (uint64_t)((cfg->timeout_s > 0 ? cfg->timeout_s : 30) * 1e9);
@@ -320,6 +336,8 @@ static int thread_init(struct lg_thread *t, struct shared *sh, unsigned i, unsig
 	t->lat = hdr_new(1, 60000000, 3);
 	if (cfg->rate > 0)
 		t->lat_unc = hdr_new(1, 60000000, 3);
+	if (cfg->tls)
+		t->hs = hdr_new(1, 60000000, 3);
 	vec_init(&t->ticks, sizeof(struct tick_acc));
 	vec_init(&t->recs, sizeof(struct lg_conn));
 	vec_init(&t->fails, sizeof(struct lg_failure));
@@ -340,6 +358,9 @@ static void thread_free(struct lg_thread *t)
 	vec_free(&t->fails);
 	hdr_free(t->lat);
 	hdr_free(t->lat_unc);
+	hdr_free(t->hs);
+	for (unsigned i = 0; t->c && i < t->nc + t->nhold; i++)
+		lg_tls_forget(&t->c[i]);
 	free(t->c);
 	free(t->ready);
 	free(t->heap);
@@ -418,6 +439,8 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res, struct errbuf *e)
 	res->latency = hdr_new(1, 60000000, 3);
 	if (cfg->rate > 0)
 		res->latency_uncorrected = hdr_new(1, 60000000, 3);
+	if (cfg->tls)
+		res->tls_handshake_us = hdr_new(1, 60000000, 3);
 	ts = xcalloc(nt, sizeof(*ts));
 	for (unsigned i = 0; i < nt; i++)
 		ts[i].epfd = -1;
@@ -428,6 +451,10 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res, struct errbuf *e)
 		rc = run_threads(sh, ts, nt, e);
 	}
 	err = atomic_load(&sh->abort_err);
+	if (rc == 0 && err == LG_ABORT_MSG) {
+		err_set(e, "%s", sh->abort_msg);
+		rc = -1;
+	}
 	if (rc == 0 && err > 0) {
 		err_set(e, "cannot connect to %s%s%s:%u: %s", strchr(cfg->host, ':') ? "[" : "", cfg->host,
 			strchr(cfg->host, ':') ? "]" : "", cfg->port, strerror(err));
@@ -443,6 +470,7 @@ int lg_run(const struct lg_config *cfg, struct lg_result *res, struct errbuf *e)
 	for (unsigned i = 0; i < nt; i++)
 		thread_free(&ts[i]);
 	free(ts);
+	lg_tls_free(sh);
 	free(sh);
 	if (rc)
 		lg_result_free(res);
@@ -453,6 +481,8 @@ void lg_result_free(struct lg_result *res)
 {
 	hdr_free(res->latency);
 	hdr_free(res->latency_uncorrected);
+	hdr_free(res->tls_handshake_us);
+	res->tls_handshake_us = NULL;
 	free(res->ticks);
 	free(res->conns);
 	free(res->failures);

@@ -33,6 +33,7 @@ static double m_rss_kb(const struct run_model *r) { return mem(r, r->mem.rss_kb)
 static double m_uss_kb(const struct run_model *r) { return mem(r, r->mem.uss_kb); }
 static double m_kb_per_slot(const struct run_model *r) { return r->mem.sampled ? r->mem.kb_per_slot : NAN; }
 static double m_cpu_us_per_request(const struct run_model *r) { return r->k.sched.cpu_us_per_request; }
+static double m_cpu_us_per_connection(const struct run_model *r) { return r->k.sched.cpu_us_per_connection; }
 static double m_cswitch_per_request(const struct run_model *r) { return r->k.sched.cswitch_per_request; }
 static double m_wakeups_per_request(const struct run_model *r) { return r->k.sched.wakeups_per_request; }
 static double m_runq_p99_us(const struct run_model *r) { return r->k.sched.runq_us.n ? r->k.sched.runq_us.p99 : NAN; }

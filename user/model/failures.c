@@ -33,6 +33,7 @@ const char *failure_ab_class(enum lg_fail f)
 	case LG_FAIL_TIMEOUT: return "Exceptions/abort";
 	case LG_FAIL_STATUS: return "Non-2xx (not failed)";
 	case LG_FAIL_WRITE: return "Write errors";
+	case LG_FAIL_TLS: return "Connect";
 	default: return "?";
 	}
 }

@@ -82,6 +82,7 @@ struct sched_facts {
 	uint64_t oncpu_ns;
 	uint64_t vcsw, ivcsw;
 	double cpu_us_per_request;
+	double cpu_us_per_connection;      /* on-CPU / accepted load connections (NAN: none) */
 	double cswitch_per_request, vcsw_per_request, ivcsw_per_request;
 	uint64_t herd_eagain;              /* accept4 -> EAGAIN during the load */
 	uint64_t listener_net_wakeups;     /* listeners woken by the network (client or softirq) */

@@ -4,6 +4,7 @@
  * kernel's per-CPU aggregates): wake-ups and who woke whom, run-queue
  * latency, CPU time, context switches and off-CPU time, per request.
  */
+#include <math.h>
 #include <string.h>
 
 #include "model/internal.h"
@@ -101,6 +102,9 @@ void model_build_sched(struct run_model *r, const struct ms_event *ev, size_t ne
 		f->ivcsw_per_request = (double)f->ivcsw / (double)completed;
 		f->cswitch_per_request = (double)(f->vcsw + f->ivcsw) / (double)completed;
 	}
+	/* what a new connection costs the server (TLS: its handshake), over
+	 * the load generator's connections the kernel saw accepted */
+	f->cpu_us_per_connection = r->k.accepts ? (double)f->oncpu_ns / 1e3 / (double)r->k.accepts : NAN;
 	f->herd_eagain = b->accept_errno[11] >= a->accept_errno[11] ? b->accept_errno[11] - a->accept_errno[11] : 0;
 	accepted = b->c[MS_C_ACCEPT_OK] >= a->c[MS_C_ACCEPT_OK] ? b->c[MS_C_ACCEPT_OK] - a->c[MS_C_ACCEPT_OK] : 0;
 	/* the client's packets wake the listeners from the client's context on

@@ -663,6 +663,7 @@ static void scenario_body(struct page *p, bool alone)
 		html_plot_throughput(p);
 		html_failures_section(p);
 		html_plot_latency(p);
+		html_tls_section(p);
 		html_plot_load_timeline(p);
 		html_plot_spawn_cost(p);
 		html_plot_spawn_timeline(p);

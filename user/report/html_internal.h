@@ -77,6 +77,7 @@ void html_hist_chart(struct page *p, const char *id, const char *title, const ch
 void html_plot_throughput(struct page *p);
 void html_failures_section(struct page *p);
 void html_plot_latency(struct page *p);
+void html_tls_section(struct page *p);
 void html_plot_load_timeline(struct page *p);
 void html_plot_spawn_cost(struct page *p);
 void html_plot_spawn_timeline(struct page *p);

@@ -360,3 +360,43 @@ void html_plot_memory(struct page *p)
 	html_grid_end(p);
 }
 
+
+/* https runs: the client's handshakes beside what a new connection cost the server */
+void html_tls_section(struct page *p)
+{
+	const struct ran *ran = &p->ran;
+	struct sbuf *b = p->b;
+	char t1[32], t2[32], t3[32], t4[32], t5[32];
+	bool any = false;
+
+	for (int i = 0; i < ran->n; i++)
+		any |= ran->r[i]->load_cfg.tls;
+	if (!any)
+		return;
+	html_section(p, "tls", "TLS",
+		     "The load generator's TLS handshakes (full or resumed, as OpenSSL's SSL_session_reused says), their "
+		     "time from connect() to the handshake's end, and the server's CPU per new connection: the on-CPU "
+		     "time of its tasks over the load phase divided by the connections the kernel accepted.");
+	sb_printf(b, "<div class=\"tw\"><table id=\"%s\">\n<tr><th>MPM</th><th>protocol</th><th>handshakes</th>"
+		     "<th>full</th><th>resumed</th><th>failed</th><th>handshake p50 / p99</th>"
+		     "<th>server CPU per connection</th><th>bytes in / out</th></tr>\n", html_eid(p, "tls"));
+	for (int i = 0; i < ran->n; i++) {
+		const struct run_model *r = ran->r[i];
+		const struct lg_result *l = &r->load;
+		const struct hdr *h = l->tls_handshake_us;
+
+		sb_puts(b, "<tr>");
+		html_mpm_cell(b, r->mpm);
+		sb_printf(b, "<td>%s</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%s / %s</td><td>%s</td>"
+			     "<td>%s / %s</td></tr>\n", l->tls_protocol[0] ? l->tls_protocol : "-",
+			  (unsigned long long)l->tls_handshakes, (unsigned long long)l->tls_full,
+			  (unsigned long long)l->tls_resumed, (unsigned long long)l->tls_failed,
+			  h && hdr_count(h) ? fmt_duration_us(t1, sizeof(t1), (double)hdr_percentile(h, 50)) : "-",
+			  h && hdr_count(h) ? fmt_duration_us(t2, sizeof(t2), (double)hdr_percentile(h, 99)) : "-",
+			  isfinite(r->k.sched.cpu_us_per_connection)
+				  ? fmt_duration_us(t3, sizeof(t3), r->k.sched.cpu_us_per_connection) : "-",
+			  fmt_bytes(t4, sizeof(t4), (double)l->tls_bytes_in),
+			  fmt_bytes(t5, sizeof(t5), (double)l->tls_bytes_out));
+	}
+	sb_puts(b, "</table></div>\n");
+}

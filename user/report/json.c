@@ -245,6 +245,7 @@ static void json_sched(struct json *j, const struct run_model *r)
 	json_khists(j, "offcpu_by_reason", f->offcpu_khist, MS_OFF__MAX, offcpu_name);
 	json_obj_end(j);
 	json_kdouble(j, "cpu_us_per_request", f->cpu_us_per_request);
+	json_kdouble(j, "cpu_us_per_connection", f->cpu_us_per_connection);
 	json_kdouble(j, "cswitch_per_request", f->cswitch_per_request);
 	json_kdouble(j, "voluntary_cswitch_per_request", f->vcsw_per_request);
 	json_kdouble(j, "involuntary_cswitch_per_request", f->ivcsw_per_request);

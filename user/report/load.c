@@ -71,7 +71,7 @@ static void print_timeline(FILE *out, const struct lg_result *res)
 
 void report_load_summary(const struct lg_config *cfg, const struct lg_result *res, FILE *out)
 {
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 	bool v6 = strchr(cfg->host, ':') != NULL;
 	uint64_t ab_failed = res->ab_connect + res->ab_receive + res->ab_length + res->ab_exceptions;
 
@@ -125,6 +125,20 @@ void report_load_summary(const struct lg_config *cfg, const struct lg_result *re
 	fprintf(out, "Total transferred:      %s (bodies %s)\n",
 		fmt_bytes(a, sizeof(a), (double)res->bytes_read),
 		fmt_bytes(b, sizeof(b), (double)res->body_bytes));
+	if (cfg->tls) {
+		fprintf(out, "TLS:                    %s %s, %s%s\n", res->tls_protocol[0] ? res->tls_protocol : "-",
+			res->tls_cipher[0] ? res->tls_cipher : "-", cfg->tls_resume ? "resumption on" : "resumption off",
+			cfg->tls_ca_file[0] ? ", certificate verified" : ", certificate not verified");
+		fprintf(out, "TLS handshakes:         %" PRIu64 " (full %" PRIu64 ", resumed %" PRIu64 ", failed %" PRIu64
+			")\n", res->tls_handshakes, res->tls_full, res->tls_resumed, res->tls_failed);
+		if (res->tls_handshake_us && hdr_count(res->tls_handshake_us))
+			fprintf(out, "TLS handshake time:     p50 %s  p99 %s  max %s (connect to handshake done)\n",
+				fmt_duration_us(a, sizeof(a), (double)hdr_percentile(res->tls_handshake_us, 50)),
+				fmt_duration_us(b, sizeof(b), (double)hdr_percentile(res->tls_handshake_us, 99)),
+				fmt_duration_us(c, sizeof(c), (double)hdr_percentile(res->tls_handshake_us, 100)));
+		fprintf(out, "TLS bytes on the wire:  %s in, %s out\n", fmt_bytes(a, sizeof(a), (double)res->tls_bytes_in),
+			fmt_bytes(b, sizeof(b), (double)res->tls_bytes_out));
+	}
 	fprintf(out, "Requests per second:    %.2f\n", res->rps);
 	if (res->duration_s > 0)
 		fprintf(out, "Transfer rate:          %s/s\n",
@@ -171,8 +185,8 @@ static void json_config(struct json *j, const struct lg_config *cfg)
 	char url[512];
 	bool v6 = strchr(cfg->host, ':') != NULL;
 
-	snprintf(url, sizeof(url), "http://%s%s%s:%u%s", v6 ? "[" : "", cfg->host, v6 ? "]" : "", cfg->port,
-		 cfg->path);
+	snprintf(url, sizeof(url), "%s://%s%s%s:%u%s", cfg->tls ? "https" : "http", v6 ? "[" : "", cfg->host,
+		 v6 ? "]" : "", cfg->port, cfg->path);
 	json_key(j, "config");
 	json_obj_begin(j);
 	json_kstr(j, "url", url);
@@ -188,6 +202,9 @@ static void json_config(struct json *j, const struct lg_config *cfg)
 	json_ku64(j, "hold", cfg->hold);
 	json_kdouble(j, "ramp_s", cfg->ramp_s);
 	json_kdouble(j, "timeout_s", cfg->timeout_s);
+	json_kbool(j, "tls", cfg->tls);
+	json_kbool(j, "tls_resume", cfg->tls && cfg->tls_resume);
+	json_kbool(j, "tls_verify", cfg->tls && cfg->tls_ca_file[0]);
 	json_obj_end(j);
 }
 
@@ -224,6 +241,27 @@ static void json_timeline(struct json *j, const struct lg_result *r)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+}
+
+/* null without TLS */
+static void json_tls(struct json *j, const struct lg_config *cfg, const struct lg_result *r)
+{
+	json_key(j, "tls");
+	if (!cfg->tls) {
+		json_null(j);
+		return;
+	}
+	json_obj_begin(j);
+	json_kstr(j, "protocol", r->tls_protocol);
+	json_kstr(j, "cipher", r->tls_cipher);
+	json_ku64(j, "handshakes", r->tls_handshakes);
+	json_ku64(j, "full", r->tls_full);
+	json_ku64(j, "resumed", r->tls_resumed);
+	json_ku64(j, "failed", r->tls_failed);
+	json_ku64(j, "bytes_in", r->tls_bytes_in);
+	json_ku64(j, "bytes_out", r->tls_bytes_out);
+	json_latency(j, "handshake_us", r->tls_handshake_us);
+	json_obj_end(j);
 }
 
 static void json_load_fields(struct json *j, const struct lg_config *cfg, const struct lg_result *r, bool with_conns)
@@ -268,6 +306,7 @@ static void json_load_fields(struct json *j, const struct lg_config *cfg, const 
 	json_latency(j, "latency_us", r->latency);
 	json_latency(j, "latency_uncorrected_us", r->latency_uncorrected);
 	json_timeline(j, r);
+	json_tls(j, cfg, r);
 	json_ku64(j, "conns_dropped", r->conns_dropped);
 	json_key(j, "conns");
 	if (with_conns)

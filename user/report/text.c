@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The text report: the seed's table extended with the kernel's facts. */
+#include <math.h>
 #include <string.h>
 
 #include "base/units.h"
@@ -119,6 +120,42 @@ static void report_sched_conn_table(const struct report *rep, FILE *out)
 	}
 	fprintf(out, "(held task-s: seconds server tasks spent blocked on idle keep-alive connections; event parks them "
 		     "in its listener's epoll instead)\n");
+}
+
+/* https runs: the client's handshakes beside what a new connection cost the server */
+static void report_tls_table(const struct report *rep, FILE *out)
+{
+	char b[4][48];
+	bool any = false;
+
+	for (int i = 0; i < rep->nruns; i++)
+		any |= rep->runs[i].ran && rep->runs[i].load_cfg.tls;
+	if (!any)
+		return;
+	fprintf(out, "\n%-8s %9s %11s %8s %7s %6s %19s %14s\n", "tls", "protocol", "handshakes", "full", "resumed",
+		"failed", "handshake p50/p99", "server CPU/conn");
+	for (int i = 0; i < rep->nruns; i++) {
+		const struct run_model *r = &rep->runs[i];
+		const struct lg_result *l = &r->load;
+		const struct hdr *h = l->tls_handshake_us;
+
+		if (!r->ran || !r->load_cfg.tls)
+			continue;
+		if (h && hdr_count(h))
+			snprintf(b[0], sizeof(b[0]), "%s/%s",
+				 fmt_duration_us(b[1], sizeof(b[1]), (double)hdr_percentile(h, 50)),
+				 fmt_duration_us(b[2], sizeof(b[2]), (double)hdr_percentile(h, 99)));
+		else
+			snprintf(b[0], sizeof(b[0]), "-");
+		fprintf(out, "%-8s %9s %11llu %8llu %7llu %6llu %19s %14s\n", mpm_name(r->mpm),
+			l->tls_protocol[0] ? l->tls_protocol : "-", (unsigned long long)l->tls_handshakes,
+			(unsigned long long)l->tls_full, (unsigned long long)l->tls_resumed,
+			(unsigned long long)l->tls_failed, b[0],
+			isfinite(r->k.sched.cpu_us_per_connection)
+				? fmt_duration_us(b[3], sizeof(b[3]), r->k.sched.cpu_us_per_connection) : "-");
+	}
+	fprintf(out, "(handshake: the client's connect() to the handshake's end; server CPU/conn: the server's on-CPU "
+		     "time over the load / connections accepted)\n");
 }
 
 /* compare: what trace would have said from the kernel alone, beside the
@@ -252,6 +289,7 @@ void report_kernel_tables(const struct report *rep, FILE *out)
 {
 	report_spawn_table(rep, out);
 	report_sched_conn_table(rep, out);
+	report_tls_table(rep, out);
 }
 
 void report_table(const struct report *rep, FILE *out)

@@ -22,6 +22,7 @@
 	X(uss_kb, "kB")                      \
 	X(kb_per_slot, "kB")                 \
 	X(cpu_us_per_request, "us")          \
+	X(cpu_us_per_connection, "us")       \
 	X(cswitch_per_request, "")           \
 	X(wakeups_per_request, "")           \
 	X(runq_p99_us, "us")                 \

@@ -20,6 +20,8 @@
  *   ramp        = 0                     open the connections over this many seconds
  *   timeout     = 30s                   per request, > 0
  *   threads     = 0                     load-generator threads (0: automatic)
+ *   tls         = off                   https: mod_ssl, a certificate made for the run
+ *   tls_resume  = off                   the client offers its last TLS session again
  *   [file NAME]                         a file in DocumentRoot, NAME = [A-Za-z0-9._-]+
  *   content     = <html>...</html>\n    literal; escapes \n \r \t \\ (exclusive with size)
  *   size        = 10M                   that many bytes of filler (512, 4k, 10M, 1G)
@@ -73,7 +75,8 @@ static const char *const sec_names[SEC__MAX] = {
 
 static const char *const keys_scenario[] = { "name", "description", "seed", NULL };
 static const char *const keys_load[] = { "path", "requests", "concurrency", "keepalive", "duration",
-					 "rate", "hold", "ramp", "timeout", "threads", NULL };
+					 "rate", "hold", "ramp", "timeout", "threads", "tls",
+					 "tls_resume", NULL };
 static const char *const keys_limits[] = { "ulimit_v", "address_space", NULL };
 
 struct parser {
@@ -84,7 +87,7 @@ struct parser {
 	enum section sec;
 	int file_idx;                   /* current [file] */
 	int sec_line[SEC__MAX];         /* where each single section started */
-	int seen_scenario[3], seen_load[10], seen_limits[2]; /* line of each key, 0 = unseen */
+	int seen_scenario[3], seen_load[12], seen_limits[2]; /* line of each key, 0 = unseen */
 	int file_line[SC_MAX_FILES];
 	bool file_has_content[SC_MAX_FILES], file_has_size[SC_MAX_FILES];
 	int concurrency_line;
@@ -456,11 +459,15 @@ static int kv_load(struct parser *p, int i, const char *k, const char *v)
 		if (sc->timeout_s <= 0)
 			return perr(p, "timeout must be greater than 0");
 		return 0;
-	default: /* threads */
+	case 9: /* threads */
 		if (num_u(p, v, k, 1024, &u))
 			return -1;
 		sc->threads = (unsigned)u;
 		return 0;
+	case 10:
+		return num_bool(p, v, k, &sc->tls);
+	default:
+		return num_bool(p, v, k, &sc->tls_resume);
 	}
 }
 
@@ -688,6 +695,11 @@ int scenario_parse(struct scenario *sc, const char *text, size_t len, const char
 	if (!sc->requests && sc->duration_s <= 0) {
 		p.line = p.seen_load[1];
 		perr(&p, "requests = 0 needs a duration");
+		goto fail;
+	}
+	if (sc->tls_resume && !sc->tls) {
+		p.line = p.seen_load[11];
+		perr(&p, "tls_resume = on needs tls = on");
 		goto fail;
 	}
 	if (!p.concurrency_line)

@@ -63,6 +63,8 @@ struct scenario {
 	bool keepalive;       /* default off */
 	double duration_s, rate, ramp_s, timeout_s;
 	unsigned hold, threads;
+	bool tls;             /* https: Apache with mod_ssl and a certificate made for the run */
+	bool tls_resume;      /* the client offers its last TLS session again (default off) */
 	/* [file NAME] */
 	struct sc_file files[SC_MAX_FILES];
 	int nfiles;
