@@ -334,6 +334,8 @@ static void x_label(struct sbuf *b, const struct svg_chart *c, const struct fram
 	sb_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#59636e\">", (f->left + f->right) / 2,
 		  f->h - 10);
 	sb_esc(b, c->xlabel);
+	if (c->xlog)
+		sb_puts(b, " (log scale)");
 	sb_puts(b, "</text>\n");
 }
 
@@ -669,7 +671,7 @@ static void lines_series(struct sbuf *b, const struct svg_chart *c, size_t s, co
 	for (size_t i = 0; i < se->n; i++) {
 		double x = se->x ? se->x[i] : (double)i, y = se->y[i];
 
-		if (!isfinite(x) || !drawable(c, y)) {
+		if (!isfinite(x) || !drawable(c, y) || (c->xlog && !(x > 0))) {
 			pen = false;
 			continue;
 		}
@@ -685,13 +687,32 @@ static void lines_series(struct sbuf *b, const struct svg_chart *c, size_t s, co
 	for (size_t i = 0; i < se->n; i++) {
 		double x = se->x ? se->x[i] : (double)i, y = se->y[i];
 
-		if (!isfinite(x) || !drawable(c, y))
+		if (!isfinite(x) || !drawable(c, y) || (c->xlog && !(x > 0)))
 			continue;
 		sb_printf(b, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\"><title>",
 			  axis_px(xa, x), axis_px(ya, y), drawn <= 40 ? "2.5" : "1.6", series_color(c, s));
 		sb_esc(b, se->name);
 		sb_printf(b, " at %s: %s</title></circle>\n", svg_fmt(t, sizeof(t), x, c->xunit),
 			  svg_fmt(u, sizeof(u), y, c->yunit));
+	}
+	for (size_t k = 0; k < se->nmarks; k++) {
+		const struct svg_mark *mk = &se->marks[k];
+		double x = mk->i < se->n ? (se->x ? se->x[mk->i] : (double)mk->i) : NAN;
+		double y = mk->i < se->n ? se->y[mk->i] : NAN;
+
+		if (!isfinite(x) || !drawable(c, y) || (c->xlog && !(x > 0)))
+			continue;
+		if (mk->square)
+			sb_printf(b, "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\"",
+				  axis_px(xa, x) - 6, axis_px(ya, y) - 6);
+		else
+			sb_printf(b, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7\"", axis_px(xa, x), axis_px(ya, y));
+		sb_printf(b, " data-mark=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"><title>",
+			  mk->kind ? mk->kind : "", series_color(c, s));
+		sb_esc(b, se->name);
+		sb_puts(b, ": ");
+		sb_esc(b, mk->label ? mk->label : "");
+		sb_puts(b, mk->square ? "</title></rect>\n" : "</title></circle>\n");
 	}
 }
 
@@ -708,7 +729,7 @@ void svg_lines(struct sbuf *b, const struct svg_chart *c)
 		for (size_t i = 0; i < se->n; i++) {
 			double x = se->x ? se->x[i] : (double)i, y = se->y[i];
 
-			if (!isfinite(x) || !drawable(c, y))
+			if (!isfinite(x) || !drawable(c, y) || (c->xlog && !(x > 0)))
 				continue;
 			points++;
 			xlo = fmin(xlo, x);
@@ -739,9 +760,25 @@ void svg_lines(struct sbuf *b, const struct svg_chart *c)
 	xa.unit = c->xunit;
 	xa.p0 = f.left;
 	xa.p1 = f.right;
-	axis_linear(&xa, xlo, xhi, (int)((f.right - f.left) / 80));
+	xa.log = c->xlog;
+	if (c->xlog) {
+		int n = 0;
+
+		/* the data's own range, a little wider, and the 1, 2 and 5 ticks within */
+		axis_log(&xa, xlo, xhi, 0);
+		xa.lo = xlo / 1.15;
+		xa.hi = (xhi > xlo ? xhi : xlo * 10) * 1.15;
+		for (int i = 0; i < xa.nticks; i++)
+			if (xa.ticks[i] >= xa.lo && xa.ticks[i] <= xa.hi) {
+				xa.ticks[n] = xa.ticks[i];
+				xa.major[n++] = true;
+			}
+		xa.nticks = n;
+	} else {
+		axis_linear(&xa, xlo, xhi, (int)((f.right - f.left) / 80));
+	}
 	/* the data's own range, not a rounded one, when rounding would waste a lot */
-	if (xa.hi - xhi > (xhi - xlo) * 0.15 || xlo - xa.lo > (xhi - xlo) * 0.15) {
+	if (!c->xlog && (xa.hi - xhi > (xhi - xlo) * 0.15 || xlo - xa.lo > (xhi - xlo) * 0.15)) {
 		double lo = xlo, hi = xhi > xlo ? xhi : xlo + 1;
 		int n = 0;
 

@@ -33,6 +33,15 @@ enum svg_unit {
 /* Value text in a unit (tick labels, tooltips). Returns buf. */
 char *svg_fmt(char *buf, size_t n, double v, enum svg_unit u);
 
+/* A point of a line singled out (a knee): a ring around it, class "mark",
+ * data-mark=KIND, with its label as the tooltip. */
+struct svg_mark {
+	size_t i;               /* the point's index in the series */
+	const char *kind;       /* data-mark: "fail", "p99" */
+	const char *label;
+	bool square;            /* a square ring instead of a round one (a second kind) */
+};
+
 struct svg_series {
 	const char *name;       /* legend and tooltips */
 	const char *color;      /* CSS colour; NULL: a palette colour by index */
@@ -40,6 +49,8 @@ struct svg_series {
 	const double *x;        /* lines only: n x values (NULL: 0, 1, 2...) */
 	size_t n;               /* lines only */
 	bool dashed;            /* lines only */
+	const struct svg_mark *marks; /* lines only */
+	size_t nmarks;
 };
 
 /* A vertical mark on a line chart's x axis (e.g. "load start"). */
@@ -71,6 +82,7 @@ struct svg_chart {
 	const struct svg_marker *markers;
 	size_t nmarkers;
 	bool xzero;             /* include x = 0 in the x range */
+	bool xlog;              /* log10 x axis: points at x <= 0 are not drawn */
 	/* both */
 	const struct svg_series *series;
 	size_t nseries;
