@@ -29,6 +29,11 @@ _mpmscope()
 		COMPREPLY=($(compgen -W "$(pgrep -d ' ' -x 'apache2|httpd' 2>/dev/null)" -- "$cur"))
 		return
 		;;
+	--sweep)
+		COMPREPLY=($(compgen -W "concurrency= rate=" -- "$cur"))
+		compopt -o nospace
+		return
+		;;
 	--json | --html | --csv | --btf | --httpd | --cacert)
 		_filedir
 		return

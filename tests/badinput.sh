@@ -34,6 +34,29 @@ expect_error "run: --port 70000" "not a port" "$M" run -m event --port 70000
 expect_error "run: two MPMs" "exactly one MPM" "$M" run -m event,worker
 expect_error "compare: empty MPM list" "no MPM given" "$M" compare -m ,
 expect_error "compare: unknown MPM" "unknown MPM 'foo'" "$M" compare -m prefork,foo
+# --sweep PARAM=V1,V2,...: each mistake its own line, before anything runs
+expect_error "--sweep: unknown parameter" "'foo' is not a parameter to sweep \(concurrency or rate\)" \
+	"$M" compare --sweep foo=1,2
+expect_error "--sweep: no values" "--sweep: no values: give concurrency=V1,V2" "$M" compare --sweep concurrency
+expect_error "--sweep: an empty list" "--sweep: no values" "$M" compare --sweep rate=
+expect_error "--sweep: an empty value" "an empty value in '1,,2'" "$M" compare --sweep concurrency=1,,2
+expect_error "--sweep: not a number" "'x' is not a number" "$M" compare --sweep concurrency=1,x
+expect_error "--sweep: an exponent" "'1e3' is not a number" "$M" run -m event --sweep rate=10,1e3
+expect_error "--sweep: negative" "'-1' is not a number" "$M" compare --sweep concurrency=-1,5
+expect_error "--sweep: zero" "concurrency must be positive, not 0" "$M" compare --sweep concurrency=0,5
+expect_error "--sweep: a fraction of a connection" "1.5 is not a whole number of connections" \
+	"$M" compare --sweep concurrency=1.5,5
+expect_error "--sweep: decreasing" "values must increase: 5 after 10" "$M" compare --sweep concurrency=10,5
+expect_error "--sweep: repeated" "values must increase: 10 after 10" "$M" compare --sweep rate=10,10
+expect_error "--sweep: one value" "give at least two values" "$M" compare --sweep concurrency=5
+expect_error "--sweep: 17 values" "at most 16 values" "$M" compare --sweep "concurrency=$(seq -s, 1 17)"
+expect_error "--sweep: too many connections" "2000000 is not a whole number of connections from 1 to 1000000" \
+	"$M" compare --sweep concurrency=1,2000000
+expect_error "--sweep twice" "--sweep given twice" "$M" compare --sweep concurrency=1,2 --sweep rate=1,2
+expect_error "--sweep with -s all" "--sweep runs one scenario: not with -s all" \
+	"$M" compare --sweep concurrency=1,2 -s all
+expect_error "--sweep concurrency with -c" "-c and --sweep concurrency both set the connections" \
+	"$M" compare --sweep concurrency=1,2 -c 5
 expect_error "explain: unknown MPM" "unknown MPM 'foo'" "$M" explain -m foo
 expect_error "server: without -m" "-m" "$M" server
 expect_error "server: --port 0" "not a port" "$M" server -m event --port 0

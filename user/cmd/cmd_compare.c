@@ -15,14 +15,39 @@
 #include "cmd/opts.h"
 #include "cmd/session.h"
 #include "model/claims.h"
+#include "model/sweep.h"
 #include "report/csv.h"
 #include "report/html.h"
 #include "report/report.h"
 #include "scenario/scenario.h"
 
+/* --sweep: parsed into the one sweep a command line can ask for */
+enum { OPT_SWEEP = OPT_OWN };
+struct compare_ctx {
+	struct sweep *sweep; /* NULL: no --sweep */
+};
+static struct compare_ctx compare_ctx;
+
+static int compare_own(void *ctx, int id, const char *arg, struct errbuf *e)
+{
+	struct compare_ctx *c = ctx;
+
+	if (id != OPT_SWEEP)
+		return 0;
+	if (c->sweep) {
+		err_set(e, "--sweep given twice: one parameter per sweep");
+		return -1;
+	}
+	c->sweep = xcalloc(1, sizeof(*c->sweep));
+	return sweep_parse(c->sweep, arg, e);
+}
+
 /* compare and run take the same options (run: one MPM) */
 #define COMPARE_OPTS                                                                                               \
 	OPTS({ OPT_MPM, .help = "MPMs to compare, comma-separated (default all three)" }, { OPT_SCENARIO },          \
+	     { OPT_SWEEP, "sweep", 0, "PARAM=LIST",                                                                   \
+	       "run the scenario at each value of LIST (increasing, at most 16), PARAM concurrency\n"                \
+	       "or rate (open loop, requests/s): curves, knees, claims per point (see the man page)" },              \
 	     { OPT_JSON }, { OPT_HTML }, { OPT_CSV },                                                                 \
 	     { OPT_REQUESTS, .help = "override the scenario's request count", .min = 1 },                           \
 	     { OPT_CONCURRENCY, .help = "override the scenario's concurrency", .min = 1, .max = 1000000 },          \
@@ -33,10 +58,13 @@
 
 static const struct cmd_spec compare_spec = {
 	.name = "compare",
-	.usage = "[-m prefork,worker,event] [-s SCENARIO] [--json FILE] [--html FILE] [--csv FILE] [options]",
+	.usage = "[-m prefork,worker,event] [-s SCENARIO] [--sweep PARAM=V1,V2,...] [--json FILE] [--html FILE]\n"
+		 "       [--csv FILE] [options]",
 	.about = "Run a scenario on each MPM in turn with the tracer attached; one row per MPM.\n"
 		 "-s all runs every scenario file.",
 	.opts = COMPARE_OPTS,
+	.own = compare_own,
+	.ctx = &compare_ctx,
 };
 
 static const struct cmd_spec run_spec = {
@@ -44,6 +72,8 @@ static const struct cmd_spec run_spec = {
 	.usage = "-m MPM [-s SCENARIO] [--json FILE] [--html FILE] [--csv FILE] [options]",
 	.about = "Run a scenario on one MPM with the tracer attached (compare -m MPM).",
 	.opts = COMPARE_OPTS,
+	.own = compare_own,
+	.ctx = &compare_ctx,
 };
 
 /* The scenarios asked for (one, or every file for "all"), each checked
@@ -127,6 +157,44 @@ static int compare_scenario(const struct scenario *sc, const bool *mpms, const s
 	return 0;
 }
 
+/* --sweep: the scenario at each point on every MPM asked for, one compact
+ * table per point; once a point's curves are kept its traces are freed
+ * before the next point runs (the last point's stay: the reports' detail).
+ * Then the curves. Returns 0, or 2 when a run could not happen at all. */
+static int compare_sweep(struct sweep *sw, const struct scenario *sc, const struct common_opts *o,
+			 const struct measure_opts *mo0, const struct apache *proto, struct report *rep,
+			 struct run_model *runs, struct tally *t, struct errbuf *e)
+{
+	int rc = 0;
+	char name[48];
+
+	for (int m = 0; m < MPM__MAX; m++)
+		sw->mpms[m] = o->mpms[m];
+	for (int k = 0; k < sw->npoints && !sig_interrupted && !rc; k++) {
+		struct measure_opts mo = *mo0;
+
+		for (int i = 0; i < rep->nruns; i++) /* the point before: its curves are kept, its traces are not */
+			model_free(&rep->runs[i]);
+		memset(rep, 0, sizeof(*rep));
+		sweep_point_load(sw, k, sc, o->requests, o->duration_s, o->concurrency, &mo.requests,
+				 &mo.concurrency, &mo.rate);
+		if (!k)
+			fprintf(stdout, "\nscenario %s: %s\nsweep over %s: %d points, %s\n", sc->name, sc->description,
+				sweep_param_name(sw->param), sw->npoints, sw->requests_rule);
+		fprintf(stdout, "\n=== point %d/%d: %s\n", k + 1, sw->npoints, sweep_point_name(sw, k, name, sizeof(name)));
+		rep->compact = true;
+		rep->sc = sc; /* also when the point could not run at all */
+		rc = compare_scenario(sc, o->mpms, &mo, proto, rep, runs, t, e);
+		sweep_add(sw, k, rep->runs, rep->nruns, rep->claims, rep->nclaims);
+	}
+	sweep_knees(sw);
+	rep->compact = false;
+	rep->sweep = sw;
+	if (sw->ndone)
+		report_sweep_table(rep, stdout);
+	return rc;
+}
+
 /* The files asked for: 0, or 2 when one could not be written (printed). */
 static int write_reports(const struct common_opts *o, const struct report *reps, int nreps, bool all)
 {
@@ -162,8 +230,11 @@ static int compare_main(const struct cmd_spec *spec, int argc, char **argv)
 	int nsc, nreps = 0, rc;
 	bool all;
 
-	if ((rc = opts_get(spec, argc, argv, &o, NULL)) != OPTS_GO)
+	if ((rc = opts_get(spec, argc, argv, &o, NULL)) != OPTS_GO) {
+		free(compare_ctx.sweep);
+		compare_ctx.sweep = NULL;
 		return rc;
+	}
 	rc = spec == &run_spec ? opts_one_mpm(spec, &o, &one, &e) : 0;
 	if (!o.nmpms)
 		for (int m = 0; m < MPM__MAX; m++)
@@ -173,6 +244,14 @@ static int compare_main(const struct cmd_spec *spec, int argc, char **argv)
 	mo = (struct measure_opts){ .tracer = o.tracer, .requests = o.requests, .duration_s = o.duration_s,
 				    .concurrency = o.concurrency, .keepalive = o.keepalive, .quiet = o.quiet };
 	all = o.scenario && !strcmp(o.scenario, "all");
+	if (compare_ctx.sweep && all) {
+		err_set(&e, "--sweep runs one scenario: not with -s all");
+		goto usage_err;
+	}
+	if (compare_ctx.sweep && compare_ctx.sweep->param == SWEEP_CONCURRENCY && o.concurrency) {
+		err_set(&e, "-c and --sweep concurrency both set the connections: give one");
+		goto usage_err;
+	}
 	nsc = load_scenarios(o.scenario ? o.scenario : "baseline", &scs, &e);
 	if (nsc < 0)
 		goto usage_err;
@@ -184,7 +263,11 @@ static int compare_main(const struct cmd_spec *spec, int argc, char **argv)
 	}
 	reps = xcalloc((size_t)nsc, sizeof(*reps));
 	allruns = xcalloc((size_t)nsc * MPM__MAX, sizeof(*allruns));
-	for (int i = 0; i < nsc && !sig_interrupted && !rc; i++) {
+	if (compare_ctx.sweep) {
+		rc = compare_sweep(compare_ctx.sweep, &scs[0], &o, &mo, &proto, &reps[0], allruns, &t, &e);
+		nreps = 1;
+	}
+	for (int i = 0; i < nsc && !sig_interrupted && !rc && !compare_ctx.sweep; i++) {
 		if (all)
 			fprintf(stdout, "\n=== scenario %d/%d: %s\n", i + 1, nsc, scs[i].name);
 		rc = compare_scenario(&scs[i], o.mpms, &mo, &proto, &reps[i], &allruns[i * MPM__MAX], &t, &e);
@@ -208,10 +291,14 @@ static int compare_main(const struct cmd_spec *spec, int argc, char **argv)
 	free(scs);
 	free(reps);
 	free(allruns);
+	free(compare_ctx.sweep);
+	compare_ctx.sweep = NULL;
 	return rc;
 
 usage_err:
 	fprintf(stderr, "mpmscope: %s\n", e.msg);
+	free(compare_ctx.sweep);
+	compare_ctx.sweep = NULL;
 	return 2;
 }
 

@@ -118,7 +118,7 @@ static void load_config(const struct scenario *sc, const struct measure_opts *o,
 	cfg->connections = o->concurrency ? o->concurrency : sc->concurrency;
 	cfg->keepalive = o->keepalive >= 0 ? o->keepalive : sc->keepalive;
 	cfg->duration_s = o->duration_s > 0 ? o->duration_s : sc->duration_s;
-	cfg->rate = sc->rate;
+	cfg->rate = o->rate > 0 ? o->rate : sc->rate;
 	cfg->hold = sc->hold;
 	cfg->ramp_s = sc->ramp_s;
 	cfg->timeout_s = sc->timeout_s;
@@ -192,8 +192,8 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 	load_config(sc, o, &ss.a, &r->load_cfg);
 	if (lg_validate(&r->load_cfg, e))
 		goto out;
-	progress(o, "%s: %s: load -n %llu -c %u%s", sc->name, mpm_name(m),
-		 (unsigned long long)r->load_cfg.requests, r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "");
+	progress(o, "%s: %s: load -n %llu -c %u%s%s", sc->name, mpm_name(m), (unsigned long long)r->load_cfg.requests,
+		 r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "", r->load_cfg.rate > 0 ? " (rate)" : "");
 	ms = mem_sampler_start(ss.a.pid, 250); /* the server runs in its own process group */
 	live_start(&lv, o, sc->name, mpm_name(m));
 	r->load_cfg.live_completed = &lv.done;

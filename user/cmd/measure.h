@@ -22,6 +22,7 @@ struct measure_opts {
 	uint64_t requests;
 	double duration_s;
 	unsigned concurrency;
+	double rate;             /* requests/s of an open loop (0: the scenario's) */
 	int keepalive;
 	bool quiet;              /* no progress lines on stderr */
 };

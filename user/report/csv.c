@@ -205,7 +205,70 @@ int report_csv_all(const struct report *reps, int nreps, const char *path, struc
 	return rc;
 }
 
+/* compare --sweep: one row per point and MPM, the curves' values. */
+static void sweep_columns(struct csv *c, const struct report *rep, int k, enum mpm m)
+{
+	static const struct sweep_cell none;
+	const struct sweep *sw = rep->sweep;
+	const struct sweep_cell *x = c->header ? &none : &sw->cell[k][m];
+	bool ran = x->ran;
+
+	col_str(c, "scenario", rep->sc->name);
+	col_str(c, "param", sweep_param_name(sw->param));
+	col_dbl(c, "value", true, c->header ? 0 : sw->values[k]);
+	col_str(c, "mpm", mpm_name(m));
+	col_str(c, "ran", ran ? "true" : "false");
+	col_str(c, "error", x->error);
+	col_u64(c, "requests", true, x->requests);
+	col_u64(c, "connections", true, x->connections);
+	col_dbl(c, "rate", x->rate > 0, x->rate);
+	col_u64(c, "peak_conns", ran, x->peak_conns);
+	col_u64(c, "completed", ran, x->completed);
+	col_u64(c, "failed", ran, x->failed);
+	col_dbl(c, "failure_rate", ran, x->failure_rate);
+	col_dbl(c, "rps", ran, x->rps);
+	col_dbl(c, "duration_s", ran, x->duration_s);
+	col_dbl(c, "latency_p50_us", ran, x->p50_us);
+	col_dbl(c, "latency_p90_us", ran, x->p90_us);
+	col_dbl(c, "latency_p99_us", ran, x->p99_us);
+	col_dbl(c, "latency_max_us", ran, x->max_us);
+	col_u64(c, "rss_kb", ran && x->mem_sampled, x->rss_kb);
+	col_u64(c, "pss_kb", ran && x->mem_sampled, x->pss_kb);
+	col_u64(c, "procs_alive", ran && x->procs_max, x->procs_max);
+	col_u64(c, "threads_alive", ran && x->threads_max, x->threads_max);
+	col_dbl(c, "cpu_us_per_request", ran, x->cpu_us_per_request);
+	col_dbl(c, "held_task_seconds", ran && x->conn_known, x->held_task_seconds);
+	col_u64(c, "accepts", ran, x->accepts);
+	col_u64(c, "events_lost", ran, x->events_lost);
+	col_str(c, "knee_fail", !c->header && sw->knee[m].fail == k ? "true" : "false");
+	col_str(c, "knee_p99", !c->header && sw->knee[m].p99 == k ? "true" : "false");
+	sb_put(c->b, "\n", 1);
+}
+
+static int report_csv_sweep(const struct report *rep, const char *path, struct errbuf *e)
+{
+	const struct sweep *sw = rep->sweep;
+	struct sbuf b;
+	struct csv c = { .b = &b, .header = true, .first = true };
+	int rc;
+
+	sb_init(&b);
+	sweep_columns(&c, rep, 0, MPM_PREFORK);
+	c.header = false;
+	for (int k = 0; k < sw->ndone; k++)
+		for (int m = 0; m < MPM__MAX; m++)
+			if (sw->mpms[m] && sw->cell[k][m].measured) {
+				c.first = true;
+				sweep_columns(&c, rep, k, (enum mpm)m);
+			}
+	rc = write_file_atomic(path, b.buf, b.len, e);
+	sb_free(&b);
+	return rc;
+}
+
 int report_csv(const struct report *rep, const char *path, struct errbuf *e)
 {
+	if (rep->sweep)
+		return report_csv_sweep(rep, path, e);
 	return report_csv_all(rep, 1, path, e);
 }

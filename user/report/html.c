@@ -129,8 +129,7 @@ static const char css[] =
 	".notes li{margin:2px 0}\n"
 	".cap{color:var(--muted);font-size:13px;margin:4px 0 10px}\n"
 	".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px}\n"
-	".grid.wide{grid-template-columns:1fr}\n"
-	".grid.small{grid-template-columns:repeat(auto-fit,minmax(360px,1fr))}\n"
+	".grid.wide{grid-template-columns:1fr}\n.grid.small{grid-template-columns:repeat(auto-fit,minmax(360px,1fr))}\n"
 	".grid+.grid{margin-top:16px}\n"
 	"figure{margin:0}\n"
 	"svg.chart{display:block;width:100%;height:auto}\n"
@@ -475,7 +474,7 @@ static const char *verdict_class(enum verdict v)
 	}
 }
 
-static void badge(struct sbuf *b, enum verdict v)
+void html_badge(struct sbuf *b, enum verdict v)
 {
 	sb_printf(b, "<span class=\"badge %s\" data-verdict=\"%s\">%s</span>", verdict_class(v), verdict_name(v),
 		  verdict_name(v));
@@ -522,7 +521,7 @@ static void claims_section(struct page *p)
 		const struct claim_result *c = &rep->claims[i];
 
 		sb_printf(b, "<div class=\"claim %s\">", verdict_class(c->verdict));
-		badge(b, c->verdict);
+		html_badge(b, c->verdict);
 		if (claim_lang(c->claim->text))
 			sb_printf(b, "<q class=\"q\" lang=\"%s\">", claim_lang(c->claim->text));
 		else
@@ -646,6 +645,8 @@ void html_hist_chart(struct page *p, const char *id, const char *title, const ch
 static void scenario_body(struct page *p, bool alone)
 {
 	header(p, alone);
+	if (p->rep->sweep)
+		html_sweep_section(p);
 	main_table(p);
 	claims_section(p);
 	if (p->ran.n && p->ran.r[0]->attached) {
@@ -744,7 +745,7 @@ int report_html_all(const struct report *reps, int nreps, const char *path, stru
 		sb_puts(&b, "</span>");
 		for (int k = 0; k < reps[i].nclaims; k++) {
 			sb_puts(&b, " ");
-			badge(&b, reps[i].claims[k].verdict);
+			html_badge(&b, reps[i].claims[k].verdict);
 		}
 		sb_puts(&b, "</li>\n");
 	}
@@ -761,7 +762,7 @@ int report_html_all(const struct report *reps, int nreps, const char *path, stru
 	sb_puts(&b, "<div class=\"counts\">");
 	for (int v = 0; v <= VERDICT_NOT_MEASURED; v++) {
 		sb_puts(&b, "<span>");
-		badge(&b, (enum verdict)v);
+		html_badge(&b, (enum verdict)v);
 		sb_printf(&b, " %d</span>", count[v]);
 	}
 	sb_puts(&b, "</div>\n");
@@ -774,7 +775,7 @@ int report_html_all(const struct report *reps, int nreps, const char *path, stru
 				const struct claim_result *c = &reps[i].claims[k];
 
 				sb_puts(&b, "<tr><td>");
-				badge(&b, c->verdict);
+				html_badge(&b, c->verdict);
 				sb_printf(&b, "</td><td class=\"txt\"><a href=\"#s%d\">", i + 1);
 				sb_esc(&b, reps[i].sc->name);
 				sb_puts(&b, "</a></td><td class=\"txt\">");

@@ -52,6 +52,7 @@ double html_nz(double v);                             /* a count as a bar: nothi
 const char *html_eid(struct page *p, const char *name);
 
 void html_mpm_swatch(struct sbuf *b, enum mpm m);
+void html_badge(struct sbuf *b, enum verdict v); /* a claim's verdict */
 void html_mpm_cell(struct sbuf *b, enum mpm m);
 void html_td_dist_c(struct sbuf *b, const struct dist *d, const char *cls); /* "p50 / p99" */
 void html_td_dist(struct sbuf *b, const struct dist *d);
@@ -84,6 +85,9 @@ void html_plot_spawn_timeline(struct page *p);
 void html_plot_memory(struct page *p);
 void html_sched_section(struct page *p);
 void html_conn_section(struct page *p);
+/* compare --sweep (html_sweep.c): the curves, one plot per metric, the
+ * knees and the claims at each point. */
+void html_sweep_section(struct page *p);
 /* Why (html_why.c): a claim's accounts under its verdict; every account. */
 void html_why_claim(struct page *p, const struct claim_result *c);
 void html_why_section(struct page *p);

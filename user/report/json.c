@@ -604,6 +604,8 @@ static void report_json_obj(struct json *j, const struct report *rep, bool top)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
+	if (rep->sweep)
+		report_json_sweep(j, rep->sweep);
 	json_obj_end(j);
 }
 

@@ -14,6 +14,7 @@
 #include "model/attrib.h"
 #include "model/claims.h"
 #include "model/model.h"
+#include "model/sweep.h"
 #include "scenario/scenario.h"
 
 /* The version of the JSON documents' shape (doc/schema/): one more when a
@@ -34,6 +35,10 @@ struct report {
 #define REPORT_MAX_ACCOUNTS (3 * ATTR__MAX)
 	struct attribution accts[REPORT_MAX_ACCOUNTS];
 	int naccts;
+	/* compare --sweep: every point's curves; the runs above are then the
+	 * last point's (the one whose detail the reports keep) */
+	const struct sweep *sweep;
+	bool compact;              /* the table of one point of a sweep: the summary only */
 };
 
 /* The notes under the summary table, as plain text shared by the text and
@@ -54,6 +59,11 @@ void report_run_notes(const struct run_model *r, struct run_notes *n);
 
 /* The seed's table (time taken, req/s, failure rate) extended with kernel facts. */
 void report_table(const struct report *rep, FILE *out);
+/* compare --sweep (report/sweep.c): the curves as tables, one per metric
+ * (rows the points, columns the MPMs), the knees and the claims at each
+ * point; and the sweep object of the JSON. */
+void report_sweep_table(const struct report *rep, FILE *out);
+void report_json_sweep(struct json *j, const struct sweep *sw);
 /* compare -s all: every claim's verdict in one list. */
 void report_verdicts(const struct report *reps, int nreps, FILE *out);
 /* Only the kernel's sections (creation, memory, scheduler, connections). */

@@ -297,7 +297,8 @@ void report_table(const struct report *rep, FILE *out)
 	const struct scenario *sc = rep->sc;
 	char b[8][32];
 
-	fprintf(out, "\nscenario %s: %s\n", sc->name, sc->description);
+	if (!rep->compact)
+		fprintf(out, "\nscenario %s: %s\n", sc->name, sc->description);
 	{
 		/* the load as run (command-line overrides included) */
 		const struct lg_config *lc = NULL;
@@ -352,10 +353,13 @@ void report_table(const struct report *rep, FILE *out)
 		if (!rep->runs[i].ran)
 			continue;
 		report_run_notes(&rep->runs[i], &notes);
-		for (int k = 0; k < NOTE__MAX; k++)
-			if (notes.text[k][0])
-				fprintf(out, "%-8s %s\n", k ? "" : mpm_name(rep->runs[i].mpm), notes.text[k]);
+		for (int k = 0, n = 0; k < NOTE__MAX; k++)
+			/* a sweep's point: what failed and what was lost, the rest is in the curves */
+			if (notes.text[k][0] && (!rep->compact || k == NOTE_FAILED || k == NOTE_LOST))
+				fprintf(out, "%-8s %s\n", n++ ? "" : mpm_name(rep->runs[i].mpm), notes.text[k]);
 	}
+	if (rep->compact)
+		return;
 	report_kernel_tables(rep, out);
 	report_failures(rep, out);
 	if (rep->nclaims) {
