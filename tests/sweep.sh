@@ -142,4 +142,15 @@ check_eq "knee: p99's knee as defined (per connection, 2x the lowest before)" "$
 check "knee: the HTML rings the failure knee" grep -qE 'class="mark"[^>]* data-mark="fail"' "$TMP/knee.html"
 check "knee: the HTML's knee table" grep -q 'data-fail-at="40"' "$TMP/knee.html"
 
+# --- Ctrl-C in the middle of a sweep: the points so far, a valid JSON, nothing left ----------
+"$MPMSCOPE" compare -m event --sweep concurrency=5,10,20 -n 100000 --json "$TMP/int.json" >"$TMP/iout" 2>&1 &
+pid=$!
+sleep 3
+kill -INT "$pid"
+reaped "$pid" "interrupted sweep exits 130" 130
+check_clean "interrupted sweep"
+check_eq "interrupted: one point of three measured" "$(jqr "$TMP/int.json" .sweep.points_measured)" 1
+check_eq "interrupted: the document says so" "$(jqr "$TMP/int.json" .interrupted)" true
+check "interrupted: the table says so" grep -q '^interrupted: 1 of 3 points, the last up to Ctrl-C' "$TMP/iout"
+
 finish

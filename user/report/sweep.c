@@ -95,6 +95,8 @@ void report_sweep_table(const struct report *rep, FILE *out)
 	}
 	fprintf(out, "(each point's full tables: the JSON and HTML keep the last point's, %s)\n",
 		sw->ndone ? sweep_point_name(sw, sw->ndone - 1, b, sizeof(b)) : "none");
+	if (rep->interrupted)
+		fprintf(out, "interrupted: %d of %d points, the last up to Ctrl-C\n", sw->ndone, sw->npoints);
 }
 
 static void json_cell(struct json *j, const struct sweep_cell *c, enum mpm m)
