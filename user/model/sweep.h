@@ -33,7 +33,7 @@ const char *sweep_param_abbrev(enum sweep_param p); /* "c", "rate" (c=100, rate=
 struct sweep_cell {
 	bool measured;         /* a run was made (false: not reached, e.g. interrupted) */
 	bool ran;              /* the load ran */
-	char error[160];       /* why not, or that the server died during the load */
+	char error[512];       /* why not, or that the server died during the load (the run's own) */
 	uint64_t requests;     /* the load as run */
 	unsigned connections;
 	double rate;           /* 0: closed loop */
