@@ -601,6 +601,7 @@ static __always_inline __u16 free_tasks(struct ms_busy *busy)
 		busy->writing = gauge_of(a, b, MS_OFF_WRITE_RESP);
 		busy->lingering = gauge_of(a, b, MS_OFF_LINGER);
 		busy->other = gauge_of(a, b, MS_OFF_OTHER);
+		busy->backend = gauge_of(a, b, MS_OFF_BACKEND);
 	}
 	return n;
 }

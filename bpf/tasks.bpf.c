@@ -28,11 +28,20 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	{
 		/* Roles from the creator: the parent forks children; a worker/event
 		 * child's main thread starts the starter, which starts the workers
-		 * and, last, the listener (recognised later by what it waits on). */
+		 * and, last, the listener (recognised later by what it waits on).
+		 * A "child" of a threaded MPM's parent that forks processes is
+		 * mod_cgid's daemon (a child's main thread only makes threads).
+		 * The processes a child or cgid forks stay `other` until they exec
+		 * (on_exec: cgi). A backend's tasks (php-fpm, the upstream, seeded
+		 * by user space) keep to their own roles. */
 		struct ms_task *creator = task_of(tid);
 		__u32 crole = creator ? role_of(creator) : MS_ROLE_OTHER;
 
-		if (!thread)
+		if (crole == MS_ROLE_FPM_MASTER)
+			life.role = thread ? MS_ROLE_FPM_MASTER : MS_ROLE_FPM_WORKER;
+		else if (crole == MS_ROLE_FPM_WORKER || crole == MS_ROLE_BACKEND || crole == MS_ROLE_CGI)
+			life.role = crole;
+		else if (!thread)
 			life.role = crole == MS_ROLE_PARENT ? (targ_mpm == TARG_PREFORK ? MS_ROLE_PREFORK_CHILD
 										: MS_ROLE_CHILD_MAIN)
 							    : MS_ROLE_OTHER;
@@ -42,6 +51,8 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 			life.role = MS_ROLE_WORKER;
 		else
 			life.role = MS_ROLE_OTHER;
+		if (!thread && creator && crole == MS_ROLE_CHILD_MAIN)
+			creator->role = MS_ROLE_CGID;
 	}
 	{
 		struct ms_task *t = task_add(ctid);
@@ -118,3 +129,29 @@ static __always_inline void on_exit(struct task_struct *task)
 }
 
 TWIN(ms_proc_exit, sched_process_exit, on_exit(task), struct task_struct *task)
+
+/* --- exec: CGI processes ------------------------------------------------------ */
+
+/*
+ * A process two or more generations below the httpd parent that execs a
+ * program is a CGI (mod_cgi's child forks it, mod_cgid's daemon does under
+ * the threaded MPMs), and so is what a CGI script runs in turn. Decided from
+ * the process tree and the exec itself, not from a name: the seeded parent
+ * (depth 0) execs httpd, a piped logger is the parent's own child (depth 1)
+ * and stays `other`. A backend's processes (php-fpm's pool) keep their
+ * roles. Rare: one run per exec on the machine, one hash lookup.
+ */
+static __always_inline void on_exec(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct ms_proc *proc = bpf_map_lookup_elem(&tracked, &tgid);
+	struct ms_task *t;
+
+	if (!proc || proc->depth < 2)
+		return;
+	t = task_of(BPF_CORE_READ(p, pid));
+	if (t && (t->role == MS_ROLE_OTHER || t->role == MS_ROLE_PREFORK_CHILD))
+		t->role = MS_ROLE_CGI;
+}
+
+TWIN(ms_exec, sched_process_exec, on_exec(p), struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)

@@ -79,6 +79,16 @@ expect_error "scenario: control characters shown as ?" "requests: '10\?\[31m' is
 	"$M" run -m event -s "$(scn ctl '[load]\nrequests = 10\033[31m\n')"
 check "scenario: no escape character on the terminal" bash -c "! grep -q $'\033' '$TMP/err'"
 expect_error "scenario: NUL byte" "NUL byte" "$M" run -m event -s "$(scn nul '[load]\nrequests\0 = 1\n')"
+expect_error "scenario: [cgi] without a name" "nocginame.scn:1: \[cgi\] needs a name" \
+	"$M" run -m event -s "$(scn nocginame '[cgi]\ncontent = #!/bin/sh\n')"
+expect_error "scenario: [cgi] not a script" "notscript.scn:2: \[cgi x\]: content must start with '#!/'" \
+	"$M" run -m event -s "$(scn notscript '[cgi x]\ncontent = echo hi\n')"
+expect_error "scenario: [cgi] takes no size" "cgisize.scn:2: unknown key 'size' in \[cgi x\]" \
+	"$M" run -m event -s "$(scn cgisize '[cgi x]\nsize = 4k\n')"
+expect_error "scenario: [cgi] without content" "cgiempty.scn:1: \[cgi x\] needs content" \
+	"$M" run -m event -s "$(scn cgiempty '[cgi x]\n')"
+expect_error "scenario: duplicate [cgi]" "cgidup.scn:3: duplicate section \[cgi x\]" \
+	"$M" run -m event -s "$(scn cgidup '[cgi x]\ncontent = #!/bin/sh\n[cgi x]\n')"
 expect_error "Apache rejects a value (KeepAlive maybe)" "apache config error.*KeepAlive" \
 	"$M" run -m event -s "$(scn maybe '[load]\nrequests = 10\nconcurrency = 1\n[server]\nKeepAlive = maybe\n')"
 expect_error "Apache rejects a value (server)" "apache config error.*KeepAlive" \

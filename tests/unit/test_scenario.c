@@ -356,9 +356,39 @@ static void test_shipped(void)
 	CHECK_STR(scenario_dir(), MPMSCOPE_PREFIX "/share/mpmscope/scenarios");
 }
 
+/* [cgi NAME]: a script beside the files, and test.html still served */
+static void test_cgi(void)
+{
+	struct scenario sc;
+	struct errbuf e;
+
+	CHECK(parse(&sc, "[cgi hello]\ncontent = #!/bin/sh\\necho hi\\n\n", &e) == 0);
+	CHECK_EQ_U(sc.nfiles, 2);
+	CHECK(sc.files[0].cgi);
+	CHECK_STR(sc.files[0].name, "hello");
+	CHECK_STR(sc.files[0].content, "#!/bin/sh\necho hi\n");
+	CHECK(!sc.files[1].cgi);
+	CHECK_STR(sc.files[1].name, "test.html");
+	CHECK(scenario_has_cgi(&sc));
+	scenario_free(&sc);
+	CHECK(parse(&sc, "[file hello]\ncontent = x\n[cgi hello]\ncontent = #!/bin/sh\n", &e) == 0);
+	CHECK_EQ_U(sc.nfiles, 2);
+	scenario_free(&sc);
+	CHECK(parse(&sc, "[file a]\ncontent = x\n", &e) == 0);
+	CHECK(!scenario_has_cgi(&sc));
+	scenario_free(&sc);
+	bad("[cgi]\n", "t.scn:1: [cgi] needs a name: [cgi NAME]");
+	bad("[cgi ../x]\n", "t.scn:1: bad file name '../x' (use [A-Za-z0-9._-], not starting with '.', at most 63 characters)");
+	bad("[cgi x]\ncontent = echo\n", "t.scn:2: [cgi x]: content must start with '#!/' and the interpreter's path (a script)");
+	bad("[cgi x]\nsize = 1k\n", "t.scn:2: unknown key 'size' in [cgi x] (expected content)");
+	bad("[cgi x]\n", "t.scn:1: [cgi x] needs content");
+	bad("[cgi x]\ncontent = #!/bin/sh\n[cgi x]\n", "t.scn:3: duplicate section [cgi x]");
+}
+
 int main(void)
 {
 	test_good();
+	test_cgi();
 	test_defaults();
 	test_errors();
 	test_mpm_names();

@@ -7,6 +7,8 @@
  *   owner        "PID STARTTIME" of the mpmscope that made it (apache_sweep_stale)
  *   httpd.conf   self-contained: nothing is read from /etc/apache2
  *   htdocs/      the scenario's files (0644)
+ *   cgi-bin/     its [cgi] scripts (0755), ScriptAlias /cgi-bin/: mod_cgi under
+ *                prefork, mod_cgid under worker and event (its socket in run/)
  *   logs/        error.log, access.log, stderr.log (httpd's stdout/stderr)
  *   run/         PidFile, DefaultRuntimeDir
  *
@@ -83,9 +85,16 @@ static int check_port(struct apache *a, struct errbuf *e)
 	return 0;
 }
 
-/* A file of the runtime directory (mode 0644): len bytes of text, or of
- * filler when text is NULL (a scenario's large file). */
+/* A file of the runtime directory (mode 0644, 0755 for a script): len bytes
+ * of text, or of filler when text is NULL (a scenario's large file). */
+static int write_file_mode(const char *path, const char *text, uint64_t len, mode_t mode, struct errbuf *e);
+
 static int write_file(const char *path, const char *text, uint64_t len, struct errbuf *e)
+{
+	return write_file_mode(path, text, len, 0644, e);
+}
+
+static int write_file_mode(const char *path, const char *text, uint64_t len, mode_t mode, struct errbuf *e)
 {
 	static const char line[] = "mpmscope filler: 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVW\n";
 	char chunk[65536];
@@ -102,7 +111,7 @@ static int write_file(const char *path, const char *text, uint64_t len, struct e
 		len -= c;
 	}
 	if (!rc)
-		rc = fchmod(fd, 0644);
+		rc = fchmod(fd, mode);
 	if (fd >= 0 && close(fd) < 0)
 		rc = -1;
 	if (rc)
@@ -157,6 +166,20 @@ static void build_config(struct apache *a, struct sbuf *b)
 	sb_printf(b, "<Location \"/server-status\">\n    SetHandler server-status\n    Require local\n</Location>\n");
 	if (!sc)
 		return;
+	if (scenario_has_cgi(sc)) {
+		/* a process per request: mod_cgi forks it from the serving child;
+		 * a threaded MPM's process must not fork, so mod_cgid's daemon
+		 * (the parent's child) forks it and passes the socket */
+		bool cgid = a->mpm != MPM_PREFORK;
+
+		sb_printf(b, "# scenario %s: [cgi] scripts\n", sc->name);
+		sb_printf(b, "LoadModule alias_module \"%s/mod_alias.so\"\n", md);
+		sb_printf(b, "LoadModule %s_module \"%s/mod_%s.so\"\n", cgid ? "cgid" : "cgi", md, cgid ? "cgid" : "cgi");
+		if (cgid)
+			sb_printf(b, "ScriptSock \"%s/run/cgid.sock\"\n", r);
+		sb_printf(b, "ScriptAlias /cgi-bin/ \"%s/cgi-bin/\"\n", r);
+		sb_printf(b, "<Directory \"%s/cgi-bin\">\n    Options +ExecCGI\n    AllowOverride None\n    Require all granted\n</Directory>\n", r);
+	}
 	sb_printf(b, "# scenario %s: [server]\n", sc->name);
 	for (int i = 0; i < sc->ncommon; i++) {
 		const struct sc_directive *d = &sc->common[i];
@@ -324,12 +347,15 @@ int apache_prepare(struct apache *a, struct errbuf *e)
 	snprintf(a->accesslog, sizeof(a->accesslog), "%s/logs/access.log", a->rundir);
 	snprintf(a->stderr_log, sizeof(a->stderr_log), "%s/logs/stderr.log", a->rundir);
 
+	if (scenario_has_cgi(a->sc) && mkdir_in(a->rundir, "cgi-bin", 0755, e))
+		goto fail;
 	if (a->sc) {
 		for (int i = 0; i < a->sc->nfiles; i++) {
 			const struct sc_file *f = &a->sc->files[i];
 
-			snprintf(path, sizeof(path), "%s/htdocs/%s", a->rundir, f->name);
-			if (write_file(path, f->content, f->content ? strlen(f->content) : f->size, e))
+			snprintf(path, sizeof(path), "%s/%s/%s", a->rundir, f->cgi ? "cgi-bin" : "htdocs", f->name);
+			if (write_file_mode(path, f->content, f->content ? strlen(f->content) : f->size,
+					    f->cgi ? 0755 : 0644, e))
 				goto fail;
 		}
 	}

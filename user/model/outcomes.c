@@ -42,7 +42,8 @@ static int busy_str(char *buf, size_t n, const struct ms_busy *b)
 		{ b->reading, "reading requests" },
 		{ b->writing, "writing responses to slow readers" },
 		{ b->lingering, "in lingering close" },
-		{ b->other, "blocked elsewhere (a handler, a backend, a lock)" },
+		{ b->backend, "waiting for a backend (a CGI, php-fpm, a proxied upstream)" },
+		{ b->other, "blocked elsewhere (a handler, a lock)" },
 	};
 	int u = snprintf(buf, n, "%u free", b->free);
 

@@ -23,6 +23,8 @@
  *   [file NAME]                         a file in DocumentRoot, NAME = [A-Za-z0-9._-]+
  *   content     = <html>...</html>\n    literal; escapes \n \r \t \\ (exclusive with size)
  *   size        = 10M                   that many bytes of filler (512, 4k, 10M, 1G)
+ *   [cgi NAME]                          a CGI script, served as /cgi-bin/NAME
+ *   content     = #!/bin/sh\n...        literal, starting with "#!"
  *   [server]                            Apache directives for every MPM
  *   KeepAlive   = On
  *   [prefork] / [worker] / [event]      Apache directives for one MPM
@@ -65,10 +67,10 @@
 /* ---- the parser ---------------------------------------------------------------- */
 
 enum section { SEC_NONE, SEC_SCENARIO, SEC_LOAD, SEC_FILE, SEC_SERVER, SEC_PREFORK,
-	       SEC_WORKER, SEC_EVENT, SEC_LIMITS, SEC_EXPECT, SEC__MAX };
+	       SEC_WORKER, SEC_EVENT, SEC_LIMITS, SEC_EXPECT, SEC_CGI, SEC__MAX };
 
 static const char *const sec_names[SEC__MAX] = {
-	"", "scenario", "load", "file", "server", "prefork", "worker", "event", "limits", "expect",
+	"", "scenario", "load", "file", "server", "prefork", "worker", "event", "limits", "expect", "cgi",
 };
 
 static const char *const keys_scenario[] = { "name", "description", "seed", NULL };
@@ -223,22 +225,23 @@ static int section_header(struct parser *p, char *s)
 	for (int i = 1; i < SEC__MAX; i++) {
 		if (strcmp(inner, sec_names[i]))
 			continue;
-		if (i == SEC_FILE) {
+		if (i == SEC_FILE || i == SEC_CGI) {
 			struct sc_file *f;
 
 			if (!*arg)
-				return perr(p, "[file] needs a name: [file NAME]");
+				return perr(p, "[%s] needs a name: [%s NAME]", inner, inner);
 			if (!sc_name_ok(arg, false) || strlen(arg) >= sizeof(f->name))
 				return perr(p, "bad file name '%s' (use [A-Za-z0-9._-], not starting with '.', at most %zu characters)",
 					    shown(arg, b, sizeof(b)), sizeof(f->name) - 1);
 			for (int j = 0; j < p->sc->nfiles; j++)
-				if (!strcmp(p->sc->files[j].name, arg))
-					return perr(p, "duplicate section [file %s]", arg);
+				if (!strcmp(p->sc->files[j].name, arg) && p->sc->files[j].cgi == (i == SEC_CGI))
+					return perr(p, "duplicate section [%s %s]", inner, arg);
 			if (p->sc->nfiles >= SC_MAX_FILES)
-				return perr(p, "too many [file] sections (at most %d)", SC_MAX_FILES);
+				return perr(p, "too many [file] and [cgi] sections (at most %d)", SC_MAX_FILES);
 			p->file_idx = p->sc->nfiles++;
 			f = &p->sc->files[p->file_idx];
 			strcpy(f->name, arg);
+			f->cgi = i == SEC_CGI;
 			p->file_line[p->file_idx] = p->line;
 		} else {
 			if (*arg)
@@ -464,12 +467,23 @@ static int kv_load(struct parser *p, int i, const char *k, const char *v)
 	}
 }
 
-/* [file NAME]: content or size */
+/* [file NAME]: content or size; [cgi NAME]: content, a script */
 static int kv_file(struct parser *p, const char *k, const char *v)
 {
 	struct sc_file *f = &p->sc->files[p->file_idx];
 	char b[80];
 
+	if (f->cgi) {
+		if (strcmp(k, "content"))
+			return perr(p, "unknown key '%s' in [cgi %s] (expected content)", shown(k, b, sizeof(b)), f->name);
+		if (p->file_has_content[p->file_idx])
+			return perr(p, "duplicate key 'content' in [cgi %s]", f->name);
+		if (strncmp(v, "#!/", 3))
+			return perr(p, "[cgi %s]: content must start with '#!/' and the interpreter's path (a script)",
+				    f->name);
+		p->file_has_content[p->file_idx] = true;
+		return set_content(p, f, v);
+	}
 	if (!strcmp(k, "content")) {
 		if (p->file_has_content[p->file_idx])
 			return perr(p, "duplicate key 'content' in [file %s]", f->name);
@@ -562,6 +576,7 @@ static int keyvalue(struct parser *p, const char *k, const char *v)
 			return kv_load(p, i, k, v);
 		break;
 	case SEC_FILE:
+	case SEC_CGI:
 		return kv_file(p, k, v);
 	case SEC_SERVER:
 	case SEC_PREFORK:
@@ -667,17 +682,31 @@ int scenario_parse(struct scenario *sc, const char *text, size_t len, const char
 	for (int i = 0; i < sc->nfiles; i++) {
 		if (!p.file_has_content[i] && !p.file_has_size[i]) {
 			p.line = p.file_line[i];
-			perr(&p, "[file %s] needs content or size", sc->files[i].name);
+			if (sc->files[i].cgi)
+				perr(&p, "[cgi %s] needs content", sc->files[i].name);
+			else
+				perr(&p, "[file %s] needs content or size", sc->files[i].name);
 			goto fail;
 		}
 	}
-	if (!sc->nfiles) {
-		static const char def[] = "<html><body><h1>Apache Benchmark Test</h1></body></html>\n";
+	{
+		bool plain = false;
 
-		sc->nfiles = 1;
-		strcpy(sc->files[0].name, "test.html");
-		sc->files[0].content = xstrdup(def);
-		sc->files[0].size = sizeof(def) - 1;
+		for (int i = 0; i < sc->nfiles; i++)
+			plain |= !sc->files[i].cgi;
+		if (!plain && sc->nfiles >= SC_MAX_FILES) {
+			p.line = 0;
+			perr(&p, "too many [cgi] sections (at most %d with the default test.html)", SC_MAX_FILES - 1);
+			goto fail;
+		}
+		if (!plain) {
+			static const char def[] = "<html><body><h1>Apache Benchmark Test</h1></body></html>\n";
+			struct sc_file *f = &sc->files[sc->nfiles++];
+
+			strcpy(f->name, "test.html");
+			f->content = xstrdup(def);
+			f->size = sizeof(def) - 1;
+		}
 	}
 	if (!sc->name[0])
 		origin_basename(p.origin, sc->name, sizeof(sc->name));
@@ -712,6 +741,14 @@ fail:
 	scenario_free(sc);
 	memset(sc, 0, sizeof(*sc));
 	return -1;
+}
+
+bool scenario_has_cgi(const struct scenario *sc)
+{
+	for (int i = 0; sc && i < sc->nfiles; i++)
+		if (sc->files[i].cgi)
+			return true;
+	return false;
 }
 
 void scenario_free(struct scenario *sc)

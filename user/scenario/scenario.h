@@ -29,6 +29,7 @@ struct sc_file {
 	char name[64];        /* relative to DocumentRoot, [A-Za-z0-9._-]+ */
 	uint64_t size;        /* bytes, when content is empty */
 	char *content;        /* literal content (NULL: size bytes of filler) */
+	bool cgi;             /* [cgi NAME]: a script in cgi-bin/ (mode 0755), run by mod_cgi / mod_cgid */
 };
 
 #define SC_MAX_CHECKS 4
@@ -63,7 +64,7 @@ struct scenario {
 	bool keepalive;       /* default off */
 	double duration_s, rate, ramp_s, timeout_s;
 	unsigned hold, threads;
-	/* [file NAME] */
+	/* [file NAME] and [cgi NAME] (cgi set) */
 	struct sc_file files[SC_MAX_FILES];
 	int nfiles;
 	/* [server] and [prefork]/[worker]/[event] */
@@ -88,6 +89,8 @@ int scenario_load(struct scenario *sc, const char *name_or_path, struct errbuf *
 /* Parse from a buffer (used by tests and the fuzzer); origin names it in errors. */
 int scenario_parse(struct scenario *sc, const char *text, size_t len, const char *origin, struct errbuf *e);
 void scenario_free(struct scenario *sc);
+/* Does the scenario have [cgi] scripts? */
+bool scenario_has_cgi(const struct scenario *sc);
 /* Value of a directive for an MPM (per-MPM section first, then [server]), or NULL. */
 const char *scenario_directive(const struct scenario *sc, enum mpm m, const char *name);
 /* Names of all scenarios in the directory, sorted; returns count, -1 on error. */
