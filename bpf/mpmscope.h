@@ -256,6 +256,10 @@ enum ms_counter {
 	MS_C_REQUESTS,         /* requests begun on the server's connections (first bytes read after a response) */
 	MS_C_SYN_DROPS,        /* SYNs to the server's ports dropped on a full accept queue */
 	MS_C_RST_AFTER_CLOSE,  /* RSTs the server's kernel sent on a connection it had closed */
+	/* a backend's tasks (php-fpm, the upstream), counted apart from the server's */
+	MS_C_BACKEND_PROC_CREATED,
+	MS_C_BACKEND_THREAD_CREATED,
+	MS_C_BACKEND_EXITED,   /* any of its threads exited */
 	MS_C__MAX
 };
 
@@ -341,6 +345,9 @@ enum ms_event_type {
 	MS_EV_RST_AFTER_CLOSE, /* the kernel reset a server connection after its close (data came after it) */
 };
 
+/* ms_event.flags */
+#define MS_EVF_BACKEND 0x1     /* MS_EV_SPAWN / MS_EV_EXIT of a backend's task, not the server's */
+
 /* Ring-buffer record: rare events only (one per task created/exited and per
  * connection), never one per scheduler or syscall event. */
 struct ms_event {
@@ -348,7 +355,7 @@ struct ms_event {
 	__u32 type;            /* enum ms_event_type */
 	__u32 tid;             /* the task that did it (creator, exiting task, acceptor) */
 	__u32 tgid;
-	__u32 pad;
+	__u32 flags;           /* MS_EVF_* */
 	union {
 		struct {
 			__u64 clone_flags;

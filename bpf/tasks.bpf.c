@@ -19,6 +19,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	struct ms_spawn_call *call;
 	struct ms_task life = {};
 	__u32 ctid, tid = (__u32)pid_tgid;
+	bool be;
 
 	if (!parent)
 		return;
@@ -54,6 +55,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 		if (!thread && creator && crole == MS_ROLE_CHILD_MAIN)
 			creator->role = MS_ROLE_CGID;
 	}
+	be = backend_role(life.role);
 	{
 		struct ms_task *t = task_add(ctid);
 
@@ -66,7 +68,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	if (call)
 		call->kind = thread ? 2 : 1;
 	if (thread) {
-		count(MS_C_THREAD_CREATED);
+		count(be ? MS_C_BACKEND_THREAD_CREATED : MS_C_THREAD_CREATED);
 	} else {
 		struct ms_proc child = {
 			.created_ns = bpf_ktime_get_ns(),
@@ -75,7 +77,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 		};
 		__u32 ctgid = BPF_CORE_READ(task, tgid);
 
-		count(MS_C_PROC_CREATED);
+		count(be ? MS_C_BACKEND_PROC_CREATED : MS_C_PROC_CREATED);
 		if (bpf_map_update_elem(&tracked, &ctgid, &child, BPF_ANY))
 			count(MS_C_TRACK_FULL);
 	}
@@ -85,6 +87,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	ev->spawn.clone_flags = clone_flags;
 	ev->spawn.child_tid = ctid;
 	ev->spawn.child_tgid = BPF_CORE_READ(task, tgid);
+	ev->flags = be ? MS_EVF_BACKEND : 0;
 	event_submit(ev, false);
 }
 
@@ -98,7 +101,7 @@ static __always_inline void on_exit(struct task_struct *task)
 	__u32 tid = BPF_CORE_READ(task, pid);
 	struct ms_event *ev;
 	struct ms_task *life;
-	bool group_dead;
+	bool group_dead, be;
 
 	if (!bpf_map_lookup_elem(&tracked, &tgid))
 		return;
@@ -106,8 +109,9 @@ static __always_inline void on_exit(struct task_struct *task)
 	 * is the last thread (the sched_process_exit group_dead argument exists
 	 * only on recent kernels; this works on all). */
 	group_dead = task_group_dead(task);
-	count(group_dead ? MS_C_PROC_EXITED : MS_C_THREAD_EXITED);
 	life = task_of(tid);
+	be = life && backend_role(role_of(life));
+	count(be ? MS_C_BACKEND_EXITED : group_dead ? MS_C_PROC_EXITED : MS_C_THREAD_EXITED);
 	ev = event_reserve(MS_EV_EXIT, ((__u64)tgid << 32) | tid);
 	if (ev) {
 		ev->exit.exit_code = BPF_CORE_READ(task, exit_code);
@@ -121,6 +125,7 @@ static __always_inline void on_exit(struct task_struct *task)
 			ev->exit.life = *life;
 		else
 			__builtin_memset(&ev->exit.life, 0, sizeof(ev->exit.life));
+		ev->flags = be ? MS_EVF_BACKEND : 0;
 		event_submit(ev, group_dead);
 	}
 	task_del(tid, life);

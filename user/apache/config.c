@@ -7,6 +7,8 @@
  *   owner        "PID STARTTIME" of the mpmscope that made it (apache_sweep_stale)
  *   httpd.conf   self-contained: nothing is read from /etc/apache2
  *   htdocs/      the scenario's files (0644)
+ *   php/         php.ini for mod_php (PHPINIDir: nothing from /etc/php; httpd's
+ *                environment empties PHP_INI_SCAN_DIR so that no conf.d is read either)
  *   cgi-bin/     its [cgi] scripts (0755), ScriptAlias /cgi-bin/: mod_cgi under
  *                prefork, mod_cgid under worker and event (its socket in run/)
  *   logs/        error.log, access.log, stderr.log (httpd's stdout/stderr)
@@ -18,6 +20,7 @@
  * the connection), status, bytes, the time taken in us and the request line:
  * an oracle to join with the tracer.
  */
+#include <glob.h>
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -124,6 +127,39 @@ static void emit_directive(struct sbuf *b, const struct sc_directive *d)
 	sb_printf(b, "%s %s\n", d->name, d->value);
 }
 
+/* PHP for *.php files: mod_php inside the server, or php-fpm behind
+ * mod_proxy_fcgi on the run directory's unix socket (user/backend/ runs it). */
+static void php_config(struct apache *a, struct sbuf *b)
+{
+	const char *r = a->rundir, *md = a->modules_dir;
+	enum sc_php_mode mode = scenario_php_mode(a->sc, a->mpm);
+
+	if (mode == SC_PHP_NONE)
+		return;
+	sb_printf(b, "# scenario %s: [php] %s\n", a->sc->name, mode == SC_PHP_FPM ? "fpm" : "mod_php");
+	if (mode == SC_PHP_MOD_PHP) {
+		glob_t g;
+		char so[300];
+
+		/* libphp8.2.so on Debian 12: whichever libphp the modules hold */
+		snprintf(so, sizeof(so), "%.250s/libphp*.so", md);
+		if (glob(so, 0, NULL, &g) == 0 && g.gl_pathc > 0)
+			snprintf(so, sizeof(so), "%.290s", g.gl_pathv[g.gl_pathc - 1]);
+		else
+			snprintf(so, sizeof(so), "%.250s/libphp.so", md);
+		globfree(&g);
+		sb_printf(b, "LoadModule php_module \"%s\"\n", so);
+		sb_printf(b, "PHPINIDir \"%s/php\"\n", r);
+		sb_printf(b, "<FilesMatch \"\\.php$\">\n    SetHandler application/x-httpd-php\n</FilesMatch>\n");
+	} else {
+		sb_printf(b, "LoadModule proxy_module \"%s/mod_proxy.so\"\n", md);
+		sb_printf(b, "LoadModule proxy_fcgi_module \"%s/mod_proxy_fcgi.so\"\n", md);
+		sb_printf(b, "<FilesMatch \"\\.php$\">\n    SetHandler \"proxy:unix:%s/%s|fcgi://localhost\"\n</FilesMatch>\n",
+			  r, SC_FPM_SOCKET);
+	}
+	sb_printf(b, "DirectoryIndex index.php index.html\n");
+}
+
 static void build_config(struct apache *a, struct sbuf *b)
 {
 	const struct scenario *sc = a->sc;
@@ -166,6 +202,17 @@ static void build_config(struct apache *a, struct sbuf *b)
 	sb_printf(b, "<Location \"/server-status\">\n    SetHandler server-status\n    Require local\n</Location>\n");
 	if (!sc)
 		return;
+	php_config(a, b);
+	if (sc->backend.on) {
+		/* no connection reuse to the upstream: each request holds its own,
+		 * for as long as the upstream takes */
+		sb_printf(b, "# scenario %s: [backend] a slow upstream\n", sc->name);
+		if (scenario_php_mode(sc, a->mpm) != SC_PHP_FPM)
+			sb_printf(b, "LoadModule proxy_module \"%s/mod_proxy.so\"\n", md);
+		sb_printf(b, "LoadModule proxy_http_module \"%s/mod_proxy_http.so\"\n", md);
+		sb_printf(b, "ProxyPass \"%s\" \"http://127.0.0.1:%u/\" disablereuse=On timeout=%d\n", sc->backend.prefix,
+			  a->upstream_port, (int)sc->backend.delay_s + 30);
+	}
 	if (scenario_has_cgi(sc)) {
 		/* a process per request: mod_cgi forks it from the serving child;
 		 * a threaded MPM's process must not fork, so mod_cgid's daemon
@@ -349,6 +396,15 @@ int apache_prepare(struct apache *a, struct errbuf *e)
 
 	if (scenario_has_cgi(a->sc) && mkdir_in(a->rundir, "cgi-bin", 0755, e))
 		goto fail;
+	if (scenario_php_mode(a->sc, a->mpm) == SC_PHP_MOD_PHP) {
+		static const char ini[] = "; written by mpmscope for one run: PHP's defaults, nothing from /etc/php\n";
+
+		if (mkdir_in(a->rundir, "php", 0755, e))
+			goto fail;
+		snprintf(path, sizeof(path), "%s/php/php.ini", a->rundir);
+		if (write_file(path, ini, sizeof(ini) - 1, e))
+			goto fail;
+	}
 	if (a->sc) {
 		for (int i = 0; i < a->sc->nfiles; i++) {
 			const struct sc_file *f = &a->sc->files[i];
@@ -372,6 +428,14 @@ int apache_prepare(struct apache *a, struct errbuf *e)
 	}
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		apache_first_error(a, out, line, sizeof(line));
+		if (strstr(out, "AH00013:")) {
+			/* "Pre-configuration failed": a module refused this server in
+			 * its own start-up check (mod_php under a threaded MPM): Apache
+			 * will not run it, a result for this MPM, not bad input */
+			err_set(e, "Apache refused to start: %s", line[0] ? line : "pre-configuration failed");
+			apache_cleanup(a);
+			return 1;
+		}
 		err_set(e, "apache config error: %s", line[0] ? line : "httpd -t failed");
 		goto fail;
 	}

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "mpmscope.h"
+
 int session_find_apache(struct apache *proto, const char *httpd, uint16_t port, struct errbuf *e)
 {
 	apache_sweep_stale();
@@ -11,18 +13,55 @@ int session_find_apache(struct apache *proto, const char *httpd, uint16_t port, 
 	return apache_find(proto, httpd, e);
 }
 
+/* Each backend: prepared in Apache's run directory, gated in its process
+ * group, seeded, released, ready. */
+static int start_backends(struct session *s, const struct scenario *sc, enum mpm m, struct errbuf *e)
+{
+	struct backend *b;
+	int role;
+
+	if (scenario_php_mode(sc, m) == SC_PHP_FPM) {
+		b = &s->be[s->nbe];
+		if (backend_prepare_fpm(b, sc, s->a.rundir, e))
+			return -1;
+		s->nbe++;
+	}
+	if (sc && sc->backend.on) {
+		b = &s->be[s->nbe];
+		if (backend_prepare_upstream(b, sc, s->a.rundir, s->a.upstream_port, e))
+			return -1;
+		s->nbe++;
+	}
+	for (int i = 0; i < s->nbe; i++) {
+		b = &s->be[i];
+		role = b->kind == BACKEND_FPM ? MS_ROLE_FPM_MASTER : MS_ROLE_BACKEND;
+		if (backend_spawn(b, s->a.pid, e) || tracer_track_backend(s->t, b->pid, role, e) ||
+		    backend_release(b, e) || backend_wait_ready(b, 10.0, e))
+			return -1;
+	}
+	return 0;
+}
+
 int session_start(struct session *s, const struct apache *proto, const struct scenario *sc, enum mpm m,
 		  const struct tracer_opts *o, struct errbuf *e)
 {
 	struct tracer_opts topts = *o;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->a = *proto;
 	s->a.mpm = m;
 	s->a.sc = sc;
 	topts.mpm = (int)m;
-	if (apache_prepare(&s->a, e))
+	if (sc && sc->backend.on && !(s->a.upstream_port = backend_free_port())) {
+		err_set(e, "no free loopback port for the upstream");
 		return -1;
+	}
+	rc = apache_prepare(&s->a, e);
+	if (rc) {
+		s->refused = rc > 0;
+		return rc;
+	}
 	topts.ports[0] = s->a.port; /* chosen by apache_prepare */
 	topts.nports = 1;
 	if (tracer_open(&s->t, &topts, e) || tracer_listen_port(s->t, s->a.port, e))
@@ -31,7 +70,9 @@ int session_start(struct session *s, const struct apache *proto, const struct sc
 		return -1;
 	/* The server is followed from its first instruction: its pid goes in the
 	 * map while it still waits on the gate, before exec. */
-	if (tracer_track(s->t, s->a.pid, e) || apache_release(&s->a, e))
+	if (tracer_track(s->t, s->a.pid, e))
+		return -1;
+	if (start_backends(s, sc, m, e) || apache_release(&s->a, e))
 		return -1;
 	s->spawned = true;
 	if (apache_wait_ready(&s->a, 15.0, e))
@@ -42,6 +83,8 @@ int session_start(struct session *s, const struct apache *proto, const struct sc
 
 void session_stop(struct session *s)
 {
+	for (int i = 0; i < s->nbe; i++)
+		backend_stop(&s->be[i], 5.0);
 	apache_stop(&s->a, 10.0);
 	if (s->t)
 		tracer_stop(s->t);

@@ -23,8 +23,7 @@
  *   [file NAME]                         a file in DocumentRoot, NAME = [A-Za-z0-9._-]+
  *   content     = <html>...</html>\n    literal; escapes \n \r \t \\ (exclusive with size)
  *   size        = 10M                   that many bytes of filler (512, 4k, 10M, 1G)
- *   [cgi NAME]                          a CGI script, served as /cgi-bin/NAME
- *   content     = #!/bin/sh\n...        literal, starting with "#!"
+ *   [cgi NAME], [php], [backend]        dynamic content (scenario/dynamic.c, scenarios/README.md)
  *   [server]                            Apache directives for every MPM
  *   KeepAlive   = On
  *   [prefork] / [worker] / [event]      Apache directives for one MPM
@@ -67,16 +66,18 @@
 /* ---- the parser ---------------------------------------------------------------- */
 
 enum section { SEC_NONE, SEC_SCENARIO, SEC_LOAD, SEC_FILE, SEC_SERVER, SEC_PREFORK,
-	       SEC_WORKER, SEC_EVENT, SEC_LIMITS, SEC_EXPECT, SEC_CGI, SEC__MAX };
+	       SEC_WORKER, SEC_EVENT, SEC_LIMITS, SEC_EXPECT, SEC_CGI, SEC_PHP, SEC_BACKEND, SEC__MAX };
 
 static const char *const sec_names[SEC__MAX] = {
-	"", "scenario", "load", "file", "server", "prefork", "worker", "event", "limits", "expect", "cgi",
+	"", "scenario", "load", "file", "server", "prefork", "worker", "event", "limits", "expect", "cgi", "php", "backend",
 };
 
 static const char *const keys_scenario[] = { "name", "description", "seed", NULL };
 static const char *const keys_load[] = { "path", "requests", "concurrency", "keepalive", "duration",
 					 "rate", "hold", "ramp", "timeout", "threads", NULL };
 static const char *const keys_limits[] = { "ulimit_v", "address_space", NULL };
+static const char *const keys_backend[] = { "delay", "path", NULL };          /* sc_backend_key's order */
+static const char *const keys_php[] = { "prefork", "worker", "event", "pm", "max_children", NULL }; /* sc_php_key's */
 
 struct parser {
 	struct scenario *sc;
@@ -86,7 +87,7 @@ struct parser {
 	enum section sec;
 	int file_idx;                   /* current [file] */
 	int sec_line[SEC__MAX];         /* where each single section started */
-	int seen_scenario[3], seen_load[10], seen_limits[2]; /* line of each key, 0 = unseen */
+	int seen_scenario[3], seen_load[10], seen_limits[2], seen_php[5], seen_backend[2]; /* line of each key, 0 = unseen */
 	int file_line[SC_MAX_FILES];
 	bool file_has_content[SC_MAX_FILES], file_has_size[SC_MAX_FILES];
 	int concurrency_line;
@@ -509,6 +510,19 @@ static int kv_file(struct parser *p, const char *k, const char *v)
 	return perr(p, "unknown key '%s' in [file %s] (expected content or size)", shown(k, b, sizeof(b)), f->name);
 }
 
+/* [php] and [backend] (scenario/dynamic.c): the key's value, or its error */
+static int kv_dynamic(struct parser *p, int *seen, int i, const char *k, const char *v,
+		      int (*set)(struct scenario *, int, const char *, const char *, struct errbuf *))
+{
+	struct errbuf e2;
+
+	if (check_dup(p, &seen[i], k))
+		return -1;
+	if (set(p->sc, i, k, v, &e2))
+		return perr(p, "%s", e2.msg);
+	return 0;
+}
+
 /* [limits]: ulimit_v or address_space, one of them */
 static int kv_limits(struct parser *p, int i, const char *k, const char *v)
 {
@@ -586,6 +600,14 @@ static int keyvalue(struct parser *p, const char *k, const char *v)
 	case SEC_LIMITS:
 		if ((i = key_index(keys_limits, k)) >= 0)
 			return kv_limits(p, i, k, v);
+		break;
+	case SEC_PHP:
+		if ((i = key_index(keys_php, k)) >= 0)
+			return kv_dynamic(p, p->seen_php, i, k, v, sc_php_key);
+		break;
+	case SEC_BACKEND:
+		if ((i = key_index(keys_backend, k)) >= 0)
+			return kv_dynamic(p, p->seen_backend, i, k, v, sc_backend_key);
 		break;
 	case SEC_EXPECT:
 		rc = kv_expect(p, k, v);
@@ -735,20 +757,13 @@ int scenario_parse(struct scenario *sc, const char *text, size_t len, const char
 	}
 	if (!p.seen_load[8])
 		sc->timeout_s = 30;
+	sc_dynamic_defaults(sc, p.sec_line[SEC_PHP], p.sec_line[SEC_BACKEND], p.seen_backend[0]);
 	return 0;
 fail:
 	free(buf);
 	scenario_free(sc);
 	memset(sc, 0, sizeof(*sc));
 	return -1;
-}
-
-bool scenario_has_cgi(const struct scenario *sc)
-{
-	for (int i = 0; sc && i < sc->nfiles; i++)
-		if (sc->files[i].cgi)
-			return true;
-	return false;
 }
 
 void scenario_free(struct scenario *sc)
@@ -759,31 +774,4 @@ void scenario_free(struct scenario *sc)
 		free(sc->files[i].content);
 		sc->files[i].content = NULL;
 	}
-}
-
-
-/* ---- the metrics claims may check ------------------------------------------------ */
-
-#define METRIC_NAME(name, unit) #name,
-static const char *const metric_names[] = { SC_METRICS(METRIC_NAME) };
-#undef METRIC_NAME
-
-bool scenario_metric_known(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(metric_names); i++)
-		if (!strcmp(metric_names[i], name))
-			return true;
-	return false;
-}
-
-const char *scenario_metric_list(void)
-{
-	static char buf[512];
-
-	if (!buf[0])
-		for (size_t i = 0; i < ARRAY_SIZE(metric_names); i++) {
-			strcat(buf, i ? ", " : "");
-			strcat(buf, metric_names[i]);
-		}
-	return buf;
 }
