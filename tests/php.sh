@@ -70,6 +70,15 @@ done
 check_clean "php"
 check_eq "no php-fpm left" "$(pgrep -c -f 'php-fpm: (master process \(/tmp/mpmscope|pool mpmscope)')" 0
 
+# `server` (no tracer) starts the scenario's php-fpm too, and stops it.
+"$MPMSCOPE" server -m event -s php -d 3 >"$TMP/srv" 2>&1 &
+spid=$!
+for _ in $(seq 100); do [ -s "$TMP/srv" ] && break; sleep 0.1; done
+url=$(awk 'NR == 1 { print $1 }' "$TMP/srv")
+check_eq "server -m event -s php: the page, through php-fpm" "$(curl -s -m 5 "$url")" "$want"
+reaped "$spid" "server -m event -s php" 0
+check_clean "server -s php"
+
 # mod_php under every MPM: Apache refuses the threaded ones, in its words.
 J2="$TMP/threaded.json"
 "$MPMSCOPE" compare -s php-threaded --json "$J2" >"$TMP/out2" 2>&1

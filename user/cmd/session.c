@@ -13,31 +13,40 @@ int session_find_apache(struct apache *proto, const char *httpd, uint16_t port, 
 	return apache_find(proto, httpd, e);
 }
 
-/* Each backend: prepared in Apache's run directory, gated in its process
- * group, seeded, released, ready. */
-static int start_backends(struct session *s, const struct scenario *sc, enum mpm m, struct errbuf *e)
+int session_start_backends(struct backend be[SESSION_MAX_BACKENDS], int *nbe, const struct apache *a,
+			   struct tracer *t, struct errbuf *e)
 {
+	const struct scenario *sc = a->sc;
 	struct backend *b;
 	int role;
 
-	if (scenario_php_mode(sc, m) == SC_PHP_FPM) {
-		b = &s->be[s->nbe];
-		if (backend_prepare_fpm(b, sc, s->a.rundir, e))
+	if (scenario_php_mode(sc, a->mpm) == SC_PHP_FPM) {
+		b = &be[*nbe];
+		if (backend_prepare_fpm(b, sc, a->rundir, e))
 			return -1;
-		s->nbe++;
+		(*nbe)++;
 	}
 	if (sc && sc->backend.on) {
-		b = &s->be[s->nbe];
-		if (backend_prepare_upstream(b, sc, s->a.rundir, s->a.upstream_port, e))
+		b = &be[*nbe];
+		if (backend_prepare_upstream(b, sc, a->rundir, a->upstream_port, e))
 			return -1;
-		s->nbe++;
+		(*nbe)++;
 	}
-	for (int i = 0; i < s->nbe; i++) {
-		b = &s->be[i];
+	for (int i = 0; i < *nbe; i++) {
+		b = &be[i];
 		role = b->kind == BACKEND_FPM ? MS_ROLE_FPM_MASTER : MS_ROLE_BACKEND;
-		if (backend_spawn(b, s->a.pid, e) || tracer_track_backend(s->t, b->pid, role, e) ||
+		if (backend_spawn(b, a->pid, e) || (t && tracer_track_backend(t, b->pid, role, e)) ||
 		    backend_release(b, e) || backend_wait_ready(b, 10.0, e))
 			return -1;
+	}
+	return 0;
+}
+
+int session_upstream_port(struct apache *a, struct errbuf *e)
+{
+	if (a->sc && a->sc->backend.on && !(a->upstream_port = backend_free_port())) {
+		err_set(e, "no free loopback port for the upstream");
+		return -1;
 	}
 	return 0;
 }
@@ -53,10 +62,8 @@ int session_start(struct session *s, const struct apache *proto, const struct sc
 	s->a.mpm = m;
 	s->a.sc = sc;
 	topts.mpm = (int)m;
-	if (sc && sc->backend.on && !(s->a.upstream_port = backend_free_port())) {
-		err_set(e, "no free loopback port for the upstream");
+	if (session_upstream_port(&s->a, e))
 		return -1;
-	}
 	rc = apache_prepare(&s->a, e);
 	if (rc) {
 		s->refused = rc > 0;
@@ -72,7 +79,7 @@ int session_start(struct session *s, const struct apache *proto, const struct sc
 	 * map while it still waits on the gate, before exec. */
 	if (tracer_track(s->t, s->a.pid, e))
 		return -1;
-	if (start_backends(s, sc, m, e) || apache_release(&s->a, e))
+	if (session_start_backends(s->be, &s->nbe, &s->a, s->t, e) || apache_release(&s->a, e))
 		return -1;
 	s->spawned = true;
 	if (apache_wait_ready(&s->a, 15.0, e))

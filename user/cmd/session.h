@@ -15,11 +15,13 @@
 #include "scenario/scenario.h"
 #include "trace/tracer.h"
 
+#define SESSION_MAX_BACKENDS 2
+
 struct session {
 	struct apache a;
 	/* the scenario's backends: php-fpm ([php] fpm under this MPM), the slow
 	 * upstream ([backend]); started before Apache, stopped before it */
-	struct backend be[2];
+	struct backend be[SESSION_MAX_BACKENDS];
 	int nbe;
 	struct tracer *t;
 	bool spawned;    /* httpd was released: the tracer has facts about it */
@@ -44,6 +46,14 @@ int session_find_apache(struct apache *proto, const char *httpd, uint16_t port, 
  */
 int session_start(struct session *s, const struct apache *proto, const struct scenario *sc, enum mpm m,
 		  const struct tracer_opts *o, struct errbuf *e);
+/* The parts of session_start that `server` shares (no tracer there): the
+ * upstream's port, chosen before apache_prepare writes it in httpd.conf;
+ * the scenario's backends for a->mpm, started with httpd gated (a->pid),
+ * seeded in t when there is one. Stop them with backend_stop() before
+ * apache_stop(). */
+int session_upstream_port(struct apache *a, struct errbuf *e);
+int session_start_backends(struct backend be[SESSION_MAX_BACKENDS], int *nbe, const struct apache *a,
+			   struct tracer *t, struct errbuf *e);
 /* Stop Apache (reaping every child) and detach the probes; the tracer's
  * counters and records stay readable until session_end(). */
 void session_stop(struct session *s);
