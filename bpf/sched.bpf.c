@@ -390,8 +390,14 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 				gauge_add(t->off_reason, -1);
 			t->off_ns = now;
 			t->off_reason = reason;
-			t->flags |= MS_TF_BLOCKED;
-			gauge_add(reason, 1);
+			/* the gauge is of Apache's own tasks: a CGI, cgid or a
+			 * backend's task is no server task free or busy */
+			if (role < MS_ROLE_CGI) {
+				t->flags |= MS_TF_BLOCKED;
+				gauge_add(reason, 1);
+			} else {
+				t->flags &= ~MS_TF_BLOCKED;
+			}
 			if (t->flags & MS_TF_SAMPLED)
 				emit_step_task(MS_STEP_BLOCK, t->cur_sk, 0, reason, tid, role);
 		}

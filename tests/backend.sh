@@ -39,8 +39,10 @@ for pair in prefork:prefork_child worker:worker event:worker; do
 	check_le "$m: at most MaxRequestWorkers / delay req/s (10 / 0.2 s, +5%)" "$(jqr "$J" "$R | .load.rps | floor")" 52
 	check_ge "$m: the connections beyond MaxRequestWorkers wait in the listen queue (p99 ms)" \
 		"$(jqr "$J" "$R | .kernel.conn.listen_queue_us.p99 / 1000 | floor")" 200
-	check_ge "$m: $role blocked waiting for the backend once per request at least" \
-		"$(jqr "$J" "$O | (.backend.count // 0)")" "$N"
+	# (one period in a hundred may fall outside the load phase's counters, or
+	# end in another reason: what the kernel saw of the request's socket)
+	check_ge "$m: $role blocked waiting for the backend for >= 95% of the requests" \
+		"$(jqr "$J" "$O | (.backend.count // 0)")" "$((N * 95 / 100))"
 	check_ge "$m: $role: >= 90% of its busy off-CPU time is the backend" \
 		"$(jqr "$J" "$O | ((.backend.us // 0) * 100 / ([to_entries[] | select(.key | IN(\"wait_connection\", \"idle_worker\", \"accept_mutex\") | not) | .value.us] | add)) | floor")" 90
 	check_ge "$m: ~ MaxRequestWorkers x load time held by the backend (s)" \
@@ -69,6 +71,8 @@ check_eq "run with clients giving up exits 0 (failures are a measurement)" "$?" 
 failed=$(jqr "$J2" '.runs[0].load.failed')
 check_ge "clients gave up" "$failed" 1
 check_eq "every failure has a cause" "$(jqr "$J2" '[.runs[0].failures[] | select(.kind == "failed" and .cause != "no_kernel_record") | .count] | add // 0')" "$failed"
+check "who held the workers when a client gave up: all ten waiting for the backend, none free" \
+	grep -q "when it gave up: 0 free, 10 waiting for a backend" <<<"$(jqr "$J2" '.runs[0].failures[].example')"
 grep -A3 '^failures' "$TMP/out2" | head -6
 check_clean "clients giving up"
 finish
