@@ -328,6 +328,22 @@ static __always_inline void first_waits(struct ms_task *t, long nr, bool conn_wa
 	}
 }
 
+/* Roles told by what a task waits on: worker MPM's listener is the thread
+ * that accepts, event's the only thread that epoll_waits; a threaded MPM's
+ * "child" that accepts is mod_cgid's daemon (a child's main thread only
+ * reads the pipe of death). */
+static __always_inline __u32 role_from_wait(struct ms_task *t, __u32 role, long nr, bool conn_wait)
+{
+	if (role == MS_ROLE_WORKER && conn_wait)
+		role = MS_ROLE_LISTENER;
+	else if (role == MS_ROLE_CHILD_MAIN && (nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT))
+		role = MS_ROLE_CGID;
+	else
+		return role;
+	t->role = role;
+	return role;
+}
+
 /*
  * The hottest program: every context switch on the machine. Two inlined
  * array lookups decide that neither task is ours; for ours: CPU time,
@@ -369,18 +385,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 					 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
 			__u32 reason;
 
-			/* worker MPM: the listener is the thread that accepts;
-			 * event: the only thread that epoll_waits */
-			if (role == MS_ROLE_WORKER && conn_wait) {
-				role = MS_ROLE_LISTENER;
-				t->role = role;
-			}
-			/* a threaded MPM's "child" that accepts is mod_cgid's daemon
-			 * (a child's main thread only reads the pipe of death) */
-			if (role == MS_ROLE_CHILD_MAIN && (nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT)) {
-				role = MS_ROLE_CGID;
-				t->role = role;
-			}
+			role = role_from_wait(t, role, nr, conn_wait);
 			reason = offcpu_reason(t, role, regs, nr, prev, btf);
 			first_waits(t, nr, conn_wait, reason);
 			s->vcsw[role]++;
