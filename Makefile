@@ -107,8 +107,11 @@ demo: deps
 # Debian 12 packages: what building and running need, what the tests add,
 # and what `make deb` needs (dpkg-buildpackage, debhelper, lintian).
 DEB_PKGS := make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libhttp-parser-dev libcap-dev \
-	libssl-dev pkg-config apache2-bin iproute2 procps
-TEST_PKGS := jq apache2-utils chromium prometheus curl fonts-noto-cjk man-db groff libcap2-bin \
+	libssl-dev pkg-config apache2-bin iproute2 procps $(PHP_PKGS)
+# the php scenarios' PHP: mod_php (prefork) and php-fpm (worker, event), each
+# run privately by mpmscope (its own php.ini / conf: nothing from /etc/php)
+PHP_PKGS := libapache2-mod-php8.2 php8.2-fpm
+TEST_PKGS := php8.2-cli jq apache2-utils chromium prometheus curl fonts-noto-cjk man-db groff libcap2-bin \
 	systemd git dpkg-dev debhelper lintian fakeroot bash-completion
 DEB_BUILD_PKGS := dpkg-dev debhelper lintian fakeroot
 # node and npm run the tests' JSON Schema validator; a machine whose node

@@ -472,6 +472,12 @@ static __always_inline __u16 sk_rport(struct sock *sk, bool btf)
 		__v;                                                                     \
 	})
 
+/* A backend's role (php-fpm, the upstream): not one of Apache's tasks. */
+static __always_inline bool backend_role(__u32 role)
+{
+	return role == MS_ROLE_FPM_MASTER || role == MS_ROLE_FPM_WORKER || role == MS_ROLE_BACKEND;
+}
+
 static __always_inline __u32 role_of(struct ms_task *t)
 {
 	__u32 r = t->role;
@@ -491,7 +497,7 @@ static __always_inline struct ms_event *event_reserve(__u32 type, __u64 pid_tgid
 	ev->type = type;
 	ev->tid = (__u32)pid_tgid;
 	ev->tgid = pid_tgid >> 32;
-	ev->pad = 0;
+	ev->flags = 0;
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	return ev;
 }
@@ -629,6 +635,7 @@ static __always_inline __u16 free_tasks(struct ms_busy *busy)
 		busy->writing = gauge_of(a, b, MS_OFF_WRITE_RESP);
 		busy->lingering = gauge_of(a, b, MS_OFF_LINGER);
 		busy->other = gauge_of(a, b, MS_OFF_OTHER);
+		busy->backend = gauge_of(a, b, MS_OFF_BACKEND);
 	}
 	return n;
 }

@@ -86,6 +86,13 @@ enum ms_role {
 	MS_ROLE_STARTER,       /* worker/event start-up thread: creates the others, then exits */
 	MS_ROLE_LISTENER,      /* worker: accept4s and queues; event: epoll_waits on every socket */
 	MS_ROLE_WORKER,        /* worker/event worker thread */
+	/* Dynamic content and backends (scenarios' [cgi], [php], [backend]). */
+	MS_ROLE_CGI,           /* a process two or more generations below the parent that exec'd a
+	                        * program: a CGI script under mod_cgi or mod_cgid, and what it runs */
+	MS_ROLE_CGID,          /* mod_cgid's daemon: the parent's child that forks the CGI processes */
+	MS_ROLE_FPM_MASTER,    /* php-fpm's master (a backend: seeded by user space, not Apache's) */
+	MS_ROLE_FPM_WORKER,    /* a php-fpm pool process */
+	MS_ROLE_BACKEND,       /* the tasks of mpmscope's own upstream (the slow backend) */
 	MS_ROLE__MAX
 };
 /* Wakers that are not server tasks. */
@@ -105,6 +112,8 @@ enum ms_offcpu {
 	MS_OFF_LINGER,         /* poll after shutdown(SHUT_WR): lingering close */
 	MS_OFF_MAINTENANCE,    /* the parent's 1 s pselect6 / select, wait4 */
 	MS_OFF_POD,            /* a child main thread's read on the pipe of death */
+	MS_OFF_BACKEND,        /* a prefork child or worker polling a pipe or a socket that is not a
+	                        * client's: a CGI's output, cgid's or php-fpm's socket, a proxied upstream */
 	MS_OFF_OTHER,
 	MS_OFF__MAX
 };
@@ -161,9 +170,9 @@ struct ms_conn {
 		__u16 reading;     /* reading requests */
 		__u16 writing;     /* writing responses (to slow readers) */
 		__u16 lingering;   /* in lingering close */
-		__u16 other;       /* elsewhere: a handler, a backend, a lock (running tasks are not counted) */
+		__u16 other;       /* elsewhere: a handler, a lock (running tasks are not counted) */
+		__u16 backend;     /* waiting for a backend (MS_OFF_BACKEND) */
 	} at_giveup;
-	__u16 pad2;
 	/* bytes the kernel received on it that no server task was seen to
 	 * read, when it closed (tcp_sock.bytes_received - rx_bytes; a FIN
 	 * counts one): a request that crossed the server's FIN */
@@ -247,6 +256,10 @@ enum ms_counter {
 	MS_C_REQUESTS,         /* requests begun on the server's connections (first bytes read after a response) */
 	MS_C_SYN_DROPS,        /* SYNs to the server's ports dropped on a full accept queue */
 	MS_C_RST_AFTER_CLOSE,  /* RSTs the server's kernel sent on a connection it had closed */
+	/* a backend's tasks (php-fpm, the upstream), counted apart from the server's */
+	MS_C_BACKEND_PROC_CREATED,
+	MS_C_BACKEND_THREAD_CREATED,
+	MS_C_BACKEND_EXITED,   /* any of its threads exited */
 	MS_C__MAX
 };
 
@@ -333,6 +346,9 @@ enum ms_event_type {
 	MS_EV_LISTEN_HOT,      /* a listener's accept queue reached half its backlog: attach the SYN watcher */
 };
 
+/* ms_event.flags */
+#define MS_EVF_BACKEND 0x1     /* MS_EV_SPAWN / MS_EV_EXIT of a backend's task, not the server's */
+
 /* Ring-buffer record: rare events only (one per task created/exited and per
  * connection), never one per scheduler or syscall event. */
 struct ms_event {
@@ -340,7 +356,7 @@ struct ms_event {
 	__u32 type;            /* enum ms_event_type */
 	__u32 tid;             /* the task that did it (creator, exiting task, acceptor) */
 	__u32 tgid;
-	__u32 pad;
+	__u32 flags;           /* MS_EVF_* */
 	union {
 		struct {
 			__u64 clone_flags;

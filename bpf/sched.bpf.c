@@ -34,25 +34,78 @@ static __always_inline void on_wakeup_new(struct task_struct *p)
 
 TWIN(ms_wakeup_new, sched_wakeup_new, on_wakeup_new(p), struct task_struct *p)
 
-/* The socket behind fd in task (a tp_btf pointer), by direct loads: one
- * helper call (the fd table's slot) instead of the eight probe reads of
- * fd_to_socket(). */
-static __always_inline struct sock *fd_sock_direct(struct task_struct *task, int fd)
-{
-	struct files_struct *files = task->files;
-	struct fdtable *fdt;
-	struct file *file = NULL;
-	unsigned long fds;
+#define S_IFMT_ 00170000
+#define S_IFSOCK_ 0140000
+#define S_IFIFO_ 0010000
 
-	if (!files || fd < 0)
-		return NULL;
-	fdt = files->fdt;
-	if (!fdt || (unsigned int)fd >= fdt->max_fds)
-		return NULL;
-	fds = (unsigned long)fdt->fd;
-	if (bpf_probe_read_kernel(&file, sizeof(file), (void *)(fds + (unsigned long)fd * sizeof(file))) || !file)
-		return NULL;
-	return CAST(CAST(file, struct file)->private_data, struct socket)->sk;
+/* What fd is in task: FD_SOCK (with its struct sock in *sk), FD_PIPE, or
+ * FD_UNKNOWN. direct: task is a tp_btf pointer and bpf_rdonly_cast() exists,
+ * so the file is read by direct loads after one helper call (the fd table's
+ * slot); else through probe reads. The inode's type is checked before
+ * private_data is taken for a socket: a pipe's is not one. */
+enum { FD_UNKNOWN, FD_SOCK, FD_PIPE };
+
+static __always_inline int fd_kind(struct task_struct *task, int fd, bool direct, struct sock **sk)
+{
+	struct file *file = NULL;
+	unsigned int mode;
+
+	*sk = NULL;
+	if (fd < 0)
+		return FD_UNKNOWN;
+	if (direct) {
+		struct files_struct *files = task->files;
+		struct fdtable *fdt;
+		unsigned long fds;
+
+		if (!files)
+			return FD_UNKNOWN;
+		fdt = files->fdt;
+		if (!fdt || (unsigned int)fd >= fdt->max_fds)
+			return FD_UNKNOWN;
+		fds = (unsigned long)fdt->fd;
+		if (bpf_probe_read_kernel(&file, sizeof(file), (void *)(fds + (unsigned long)fd * sizeof(file))) ||
+		    !file)
+			return FD_UNKNOWN;
+		file = CAST(file, struct file);
+		mode = file->f_inode->i_mode & S_IFMT_;
+		if (mode == S_IFSOCK_)
+			*sk = CAST(file->private_data, struct socket)->sk;
+	} else {
+		struct file **fdp;
+
+		if ((unsigned int)fd >= BPF_CORE_READ(task, files, fdt, max_fds))
+			return FD_UNKNOWN;
+		fdp = BPF_CORE_READ(task, files, fdt, fd);
+		if (bpf_probe_read_kernel(&file, sizeof(file), &fdp[fd]) || !file)
+			return FD_UNKNOWN;
+		mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT_;
+		if (mode == S_IFSOCK_) {
+			struct socket *so = BPF_CORE_READ(file, private_data);
+
+			*sk = BPF_CORE_READ(so, sk);
+		}
+	}
+	if (mode == S_IFIFO_)
+		return FD_PIPE;
+	return mode == S_IFSOCK_ && *sk ? FD_SOCK : FD_UNKNOWN;
+}
+
+/* A task that serves requests (where waiting for a backend can happen). */
+static __always_inline bool serving_role(__u32 role)
+{
+	return role == MS_ROLE_PREFORK_CHILD || role == MS_ROLE_WORKER;
+}
+
+/* The task's current connection is still open on its side (no FIN sent). */
+static __always_inline bool mid_conn(struct ms_task *t)
+{
+	struct ms_conn *c;
+
+	if (!t->cur_sk)
+		return false;
+	c = conn_of(t->cur_sk, t->cur_rport);
+	return c && !(c->flags & MS_CF_SERVER_FIN);
 }
 
 /* Why the task about to block (prev, current) left the CPU, from the syscall
@@ -64,8 +117,14 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 		return MS_OFF_OTHER;
 	if (nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT)
 		return MS_OFF_WAIT_CONN;
-	if (nr == MS_NR_EPOLL_WAIT || nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2)
-		return role == MS_ROLE_LISTENER ? MS_OFF_WAIT_CONN : MS_OFF_OTHER;
+	if (nr == MS_NR_EPOLL_WAIT || nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2) {
+		if (role == MS_ROLE_LISTENER)
+			return MS_OFF_WAIT_CONN;
+		/* mod_cgi polls the script's stdout and stderr in a pollset (an
+		 * epoll): a serving task that does so on a connection it has not
+		 * closed waits for the backend */
+		return serving_role(role) && mid_conn(t) ? MS_OFF_BACKEND : MS_OFF_OTHER;
+	}
 	if (nr == MS_NR_FUTEX) {
 		int op = (int)PT_REGS_PARM2_SYSCALL(regs) & 127; /* a BTF pointer: a direct load */
 
@@ -87,23 +146,24 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 			return MS_OFF_WRITE_RESP;
 		{
 			/* the connection polled: the socket behind the fd it waits
-			 * on, by direct loads where the kernel allows them */
-			bool direct = btf && has_rdonly_cast;
-			struct socket *so = NULL;
+			 * on, by direct loads where the kernel allows them. A pipe
+			 * (a CGI's output) or a socket that is no client's (cgid's,
+			 * php-fpm's, a proxied upstream's) polled by a serving task:
+			 * it waits for a backend. */
 			struct sock *sk;
+			int kind = fd_kind(btf ? prev : (struct task_struct *)bpf_get_current_task(), pfd.fd,
+					   btf && has_rdonly_cast, &sk);
+			bool direct = btf && has_rdonly_cast;
 			__u64 key;
 
-			if (direct) {
-				sk = fd_sock_direct(prev, pfd.fd);
-			} else {
-				if (pfd.fd >= 0)
-					so = fd_to_socket((struct task_struct *)bpf_get_current_task(), pfd.fd);
-				sk = so ? BPF_CORE_READ(so, sk) : NULL;
-			}
+			if (kind == FD_PIPE)
+				return serving_role(role) ? MS_OFF_BACKEND : MS_OFF_OTHER;
 			key = sk ? (__u64)sk : t->cur_sk;
 			if (!key)
 				return MS_OFF_OTHER;
 			c = conn_of(key, sk ? sk_rport(sk, direct) : t->cur_rport);
+			if (!c && sk && serving_role(role))
+				return MS_OFF_BACKEND;
 		}
 		if (!c)
 			return MS_OFF_OTHER;
@@ -113,12 +173,30 @@ static __always_inline __u32 offcpu_reason(struct ms_task *t, __u32 role, struct
 			return MS_OFF_KEEPALIVE;
 		return MS_OFF_READ_REQ;
 	}
-	if (nr == MS_NR_READ)
-		return role == MS_ROLE_CHILD_MAIN ? MS_OFF_POD : MS_OFF_READ_REQ;
+	if (nr == MS_NR_READ) {
+		if (role == MS_ROLE_CHILD_MAIN)
+			return MS_OFF_POD;
+		/* a blocking read of a pipe or of a socket that is no client's
+		 * (mod_cgid's socket to its daemon, which hands it to the CGI) */
+		if (serving_role(role)) {
+			struct sock *sk;
+			int kind = fd_kind(btf ? prev : (struct task_struct *)bpf_get_current_task(),
+					   (int)PT_REGS_PARM1_SYSCALL(regs), btf && has_rdonly_cast, &sk);
+
+			if (kind == FD_PIPE ||
+			    (kind == FD_SOCK && !conn_of((__u64)sk, sk_rport(sk, btf && has_rdonly_cast))))
+				return MS_OFF_BACKEND;
+		}
+		return MS_OFF_READ_REQ;
+	}
 	if (nr == MS_NR_WRITEV || nr == MS_NR_WRITE || nr == MS_NR_SENDFILE)
 		return MS_OFF_WRITE_RESP;
-	if (nr == MS_NR_PSELECT6 || nr == MS_NR_SELECT || nr == 61 /* wait4 */)
-		return role == MS_ROLE_PARENT ? MS_OFF_MAINTENANCE : MS_OFF_OTHER;
+	if (nr == MS_NR_PSELECT6 || nr == MS_NR_SELECT || nr == 61 /* wait4 */) {
+		if (role == MS_ROLE_PARENT)
+			return MS_OFF_MAINTENANCE;
+		/* mod_cgi waits for its script's exit (apr_proc_wait, sleeps) */
+		return serving_role(role) && mid_conn(t) ? MS_OFF_BACKEND : MS_OFF_OTHER;
+	}
 	return MS_OFF_OTHER;
 }
 
@@ -250,6 +328,22 @@ static __always_inline void first_waits(struct ms_task *t, long nr, bool conn_wa
 	}
 }
 
+/* Roles told by what a task waits on: worker MPM's listener is the thread
+ * that accepts, event's the only thread that epoll_waits; a threaded MPM's
+ * "child" that accepts is mod_cgid's daemon (a child's main thread only
+ * reads the pipe of death). */
+static __always_inline __u32 role_from_wait(struct ms_task *t, __u32 role, long nr, bool conn_wait)
+{
+	if (role == MS_ROLE_WORKER && conn_wait)
+		role = MS_ROLE_LISTENER;
+	else if (role == MS_ROLE_CHILD_MAIN && (nr == MS_NR_ACCEPT4 || nr == MS_NR_ACCEPT))
+		role = MS_ROLE_CGID;
+	else
+		return role;
+	t->role = role;
+	return role;
+}
+
 /*
  * The hottest program: every context switch on the machine. Two inlined
  * array lookups decide that neither task is ours; for ours: CPU time,
@@ -291,12 +385,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 					 nr == MS_NR_EPOLL_PWAIT || nr == MS_NR_EPOLL_PWAIT2;
 			__u32 reason;
 
-			/* worker MPM: the listener is the thread that accepts;
-			 * event: the only thread that epoll_waits */
-			if (role == MS_ROLE_WORKER && conn_wait) {
-				role = MS_ROLE_LISTENER;
-				t->role = role;
-			}
+			role = role_from_wait(t, role, nr, conn_wait);
 			reason = offcpu_reason(t, role, regs, nr, prev, btf);
 			first_waits(t, nr, conn_wait, reason);
 			s->vcsw[role]++;
@@ -306,8 +395,14 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 				gauge_add(t->off_reason, -1);
 			t->off_ns = now;
 			t->off_reason = reason;
-			t->flags |= MS_TF_BLOCKED;
-			gauge_add(reason, 1);
+			/* the gauge is of Apache's own tasks: a CGI, cgid or a
+			 * backend's task is no server task free or busy */
+			if (role < MS_ROLE_CGI) {
+				t->flags |= MS_TF_BLOCKED;
+				gauge_add(reason, 1);
+			} else {
+				t->flags &= ~MS_TF_BLOCKED;
+			}
 			if (t->flags & MS_TF_SAMPLED)
 				emit_step_task(MS_STEP_BLOCK, t->cur_sk, 0, reason, tid, role);
 		}

@@ -96,11 +96,23 @@ static __always_inline bool current_tracked(__u64 *pid_tgid)
 	return task_of((__u32)*pid_tgid) != NULL;
 }
 
+/* Apache's own tasks, not its CGIs, cgid or a backend: what they accept and
+ * connect are the server's connections (cgid's and php-fpm's accepts are of
+ * Apache's own requests to them, on their sockets). */
+static __always_inline bool current_server(__u64 *pid_tgid)
+{
+	struct ms_task *t;
+
+	*pid_tgid = bpf_get_current_pid_tgid();
+	t = task_of((__u32)*pid_tgid);
+	return t && t->role < MS_ROLE_CGI;
+}
+
 static __always_inline void on_accept_ret(long ret)
 {
 	__u64 pid_tgid;
 
-	if (!current_tracked(&pid_tgid))
+	if (!current_server(&pid_tgid))
 		return;
 	if (ret >= 0) {
 		count(MS_C_ACCEPT_OK);
@@ -118,7 +130,7 @@ static __always_inline void on_connect_ret(long ret, int fd)
 {
 	__u64 pid_tgid;
 
-	if ((ret == 0 || ret == -115) && current_tracked(&pid_tgid))
+	if ((ret == 0 || ret == -115) && current_server(&pid_tgid))
 		emit_conn(MS_EV_CONNECT, pid_tgid, fd);
 }
 

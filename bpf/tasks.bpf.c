@@ -19,6 +19,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	struct ms_spawn_call *call;
 	struct ms_task life = {};
 	__u32 ctid, tid = (__u32)pid_tgid;
+	bool be;
 
 	if (!parent)
 		return;
@@ -28,11 +29,20 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	{
 		/* Roles from the creator: the parent forks children; a worker/event
 		 * child's main thread starts the starter, which starts the workers
-		 * and, last, the listener (recognised later by what it waits on). */
+		 * and, last, the listener (recognised later by what it waits on).
+		 * A "child" of a threaded MPM's parent that forks processes is
+		 * mod_cgid's daemon (a child's main thread only makes threads).
+		 * The processes a child or cgid forks stay `other` until they exec
+		 * (on_exec: cgi). A backend's tasks (php-fpm, the upstream, seeded
+		 * by user space) keep to their own roles. */
 		struct ms_task *creator = task_of(tid);
 		__u32 crole = creator ? role_of(creator) : MS_ROLE_OTHER;
 
-		if (!thread)
+		if (crole == MS_ROLE_FPM_MASTER)
+			life.role = thread ? MS_ROLE_FPM_MASTER : MS_ROLE_FPM_WORKER;
+		else if (crole == MS_ROLE_FPM_WORKER || crole == MS_ROLE_BACKEND || crole == MS_ROLE_CGI)
+			life.role = crole;
+		else if (!thread)
 			life.role = crole == MS_ROLE_PARENT ? (targ_mpm == TARG_PREFORK ? MS_ROLE_PREFORK_CHILD
 										: MS_ROLE_CHILD_MAIN)
 							    : MS_ROLE_OTHER;
@@ -42,7 +52,10 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 			life.role = MS_ROLE_WORKER;
 		else
 			life.role = MS_ROLE_OTHER;
+		if (!thread && creator && crole == MS_ROLE_CHILD_MAIN)
+			creator->role = MS_ROLE_CGID;
 	}
+	be = backend_role(life.role);
 	{
 		struct ms_task *t = task_add(ctid);
 
@@ -55,7 +68,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	if (call)
 		call->kind = thread ? 2 : 1;
 	if (thread) {
-		count(MS_C_THREAD_CREATED);
+		count(be ? MS_C_BACKEND_THREAD_CREATED : MS_C_THREAD_CREATED);
 	} else {
 		struct ms_proc child = {
 			.created_ns = bpf_ktime_get_ns(),
@@ -64,7 +77,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 		};
 		__u32 ctgid = BPF_CORE_READ(task, tgid);
 
-		count(MS_C_PROC_CREATED);
+		count(be ? MS_C_BACKEND_PROC_CREATED : MS_C_PROC_CREATED);
 		if (bpf_map_update_elem(&tracked, &ctgid, &child, BPF_ANY))
 			count(MS_C_TRACK_FULL);
 	}
@@ -74,6 +87,7 @@ static __always_inline void on_newtask(struct task_struct *task, __u64 clone_fla
 	ev->spawn.clone_flags = clone_flags;
 	ev->spawn.child_tid = ctid;
 	ev->spawn.child_tgid = BPF_CORE_READ(task, tgid);
+	ev->flags = be ? MS_EVF_BACKEND : 0;
 	event_submit(ev, false);
 }
 
@@ -87,7 +101,7 @@ static __always_inline void on_exit(struct task_struct *task)
 	__u32 tid = BPF_CORE_READ(task, pid);
 	struct ms_event *ev;
 	struct ms_task *life;
-	bool group_dead;
+	bool group_dead, be;
 
 	if (!bpf_map_lookup_elem(&tracked, &tgid))
 		return;
@@ -95,8 +109,9 @@ static __always_inline void on_exit(struct task_struct *task)
 	 * is the last thread (the sched_process_exit group_dead argument exists
 	 * only on recent kernels; this works on all). */
 	group_dead = task_group_dead(task);
-	count(group_dead ? MS_C_PROC_EXITED : MS_C_THREAD_EXITED);
 	life = task_of(tid);
+	be = life && backend_role(role_of(life));
+	count(be ? MS_C_BACKEND_EXITED : group_dead ? MS_C_PROC_EXITED : MS_C_THREAD_EXITED);
 	ev = event_reserve(MS_EV_EXIT, ((__u64)tgid << 32) | tid);
 	if (ev) {
 		ev->exit.exit_code = BPF_CORE_READ(task, exit_code);
@@ -110,6 +125,7 @@ static __always_inline void on_exit(struct task_struct *task)
 			ev->exit.life = *life;
 		else
 			__builtin_memset(&ev->exit.life, 0, sizeof(ev->exit.life));
+		ev->flags = be ? MS_EVF_BACKEND : 0;
 		event_submit(ev, group_dead);
 	}
 	task_del(tid, life);
@@ -118,3 +134,29 @@ static __always_inline void on_exit(struct task_struct *task)
 }
 
 TWIN(ms_proc_exit, sched_process_exit, on_exit(task), struct task_struct *task)
+
+/* --- exec: CGI processes ------------------------------------------------------ */
+
+/*
+ * A process two or more generations below the httpd parent that execs a
+ * program is a CGI (mod_cgi's child forks it, mod_cgid's daemon does under
+ * the threaded MPMs), and so is what a CGI script runs in turn. Decided from
+ * the process tree and the exec itself, not from a name: the seeded parent
+ * (depth 0) execs httpd, a piped logger is the parent's own child (depth 1)
+ * and stays `other`. A backend's processes (php-fpm's pool) keep their
+ * roles. Rare: one run per exec on the machine, one hash lookup.
+ */
+static __always_inline void on_exec(struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+	struct ms_proc *proc = bpf_map_lookup_elem(&tracked, &tgid);
+	struct ms_task *t;
+
+	if (!proc || proc->depth < 2)
+		return;
+	t = task_of(BPF_CORE_READ(p, pid));
+	if (t && (t->role == MS_ROLE_OTHER || t->role == MS_ROLE_PREFORK_CHILD))
+		t->role = MS_ROLE_CGI;
+}
+
+TWIN(ms_exec, sched_process_exec, on_exec(p), struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)

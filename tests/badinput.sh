@@ -139,6 +139,33 @@ expect_error "scenario: control characters shown as ?" "requests: '10\?\[31m' is
 	"$M" run -m event -s "$(scn ctl '[load]\nrequests = 10\033[31m\n')"
 check "scenario: no escape character on the terminal" bash -c "! grep -q $'\033' '$TMP/err'"
 expect_error "scenario: NUL byte" "NUL byte" "$M" run -m event -s "$(scn nul '[load]\nrequests\0 = 1\n')"
+expect_error "scenario: [cgi] without a name" "nocginame.scn:1: \[cgi\] needs a name" \
+	"$M" run -m event -s "$(scn nocginame '[cgi]\ncontent = #!/bin/sh\n')"
+expect_error "scenario: [cgi] not a script" "notscript.scn:2: \[cgi x\]: content must start with '#!/'" \
+	"$M" run -m event -s "$(scn notscript '[cgi x]\ncontent = echo hi\n')"
+expect_error "scenario: [cgi] takes no size" "cgisize.scn:2: unknown key 'size' in \[cgi x\]" \
+	"$M" run -m event -s "$(scn cgisize '[cgi x]\nsize = 4k\n')"
+expect_error "scenario: [cgi] without content" "cgiempty.scn:1: \[cgi x\] needs content" \
+	"$M" run -m event -s "$(scn cgiempty '[cgi x]\n')"
+expect_error "scenario: duplicate [cgi]" "cgidup.scn:3: duplicate section \[cgi x\]" \
+	"$M" run -m event -s "$(scn cgidup '[cgi x]\ncontent = #!/bin/sh\n[cgi x]\n')"
+expect_error "scenario: [php] unknown mode" "phpmode.scn:2: worker: 'cgi' is not mod_php or fpm" \
+	"$M" run -m event -s "$(scn phpmode '[php]\nworker = cgi\n')"
+expect_error "scenario: [php] bad pm" "phppm.scn:2: pm: 'lazy' is not static, dynamic or ondemand" \
+	"$M" run -m event -s "$(scn phppm '[php]\npm = lazy\n')"
+expect_error "scenario: [php] max_children 0" "phpmax.scn:2: max_children: 0 is not between 1 and 256" \
+	"$M" run -m event -s "$(scn phpmax '[php]\nmax_children = 0\n')"
+expect_error "scenario: [php] unknown key" "phpkey.scn:2: unknown key 'listen' in \[php\]" \
+	"$M" run -m event -s "$(scn phpkey '[php]\nlisten = /etc/x\n')"
+expect_error "scenario: [backend] delay too long" "bkdelay.scn:2: delay: 2m is too long" \
+	"$M" run -m event -s "$(scn bkdelay '[backend]\ndelay = 2m\n')"
+expect_error "scenario: [backend] path not a prefix" "bkpath.scn:2: path: 'x' is not a prefix" \
+	"$M" run -m event -s "$(scn bkpath '[backend]\npath = x\n')"
+expect_error "scenario: [backend] path with a quote" "bkquote.scn:2: path: .* may only contain" \
+	"$M" run -m event -s "$(scn bkquote '[backend]\npath = /a\"b/\n')"
+expect_error "scenario: duplicate [backend] key" "bkdup.scn:3: duplicate key 'delay' in \[backend\]" \
+	"$M" run -m event -s "$(scn bkdup '[backend]\ndelay = 1s\ndelay = 2s\n')"
+expect_error "upstream: internal command without its options" "upstream: needs --port" "$M" upstream
 expect_error "Apache rejects a value (KeepAlive maybe)" "apache config error.*KeepAlive" \
 	"$M" run -m event -s "$(scn maybe '[load]\nrequests = 10\nconcurrency = 1\n[server]\nKeepAlive = maybe\n')"
 expect_error "Apache rejects a value (server)" "apache config error.*KeepAlive" \

@@ -1,6 +1,8 @@
 #!/bin/bash
 # Faults during a run: Apache's children or parent killed, mpmscope itself
 # interrupted (SIGINT, SIGTERM) in each phase, a second SIGINT during cleanup,
+# the backends (php-fpm, the slow upstream) under SIGINT, SIGTERM, SIGKILL of
+# mpmscope and php-fpm's master killed,
 # the ring buffer overflowing, the report's file system full. Whatever
 # happens: Apache stopped, probes detached, no runtime directory left.
 #
@@ -192,6 +194,60 @@ check_eq "SIGINT during TLS load: JSON says interrupted, TLS handshakes counted"
 	"$(jqr "$TMP/sig.json" '"\(.interrupted) \(.runs[0].load.tls.handshakes > 0)"')" "true true"
 check "SIGINT during TLS load: key and certificate removed" test ! -e "$d/tls/key.pem" -a ! -e "$d"
 check_clean "SIGINT during TLS load"
+# --- the backends (php-fpm, the slow upstream): mpmscope interrupted or killed ----------
+# backend_fault SIG SCENARIO MPM PATTERN: a run of SCENARIO, signalled once its
+# backend (pgrep -f PATTERN) runs and requests are served; whatever the
+# signal, no backend, Apache, probe or run directory is left (after SIGKILL:
+# the parent-death signals stop them, the next run sweeps the directory).
+backend_fault() {
+	local sig=$1 scn=$2 mpm=$3 pat=$4 up= i d p
+	"$M" run -m "$mpm" -s "$scn" -n 100000 -c 10 -t 20 >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	for i in $(seq 300); do
+		up=$(pgrep -f "$pat" | head -1)
+		p=$(httpd_parent "$pid")
+		[ -n "$p" ] && d=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -m1 -A1 '^-d$' | tail -1)
+		[ -n "$up" ] && [ -n "$d" ] && [ "$(wc -l <"$d/logs/access.log" 2>/dev/null || echo 0)" -ge 20 ] && break
+		sleep 0.1
+	done
+	check "$scn/$mpm: backend running and serving before SIG$sig" test -n "$up"
+	kill -"$sig" "$pid"
+	stopped_within "$pid" 30
+	if [ "$sig" = KILL ]; then
+		check_eq "$scn/$mpm: SIGKILL: exit 137" "$rc" 137
+		for i in $(seq 50); do
+			[ "$(leftover_backends)" = 0 ] && [ "$(leftover_httpd)" = 0 ] && break
+			sleep 0.1
+		done
+		check_eq "$scn/$mpm: SIGKILL: the backend went with mpmscope (parent-death signal)" "$(leftover_backends)" 0
+		"$M" run -m prefork -n 10 -c 1 >/dev/null 2>&1 # sweeps the dead run's directory
+	else
+		check_eq "$scn/$mpm: SIG$sig during the load: exit 130" "$rc" 130
+	fi
+	check_clean "$scn/$mpm: SIG$sig"
+}
+for sig in INT TERM KILL; do
+	backend_fault $sig php event '^php-fpm: pool mpmscope'
+	backend_fault $sig slow-backend worker 'mpmscope upstream --port'
+done
+
+# php-fpm's master killed under load: the run goes on (its pool, orphaned,
+# is stopped with the run), and nothing is left.
+J="$TMP/fpmkill.json"
+"$M" run -m event -s php -n 100000 -c 10 -t 4 --json "$J" >"$TMP/out" 2>"$TMP/err" &
+pid=$!
+master=
+for _ in $(seq 100); do
+	master=$(pgrep -f '^php-fpm: master process \(/tmp/mpmscope\.' | head -1)
+	[ -n "$master" ] && break
+	sleep 0.1
+done
+sleep 1
+[ -n "$master" ] && kill -9 "$master"
+stopped_within "$pid" 40
+check "php-fpm's master seen and killed" test -n "$master"
+check_eq "php-fpm's master killed: the run completes, exit 0" "$rc" 0
+check_clean "php-fpm's master killed"
 
 # --- the ring buffer overflows: drops counted and reported, the run completes ---------
 J="$TMP/ring.json"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The source tree is the architecture: user/ in layers that include only
-# downwards (base <- scenario <- apache, load, trace <- model <- report <- cmd
+# downwards (base <- scenario <- apache, backend, load, trace <- model <- report <- cmd
 # <- main.c), no include cycle, files and functions of a readable size, the
 # scenario fuzz target built from the parser and base/ only, and README's
 # Architecture section naming every file. Reads the sources; runs nothing.
@@ -9,7 +9,7 @@ cd "$ROOT" || exit 1
 
 rank() {
 	case $1 in
-	base) echo 0 ;; scenario) echo 1 ;; apache | load | trace) echo 2 ;;
+	base) echo 0 ;; scenario) echo 1 ;; apache | backend | load | trace) echo 2 ;;
 	model) echo 3 ;; report) echo 4 ;; cmd) echo 5 ;; main.c) echo 6 ;; *) echo -1 ;;
 	esac
 }
@@ -42,7 +42,7 @@ for f in $(find user -name '*.[ch]' | sort); do
 		echo "$f user/$inc" >>"$edges"
 	done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
 done
-check_eq "every include names its layer and goes down the layers (base <- scenario <- apache/load/trace <- model <- report <- cmd)" "$bad" 0
+check_eq "every include names its layer and goes down the layers (base <- scenario <- apache/backend/load/trace <- model <- report <- cmd)" "$bad" 0
 check "no include cycle among user/ files" bash -c "tsort '$edges' >/dev/null 2>'$TMP/tsort.err' && ! grep -q loop '$TMP/tsort.err'" ||
 	cat "$TMP/tsort.err"
 rm -f "$edges"

@@ -204,22 +204,26 @@ leftover_httpd() {
 	echo $n
 }
 leftover_dirs() { _new_dirs | wc -l; }
+# the backends mpmscope starts: php-fpm (its master names our conf, its pool
+# is "mpmscope") and the slow upstream
+leftover_backends() { pgrep -c -f '^php-fpm: (master process \(/tmp/mpmscope\.|pool mpmscope)|mpmscope upstream --port' || true; }
 
 # check_clean DESC: nothing of mpmscope's is left behind
 check_clean() {
-	local p h d i
+	local p h d b i
 	# the kernel frees a closed program asynchronously: give it a moment
 	for i in $(seq 30); do
 		p=$(leftover_progs)
 		h=$(leftover_httpd)
 		d=$(leftover_dirs)
-		[ "$p$h$d" = 000 ] && break
+		b=$(leftover_backends)
+		[ "$p$h$d$b" = 0000 ] && break
 		sleep 0.1
 	done
-	if [ "$p" = 0 ] && [ "$h" = 0 ] && [ "$d" = 0 ]; then
+	if [ "$p" = 0 ] && [ "$h" = 0 ] && [ "$d" = 0 ] && [ "$b" = 0 ]; then
 		pass "$1: nothing left behind"
 	else
-		fail "$1: left behind: $p BPF programs, $h httpd processes, $d runtime dirs"
+		fail "$1: left behind: $p BPF programs, $h httpd processes, $d runtime dirs, $b backend processes"
 	fi
 }
 

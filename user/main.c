@@ -69,6 +69,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))
 		return cmd_version(argc - 1, argv + 1);
+	/* mpmscope's own slow upstream, exec'd by a run with a [backend] */
+	if (!strcmp(argv[1], "upstream"))
+		return cmd_upstream(argc - 1, argv + 1);
 	for (size_t i = 0; i < ARRAY_SIZE(subcmds); i++)
 		if (!strcmp(argv[1], subcmds[i].name))
 			return subcmds[i].fn(argc - 1, argv + 1);

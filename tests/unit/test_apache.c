@@ -413,11 +413,22 @@ static void test_shipped_configs(void)
 		}
 		for (int m = 0; m < MPM__MAX; m++) {
 			struct apache a;
+			int rc;
 
 			apache_init(&a);
 			a.mpm = (enum mpm)m;
 			a.sc = &sc;
-			if (apache_find(&a, NULL, &e) || apache_prepare(&a, &e)) {
+			if (sc.backend.on)
+				a.upstream_port = 9; /* httpd -t does not connect */
+			rc = apache_find(&a, NULL, &e) ? -1 : apache_prepare(&a, &e);
+			/* mod_php under a threaded MPM: Apache's own refusal (1), the
+			 * scenario's point; anything else must pass httpd -t */
+			if (rc == 1 && scenario_php_mode(&sc, a.mpm) == SC_PHP_MOD_PHP && a.mpm != MPM_PREFORK &&
+			    strstr(e.msg, "not compiled to be threadsafe")) {
+				unit_pass++;
+				continue;
+			}
+			if (rc) {
 				unit_fail++;
 				fprintf(stderr, "%s on %s: %s\n", names[i], mpm_name(a.mpm), e.msg);
 				continue;

@@ -356,9 +356,75 @@ static void test_shipped(void)
 	CHECK_STR(scenario_dir(), MPMSCOPE_PREFIX "/share/mpmscope/scenarios");
 }
 
+/* [cgi NAME]: a script beside the files, and test.html still served */
+static void test_cgi(void)
+{
+	struct scenario sc;
+	struct errbuf e;
+
+	CHECK(parse(&sc, "[cgi hello]\ncontent = #!/bin/sh\\necho hi\\n\n", &e) == 0);
+	CHECK_EQ_U(sc.nfiles, 2);
+	CHECK(sc.files[0].cgi);
+	CHECK_STR(sc.files[0].name, "hello");
+	CHECK_STR(sc.files[0].content, "#!/bin/sh\necho hi\n");
+	CHECK(!sc.files[1].cgi);
+	CHECK_STR(sc.files[1].name, "test.html");
+	CHECK(scenario_has_cgi(&sc));
+	scenario_free(&sc);
+	CHECK(parse(&sc, "[file hello]\ncontent = x\n[cgi hello]\ncontent = #!/bin/sh\n", &e) == 0);
+	CHECK_EQ_U(sc.nfiles, 2);
+	scenario_free(&sc);
+	CHECK(parse(&sc, "[file a]\ncontent = x\n", &e) == 0);
+	CHECK(!scenario_has_cgi(&sc));
+	scenario_free(&sc);
+	bad("[cgi]\n", "t.scn:1: [cgi] needs a name: [cgi NAME]");
+	bad("[cgi ../x]\n", "t.scn:1: bad file name '../x' (use [A-Za-z0-9._-], not starting with '.', at most 63 characters)");
+	bad("[cgi x]\ncontent = echo\n", "t.scn:2: [cgi x]: content must start with '#!/' and the interpreter's path (a script)");
+	bad("[cgi x]\nsize = 1k\n", "t.scn:2: unknown key 'size' in [cgi x] (expected content)");
+	bad("[cgi x]\n", "t.scn:1: [cgi x] needs content");
+	bad("[cgi x]\ncontent = #!/bin/sh\n[cgi x]\n", "t.scn:3: duplicate section [cgi x]");
+}
+
+/* [php] and [backend]: modes per MPM, the pool, the upstream's delay and prefix */
+static void test_dynamic(void)
+{
+	struct scenario sc;
+	struct errbuf e;
+
+	CHECK(parse(&sc, "[php]\nworker = mod_php\nmax_children = 5\n", &e) == 0);
+	CHECK(sc.php.on);
+	CHECK(scenario_php_mode(&sc, MPM_PREFORK) == SC_PHP_MOD_PHP);
+	CHECK(scenario_php_mode(&sc, MPM_WORKER) == SC_PHP_MOD_PHP);
+	CHECK(scenario_php_mode(&sc, MPM_EVENT) == SC_PHP_FPM);
+	CHECK_STR(sc.php.pm, "static");
+	CHECK_EQ_U(sc.php.max_children, 5);
+	CHECK(!sc.backend.on);
+	scenario_free(&sc);
+	CHECK(parse(&sc, "[backend]\n", &e) == 0);
+	CHECK(sc.backend.on);
+	CHECK(sc.backend.delay_s > 0.199 && sc.backend.delay_s < 0.201);
+	CHECK_STR(sc.backend.prefix, "/backend/");
+	CHECK(scenario_php_mode(&sc, MPM_EVENT) == SC_PHP_NONE);
+	scenario_free(&sc);
+	CHECK(parse(&sc, "[backend]\ndelay = 0\npath = /api/v1/\n", &e) == 0);
+	CHECK(sc.backend.delay_s == 0);
+	CHECK_STR(sc.backend.prefix, "/api/v1/");
+	scenario_free(&sc);
+	bad("[php]\nevent = cgi\n", "t.scn:2: event: 'cgi' is not mod_php or fpm");
+	bad("[php]\npm = lazy\n", "t.scn:2: pm: 'lazy' is not static, dynamic or ondemand");
+	bad("[php]\nmax_children = 257\n", "t.scn:2: max_children: 257 is not between 1 and 256");
+	bad("[php]\nprefork = fpm\nprefork = fpm\n", "t.scn:3: duplicate key 'prefork' in [php] (first at line 2)");
+	bad("[backend]\ndelay = 61\n", "t.scn:2: delay: 61 is too long (at most 60 s)");
+	bad("[backend]\npath = /\n", "t.scn:2: path: '/' is not a prefix like /backend/ (starts and ends with '/', at most 63 characters)");
+	bad("[backend]\npath = /a b/\n", "t.scn:2: path: '/a b/' may only contain letters, digits and / . _ -");
+	bad("[backend]\nport = 80\n", "t.scn:2: unknown key 'port' in [backend]");
+}
+
 int main(void)
 {
+	test_dynamic();
 	test_good();
+	test_cgi();
 	test_defaults();
 	test_errors();
 	test_mpm_names();

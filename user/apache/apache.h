@@ -25,6 +25,7 @@ struct apache {
 	char addr[64];         /* listen address, default "127.0.0.1" */
 	uint16_t port;         /* 0: pick a free one */
 	const struct scenario *sc;
+	uint16_t upstream_port; /* [backend]: the upstream's loopback port (chosen by the caller) */
 	/* state */
 	char rundir[256];      /* /tmp/mpmscope.XXXXXX (mode 0755), removed by apache_cleanup */
 	char conf[300];        /* rundir/httpd.conf */
@@ -70,7 +71,9 @@ int apache_find(struct apache *a, const char *explicit_path, struct errbuf *e);
 
 /* Make the runtime dir, write the config for a->mpm with the scenario's
  * directives, create the DocumentRoot files, and check the config with
- * `httpd -t` (its error becomes e). Checks the port is free. */
+ * `httpd -t` (its error becomes e). Checks the port is free. Returns 0, -1
+ * on error, 1 when a module refused the server in its pre-configuration
+ * (AH00013: mod_php under a threaded MPM): Apache's own verdict, in e. */
 int apache_prepare(struct apache *a, struct errbuf *e);
 
 /* Fork the gated child (own process group, parent-death signal SIGTERM,

@@ -7,6 +7,10 @@
  *   owner        "PID STARTTIME" of the mpmscope that made it (apache_sweep_stale)
  *   httpd.conf   self-contained: nothing is read from /etc/apache2
  *   htdocs/      the scenario's files (0644)
+ *   php/         php.ini for mod_php (PHPINIDir: nothing from /etc/php; httpd's
+ *                environment empties PHP_INI_SCAN_DIR so that no conf.d is read either)
+ *   cgi-bin/     its [cgi] scripts (0755), ScriptAlias /cgi-bin/: mod_cgi under
+ *                prefork, mod_cgid under worker and event (its socket in run/)
  *   logs/        error.log, access.log, stderr.log (httpd's stdout/stderr)
  *   run/         PidFile, DefaultRuntimeDir
  *
@@ -16,6 +20,7 @@
  * the connection), status, bytes, the time taken in us and the request line:
  * an oracle to join with the tracer.
  */
+#include <glob.h>
 #include <grp.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -83,9 +88,16 @@ static int check_port(struct apache *a, struct errbuf *e)
 	return 0;
 }
 
-/* A file of the runtime directory (mode 0644): len bytes of text, or of
- * filler when text is NULL (a scenario's large file). */
+/* A file of the runtime directory (mode 0644, 0755 for a script): len bytes
+ * of text, or of filler when text is NULL (a scenario's large file). */
+static int write_file_mode(const char *path, const char *text, uint64_t len, mode_t mode, struct errbuf *e);
+
 static int write_file(const char *path, const char *text, uint64_t len, struct errbuf *e)
+{
+	return write_file_mode(path, text, len, 0644, e);
+}
+
+static int write_file_mode(const char *path, const char *text, uint64_t len, mode_t mode, struct errbuf *e)
 {
 	static const char line[] = "mpmscope filler: 0123456789 abcdefghijklmnopqrstuvwxyz ABCDEFGHIJKLMNOPQRSTUVW\n";
 	char chunk[65536];
@@ -102,7 +114,7 @@ static int write_file(const char *path, const char *text, uint64_t len, struct e
 		len -= c;
 	}
 	if (!rc)
-		rc = fchmod(fd, 0644);
+		rc = fchmod(fd, mode);
 	if (fd >= 0 && close(fd) < 0)
 		rc = -1;
 	if (rc)
@@ -113,6 +125,39 @@ static int write_file(const char *path, const char *text, uint64_t len, struct e
 static void emit_directive(struct sbuf *b, const struct sc_directive *d)
 {
 	sb_printf(b, "%s %s\n", d->name, d->value);
+}
+
+/* PHP for *.php files: mod_php inside the server, or php-fpm behind
+ * mod_proxy_fcgi on the run directory's unix socket (user/backend/ runs it). */
+static void php_config(struct apache *a, struct sbuf *b)
+{
+	const char *r = a->rundir, *md = a->modules_dir;
+	enum sc_php_mode mode = scenario_php_mode(a->sc, a->mpm);
+
+	if (mode == SC_PHP_NONE)
+		return;
+	sb_printf(b, "# scenario %s: [php] %s\n", a->sc->name, mode == SC_PHP_FPM ? "fpm" : "mod_php");
+	if (mode == SC_PHP_MOD_PHP) {
+		glob_t g;
+		char so[300];
+
+		/* libphp8.2.so on Debian 12: whichever libphp the modules hold */
+		snprintf(so, sizeof(so), "%.250s/libphp*.so", md);
+		if (glob(so, 0, NULL, &g) == 0 && g.gl_pathc > 0)
+			snprintf(so, sizeof(so), "%.290s", g.gl_pathv[g.gl_pathc - 1]);
+		else
+			snprintf(so, sizeof(so), "%.250s/libphp.so", md);
+		globfree(&g);
+		sb_printf(b, "LoadModule php_module \"%s\"\n", so);
+		sb_printf(b, "PHPINIDir \"%s/php\"\n", r);
+		sb_printf(b, "<FilesMatch \"\\.php$\">\n    SetHandler application/x-httpd-php\n</FilesMatch>\n");
+	} else {
+		sb_printf(b, "LoadModule proxy_module \"%s/mod_proxy.so\"\n", md);
+		sb_printf(b, "LoadModule proxy_fcgi_module \"%s/mod_proxy_fcgi.so\"\n", md);
+		sb_printf(b, "<FilesMatch \"\\.php$\">\n    SetHandler \"proxy:unix:%s/%s|fcgi://localhost\"\n</FilesMatch>\n",
+			  r, SC_FPM_SOCKET);
+	}
+	sb_printf(b, "DirectoryIndex index.php index.html\n");
 }
 
 static void build_config(struct apache *a, struct sbuf *b)
@@ -169,6 +214,31 @@ static void build_config(struct apache *a, struct sbuf *b)
 		sb_printf(b, "SSLCertificateFile \"%s\"\nSSLCertificateKeyFile \"%s\"\n", a->tls_cert, a->tls_key);
 		sb_printf(b, "SSLSessionCache \"shmcb:%s/run/ssl_scache(512000)\"\nSSLSessionCacheTimeout 300\n", r);
 		sb_printf(b, "CustomLog \"%s\" \"%%{remote}p %%{SSL_PROTOCOL}x %%{SSL_SESSION_RESUMED}x\"\n", a->tls_log);
+	}
+	php_config(a, b);
+	if (sc->backend.on) {
+		/* no connection reuse to the upstream: each request holds its own,
+		 * for as long as the upstream takes */
+		sb_printf(b, "# scenario %s: [backend] a slow upstream\n", sc->name);
+		if (scenario_php_mode(sc, a->mpm) != SC_PHP_FPM)
+			sb_printf(b, "LoadModule proxy_module \"%s/mod_proxy.so\"\n", md);
+		sb_printf(b, "LoadModule proxy_http_module \"%s/mod_proxy_http.so\"\n", md);
+		sb_printf(b, "ProxyPass \"%s\" \"http://127.0.0.1:%u/\" disablereuse=On timeout=%d\n", sc->backend.prefix,
+			  a->upstream_port, (int)sc->backend.delay_s + 30);
+	}
+	if (scenario_has_cgi(sc)) {
+		/* a process per request: mod_cgi forks it from the serving child;
+		 * a threaded MPM's process must not fork, so mod_cgid's daemon
+		 * (the parent's child) forks it and passes the socket */
+		bool cgid = a->mpm != MPM_PREFORK;
+
+		sb_printf(b, "# scenario %s: [cgi] scripts\n", sc->name);
+		sb_printf(b, "LoadModule alias_module \"%s/mod_alias.so\"\n", md);
+		sb_printf(b, "LoadModule %s_module \"%s/mod_%s.so\"\n", cgid ? "cgid" : "cgi", md, cgid ? "cgid" : "cgi");
+		if (cgid)
+			sb_printf(b, "ScriptSock \"%s/run/cgid.sock\"\n", r);
+		sb_printf(b, "ScriptAlias /cgi-bin/ \"%s/cgi-bin/\"\n", r);
+		sb_printf(b, "<Directory \"%s/cgi-bin\">\n    Options +ExecCGI\n    AllowOverride None\n    Require all granted\n</Directory>\n", r);
 	}
 	sb_printf(b, "# scenario %s: [server]\n", sc->name);
 	for (int i = 0; i < sc->ncommon; i++) {
@@ -340,12 +410,24 @@ int apache_prepare(struct apache *a, struct errbuf *e)
 	a->tls_cert[0] = a->tls_key[0] = a->tls_log[0] = 0;
 	if (a->sc && a->sc->tls && apache_tls_prepare(a, e) < 0)
 		goto fail;
+	if (scenario_has_cgi(a->sc) && mkdir_in(a->rundir, "cgi-bin", 0755, e))
+		goto fail;
+	if (scenario_php_mode(a->sc, a->mpm) == SC_PHP_MOD_PHP) {
+		static const char ini[] = "; written by mpmscope for one run: PHP's defaults, nothing from /etc/php\n";
+
+		if (mkdir_in(a->rundir, "php", 0755, e))
+			goto fail;
+		snprintf(path, sizeof(path), "%s/php/php.ini", a->rundir);
+		if (write_file(path, ini, sizeof(ini) - 1, e))
+			goto fail;
+	}
 	if (a->sc) {
 		for (int i = 0; i < a->sc->nfiles; i++) {
 			const struct sc_file *f = &a->sc->files[i];
 
-			snprintf(path, sizeof(path), "%s/htdocs/%s", a->rundir, f->name);
-			if (write_file(path, f->content, f->content ? strlen(f->content) : f->size, e))
+			snprintf(path, sizeof(path), "%s/%s/%s", a->rundir, f->cgi ? "cgi-bin" : "htdocs", f->name);
+			if (write_file_mode(path, f->content, f->content ? strlen(f->content) : f->size,
+					    f->cgi ? 0755 : 0644, e))
 				goto fail;
 		}
 	}
@@ -362,6 +444,14 @@ int apache_prepare(struct apache *a, struct errbuf *e)
 	}
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		apache_first_error(a, out, line, sizeof(line));
+		if (strstr(out, "AH00013:")) {
+			/* "Pre-configuration failed": a module refused this server in
+			 * its own start-up check (mod_php under a threaded MPM): Apache
+			 * will not run it, a result for this MPM, not bad input */
+			err_set(e, "Apache refused to start: %s", line[0] ? line : "pre-configuration failed");
+			apache_cleanup(a);
+			return 1;
+		}
 		err_set(e, "apache config error: %s", line[0] ? line : "httpd -t failed");
 		goto fail;
 	}

@@ -17,8 +17,10 @@
 #include "base/procfs.h"
 #include "base/util.h"
 
+/* PHP_INI_SCAN_DIR empty: mod_php reads no conf.d of /etc/php (its php.ini
+ * is the run directory's, PHPINIDir) */
 char *const apache_clean_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-				   "LANG=C", NULL };
+				   "LANG=C", "PHP_INI_SCAN_DIR=", NULL };
 
 void apache_init(struct apache *a)
 {

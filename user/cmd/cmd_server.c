@@ -80,6 +80,8 @@ int cmd_server(int argc, char **argv)
 	struct errbuf e = { { 0 } };
 	struct scenario sc;
 	struct apache a;
+	struct backend be[SESSION_MAX_BACKENDS];
+	int nbe = 0;
 	enum mpm mpm;
 	int rc = opts_get(&server_spec, argc, argv, &o, NULL);
 
@@ -93,8 +95,11 @@ int cmd_server(int argc, char **argv)
 	}
 	a.mpm = mpm;
 	a.sc = &sc;
-	if (apache_prepare(&a, &e) || apache_spawn(&a, &e) || apache_release(&a, &e) ||
+	if (session_upstream_port(&a, &e) || apache_prepare(&a, &e) || apache_spawn(&a, &e) ||
+	    session_start_backends(be, &nbe, &a, NULL, &e) || apache_release(&a, &e) ||
 	    apache_wait_ready(&a, 15.0, &e)) {
+		for (int i = 0; i < nbe; i++)
+			backend_stop(&be[i], 5.0);
 		apache_stop(&a, 10.0);
 		apache_cleanup(&a);
 		scenario_free(&sc);
@@ -105,6 +110,8 @@ int cmd_server(int argc, char **argv)
 	printf("%s://%s:%u%s pid %d\n", sc.tls ? "https" : "http", a.addr, a.port, sc.url_path, (int)a.pid);
 	fflush(stdout);
 	rc = keep_running(&a, o.duration_s);
+	for (int i = 0; i < nbe; i++)
+		backend_stop(&be[i], 5.0);
 	apache_stop(&a, 10.0);
 	apache_cleanup(&a);
 	scenario_free(&sc);

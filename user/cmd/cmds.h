@@ -11,6 +11,8 @@ int cmd_run(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);
 int cmd_server(int argc, char **argv);
+/* internal: the slow backend's process (not in the usage) */
+int cmd_upstream(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_explain(int argc, char **argv);

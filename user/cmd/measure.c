@@ -185,6 +185,7 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 		/* rc 1: the server's own failure (e.g. under a memory limit):
 		 * recorded, the comparison goes on */
 		r->interrupted = sig_interrupted;
+		r->refused = rc > 0;
 		goto out;
 	}
 	rc = -1;
@@ -194,7 +195,15 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 		goto out;
 	progress(o, "%s: %s: load -n %llu -c %u%s%s", sc->name, mpm_name(m), (unsigned long long)r->load_cfg.requests,
 		 r->load_cfg.connections, r->load_cfg.keepalive ? " -k" : "", r->load_cfg.rate > 0 ? " (rate)" : "");
-	ms = mem_sampler_start(ss.a.pid, 250); /* the server runs in its own process group */
+	{
+		/* the server runs in its own process group; a backend may lead its
+		 * own (php-fpm calls setsid): its memory counts with the server's */
+		pid_t also[2];
+
+		for (int i = 0; i < ss.nbe; i++)
+			also[i] = ss.be[i].pid;
+		ms = mem_sampler_start(ss.a.pid, also, ss.nbe, 250);
+	}
 	live_start(&lv, o, sc->name, mpm_name(m));
 	r->load_cfg.live_completed = &lv.done;
 	netstat_read(&net0);
@@ -240,6 +249,9 @@ out:
 		model_probe_paths(&r->k, ss.t);
 		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,
 				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
+		ev = tracer_backend_events(ss.t, &nev);
+		model_build_backend(r, &counts, ev, nev);
+		ev = tracer_events(ss.t, &nev);
 		model_build_memory(r, &mr, sc);
 		failures_build(r, sc, ev, nev, &netd, ss.a.errlog, ss.a.stderr_log);
 		server_side(r, ss.t, ev, nev);

@@ -49,6 +49,9 @@ static double m_transfer_mb_s(const struct run_model *r)
 	return r->load.duration_s > 0 ? (double)r->load.bytes_read / r->load.duration_s / 1e6 : NAN;
 }
 static double m_server_cpu_s(const struct run_model *r) { return (double)r->k.spawn.server_cpu_ns / 1e9; }
+/* 1: Apache itself would not serve under this MPM (its start-up check or its
+ * start-up failed, in its own words: the run's error); 0: it served */
+static double m_refused(const struct run_model *r) { return r->refused ? 1 : 0; }
 
 /* One function m_NAME per metric of scenario/metrics.h (the compiler says
  * which one is missing). */
@@ -76,6 +79,8 @@ static double value_of(const char *metric, const struct run_model *runs, int nru
 
 		if (r->mpm != m)
 			continue;
+		if (!strcmp(metric, "refused"))
+			return m_refused(r);
 		if (!r->ran) {
 			if (!strcmp(metric, "failure_rate"))
 				return 1;
@@ -88,6 +93,15 @@ static double value_of(const char *metric, const struct run_model *runs, int nru
 				return metrics[k].fn(r);
 	}
 	return NAN;
+}
+
+/* The error of the run of m (Apache's own, for a refusal). */
+static const char *refusal_of(const struct run_model *runs, int nruns, enum mpm m)
+{
+	for (int i = 0; i < nruns; i++)
+		if (runs[i].mpm == m)
+			return runs[i].error;
+	return "";
 }
 
 /* 3476, 38.7, 0.0123: whole numbers above 100, three digits below */
@@ -152,6 +166,10 @@ int claims_eval(const struct scenario *sc, const struct run_model *runs, int nru
 				w = snprintf(cr->evidence + used, sizeof(cr->evidence) - used, "%s%s: %s %s %s %s: %s",
 					     k ? "; " : "", c->metric, mpm_name(c->lhs), num(n1, sizeof(n1), a), c->op, rhs,
 					     ok ? "yes" : "no");
+				/* a refusal is said in Apache's own words */
+				if (w > 0 && !strcmp(c->metric, "refused") && a > 0 && used + (size_t)w < sizeof(cr->evidence))
+					w += snprintf(cr->evidence + used + w, sizeof(cr->evidence) - used - (size_t)w, " (%s)",
+						      refusal_of(runs, nruns, c->lhs));
 			}
 			if (w > 0)
 				used = used + (size_t)w < sizeof(cr->evidence) ? used + (size_t)w : sizeof(cr->evidence) - 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "model/outcomes.h"
 #include "scenario/scenario.h"
 
 const char *fail_cause_id(enum fail_cause c)
@@ -203,7 +204,15 @@ static enum fail_cause classify(const struct run_model *r, const struct scenario
 		snprintf(text, tn, "waited in the listen queue past the client's timeout: no process or thread was free "
 				   "to accept it%s",
 			 maxworkers_logged(ff) ? " (error log: server reached MaxRequestWorkers)" : "");
-		snprintf(p, left, "; accepted %.3f s after the client gave up", (double)(c->accept_ns - f->t_fail) / 1e9);
+		p += snprintf(p, left, "; accepted %.3f s after the client gave up", (double)(c->accept_ns - f->t_fail) / 1e9);
+		left = en - (size_t)(p - ex);
+		if (c->flags & MS_CF_GAVE_UP) {
+			/* who held the server's tasks then: keep-alive, a backend... */
+			char busy[240];
+
+			outcome_busy_str(busy, sizeof(busy), &c->at_giveup);
+			snprintf(p, left, "; the server's tasks when it gave up: %s", busy);
+		}
 		return FC_NEVER_ACCEPTED;
 	}
 	if (f->cls == LG_FAIL_TIMEOUT) {

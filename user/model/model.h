@@ -145,6 +145,15 @@ struct kernel_facts {
 	uint32_t children;            /* server processes other than the parent */
 	uint32_t child_max_threads;   /* most threads any child had at once */
 	uint32_t children_signalled;  /* children ended by a signal other than SIGTERM */
+	/* the scenario's backends (php-fpm, the upstream): their tasks, apart
+	 * from the server's (their roles in sched.tasks_by_role, their CPU and
+	 * off-CPU time in sched's per-role figures) */
+	struct backend_facts {
+		bool present;
+		uint64_t processes_created, threads_created, exits;
+		uint64_t cpu_ns;           /* sum_exec_runtime of its tasks at their exit */
+		uint32_t processes;        /* its processes seen exit (the seeded main one included) */
+	} backend;
 	struct spawn_facts spawn;
 	struct sched_facts sched;
 	struct conn_facts conn;
@@ -166,6 +175,7 @@ struct machine_facts {
 struct run_model {
 	enum mpm mpm;
 	bool ran;                     /* the load ran (false: an error stopped this MPM) */
+	bool refused;                 /* Apache did not start serving: its own error, in error[] */
 	bool attached;                /* trace: no load of ours, the kernel's own counts stand for it */
 	uint32_t seeded_procs, seeded_threads; /* attached: the server's, alive when the trace began */
 	bool interrupted;
@@ -199,6 +209,9 @@ void model_probe_paths(struct kernel_facts *k, struct tracer *t);
  * generator's connections and the controller's probe ports. */
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev,
 			size_t nev, const uint16_t *probe_ports, size_t nprobe);
+/* The backends' facts, from the counters and their own records (after
+ * model_build_kernel: their roles join sched.tasks_by_role). */
+void model_build_backend(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev, size_t nev);
 /* Memory facts from the sampler's result (taken over by the model). */
 void model_build_memory(struct run_model *r, struct mem_result *m, const struct scenario *sc);
 void model_free(struct run_model *r);

@@ -9,8 +9,10 @@
 const char *role_name(int role)
 {
 	static const char *const n[] = { "other", "parent", "prefork_child", "child_main", "starter",
-					 "listener", "worker", "kernel", "external" };
+					 "listener", "worker", "cgi", "cgid", "fpm_master", "fpm_worker",
+					 "backend", "kernel", "external" };
 
+	_Static_assert(ARRAY_SIZE(n) == MS_WAKERS, "a name for every role and waker");
 	return role >= 0 && role < (int)ARRAY_SIZE(n) ? n[role] : "?";
 }
 
@@ -18,8 +20,9 @@ const char *offcpu_name(int reason)
 {
 	static const char *const n[] = { "wait_connection", "accept_mutex", "idle_worker", "wait_idle_worker",
 					 "keepalive", "read_request", "write_response", "lingering_close",
-					 "parent_maintenance", "pipe_of_death", "other" };
+					 "parent_maintenance", "pipe_of_death", "backend", "other" };
 
+	_Static_assert(ARRAY_SIZE(n) == MS_OFF__MAX, "a name for every off-CPU reason");
 	return reason >= 0 && reason < (int)ARRAY_SIZE(n) ? n[reason] : "?";
 }
 

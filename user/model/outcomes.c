@@ -33,16 +33,15 @@ void outcome_client_str(char *buf, size_t n, const __u32 addr[4], uint16_t port)
 	}
 }
 
-/* What the server's tasks were blocked in when the client gave up: e.g.
- * "0 free, 2 holding idle keep-alive connections". */
-static int busy_str(char *buf, size_t n, const struct ms_busy *b)
+int outcome_busy_str(char *buf, size_t n, const struct ms_busy *b)
 {
 	const struct { unsigned count; const char *what; } busy[] = {
 		{ b->keepalive, "holding idle keep-alive connections" },
 		{ b->reading, "reading requests" },
 		{ b->writing, "writing responses to slow readers" },
 		{ b->lingering, "in lingering close" },
-		{ b->other, "blocked elsewhere (a handler, a backend, a lock)" },
+		{ b->backend, "waiting for a backend (a CGI, php-fpm, a proxied upstream)" },
+		{ b->other, "blocked elsewhere (a handler, a lock)" },
 	};
 	int u = snprintf(buf, n, "%u free", b->free);
 
@@ -93,7 +92,7 @@ static int never_accepted(const struct outcome_agg *o, const struct ms_event *ev
 		return FC_NEVER_ACCEPTED;
 	}
 	gone = c->fin_ns ? c->fin_ns : ev->ts; /* a reset ends it at once */
-	busy_str(busy, sizeof(busy), &c->at_giveup);
+	outcome_busy_str(busy, sizeof(busy), &c->at_giveup);
 	snprintf(text, tn, "the client gave up in the listen queue: no process or thread was free to accept it");
 	EX_ADD("; waited %.3f s, then the client %s it; server tasks free when it came: %u; when it left: %s",
 	       (double)(gone - c->established_ns) / 1e9, c->flags & MS_CF_RST_RECV ? "reset" : "closed",

@@ -66,6 +66,9 @@ void outcomes_listen(struct outcome_agg *o, const uint16_t *ports, int nports, c
 		     const struct ms_listener *base, const char *syn_watch);
 /* "127.0.0.1:41234", or "[::1]:41234" (addr as ms_conn.raddr). */
 void outcome_client_str(char *buf, size_t n, const __u32 addr[4], uint16_t port);
+/* What the server's tasks were blocked in when a client gave up: e.g.
+ * "0 free, 10 waiting for a backend (a CGI, php-fpm, a proxied upstream)". */
+int outcome_busy_str(char *buf, size_t n, const struct ms_busy *b);
 /* Failed connections so far, every cause. */
 uint64_t outcomes_failed(const struct outcome_agg *o);
 

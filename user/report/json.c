@@ -401,6 +401,16 @@ static void json_kernel(struct json *j, const struct run_model *r)
 	json_ku64(j, "exits", k->process_exits + k->thread_exits);
 	json_ku64(j, "process_exits", k->process_exits);
 	json_ku64(j, "thread_exits", k->thread_exits);
+	if (k->backend.present) {
+		json_key(j, "backend");
+		json_obj_begin(j);
+		json_ku64(j, "processes_created", k->backend.processes_created);
+		json_ku64(j, "threads_created", k->backend.threads_created);
+		json_ku64(j, "exits", k->backend.exits);
+		json_ku64(j, "processes", k->backend.processes);
+		json_kdouble(j, "cpu_us", (double)k->backend.cpu_ns / 1e3);
+		json_obj_end(j);
+	}
 	json_ku64(j, "accepts", k->accepts);
 	json_ku64(j, "accepts_total", k->accepts_total);
 	json_ku64(j, "accepts_internal", k->accepts_internal);

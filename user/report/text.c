@@ -265,6 +265,10 @@ void report_run_notes(const struct run_model *r, struct run_notes *n)
 					 (unsigned long long)k->accepts_internal);
 	if (k->accepts_other && used < max)
 		used += (size_t)snprintf(s + used, max - used, ", %llu from other clients", (unsigned long long)k->accepts_other);
+	if (k->backend.present && used < max)
+		used += (size_t)snprintf(s + used, max - used, "; backend apart: %u processes, %llu threads created, %.2f s CPU",
+					 k->backend.processes, (unsigned long long)k->backend.threads_created,
+					 (double)k->backend.cpu_ns / 1e9);
 	if (k->track_full && used < max)
 		snprintf(s + used, max - used, "; %llu new processes or threads NOT followed (a BPF table was full)",
 			 (unsigned long long)k->track_full);

@@ -2,13 +2,15 @@
 /*
  * The Apache directives a scenario may set: performance directives only, each
  * with the MPMs that know it, so that a scenario can never Include a file or
- * inject other configuration into the private httpd.conf.
+ * inject other configuration into the private httpd.conf; and the metrics a
+ * claim's check may compare (scenario/metrics.h).
  */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
 #include "scenario/internal.h"
+#include "scenario/metrics.h"
 #include "scenario/scenario.h"
 
 /* ---- the directive allow-list ---------------------------------------------- */
@@ -98,4 +100,30 @@ const char *sc_directive_canon(int i)
 unsigned sc_directive_mask(int i)
 {
 	return directives[i].mask;
+}
+
+/* ---- the metrics claims may check ------------------------------------------------ */
+
+#define METRIC_NAME(name, unit) #name,
+static const char *const metric_names[] = { SC_METRICS(METRIC_NAME) };
+#undef METRIC_NAME
+
+bool scenario_metric_known(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(metric_names); i++)
+		if (!strcmp(metric_names[i], name))
+			return true;
+	return false;
+}
+
+const char *scenario_metric_list(void)
+{
+	static char buf[512];
+
+	if (!buf[0])
+		for (size_t i = 0; i < ARRAY_SIZE(metric_names); i++) {
+			strcat(buf, i ? ", " : "");
+			strcat(buf, metric_names[i]);
+		}
+	return buf;
 }

@@ -5,6 +5,9 @@
 
 #include <stdbool.h>
 
+#include "base/util.h"
+#include "scenario/scenario.h"
+
 #define SC_MAX_FILE_SIZE (1ULL << 30)   /* a served file is at most 1 GiB */
 #define SC_MAX_TEXT (1U << 20)          /* a scenario file is at most 1 MiB */
 
@@ -18,5 +21,13 @@ int sc_directive_index(const char *name);
 const char *sc_directive_canon(int i);
 unsigned sc_directive_mask(int i);
 bool sc_directive_value_ok(const char *v);
+
+/* Dynamic content (dynamic.c): key i of [php] (prefork, worker, event, pm,
+ * max_children) and of [backend] (delay, path) into sc, or -1 with e; the
+ * defaults once the file is read (php, backend: the sections were there,
+ * delay_seen: [backend] gave a delay). */
+int sc_php_key(struct scenario *sc, int i, const char *k, const char *v, struct errbuf *e);
+int sc_backend_key(struct scenario *sc, int i, const char *k, const char *v, struct errbuf *e);
+void sc_dynamic_defaults(struct scenario *sc, bool php, bool backend, bool delay_seen);
 
 #endif

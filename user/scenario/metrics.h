@@ -31,6 +31,7 @@
 	X(threads_created, "")               \
 	X(listen_queue_p99_us, "us")         \
 	X(transfer_mb_s, "MB/s")             \
-	X(server_cpu_s, "s")
+	X(server_cpu_s, "s")                 \
+	X(refused, "")
 
 #endif

@@ -25,6 +25,7 @@
  *   [file NAME]                         a file in DocumentRoot, NAME = [A-Za-z0-9._-]+
  *   content     = <html>...</html>\n    literal; escapes \n \r \t \\ (exclusive with size)
  *   size        = 10M                   that many bytes of filler (512, 4k, 10M, 1G)
+ *   [cgi NAME], [php], [backend]        dynamic content (scenario/dynamic.c, scenarios/README.md)
  *   [server]                            Apache directives for every MPM
  *   KeepAlive   = On
  *   [prefork] / [worker] / [event]      Apache directives for one MPM
@@ -67,10 +68,10 @@
 /* ---- the parser ---------------------------------------------------------------- */
 
 enum section { SEC_NONE, SEC_SCENARIO, SEC_LOAD, SEC_FILE, SEC_SERVER, SEC_PREFORK,
-	       SEC_WORKER, SEC_EVENT, SEC_LIMITS, SEC_EXPECT, SEC__MAX };
+	       SEC_WORKER, SEC_EVENT, SEC_LIMITS, SEC_EXPECT, SEC_CGI, SEC_PHP, SEC_BACKEND, SEC__MAX };
 
 static const char *const sec_names[SEC__MAX] = {
-	"", "scenario", "load", "file", "server", "prefork", "worker", "event", "limits", "expect",
+	"", "scenario", "load", "file", "server", "prefork", "worker", "event", "limits", "expect", "cgi", "php", "backend",
 };
 
 static const char *const keys_scenario[] = { "name", "description", "seed", NULL };
@@ -78,6 +79,8 @@ static const char *const keys_load[] = { "path", "requests", "concurrency", "kee
 					 "rate", "hold", "ramp", "timeout", "threads", "tls",
 					 "tls_resume", NULL };
 static const char *const keys_limits[] = { "ulimit_v", "address_space", NULL };
+static const char *const keys_backend[] = { "delay", "path", NULL };          /* sc_backend_key's order */
+static const char *const keys_php[] = { "prefork", "worker", "event", "pm", "max_children", NULL }; /* sc_php_key's */
 
 struct parser {
 	struct scenario *sc;
@@ -87,7 +90,7 @@ struct parser {
 	enum section sec;
 	int file_idx;                   /* current [file] */
 	int sec_line[SEC__MAX];         /* where each single section started */
-	int seen_scenario[3], seen_load[12], seen_limits[2]; /* line of each key, 0 = unseen */
+	int seen_scenario[3], seen_load[12], seen_limits[2], seen_php[5], seen_backend[2]; /* line of each key, 0 = unseen */
 	int file_line[SC_MAX_FILES];
 	bool file_has_content[SC_MAX_FILES], file_has_size[SC_MAX_FILES];
 	int concurrency_line;
@@ -226,22 +229,23 @@ static int section_header(struct parser *p, char *s)
 	for (int i = 1; i < SEC__MAX; i++) {
 		if (strcmp(inner, sec_names[i]))
 			continue;
-		if (i == SEC_FILE) {
+		if (i == SEC_FILE || i == SEC_CGI) {
 			struct sc_file *f;
 
 			if (!*arg)
-				return perr(p, "[file] needs a name: [file NAME]");
+				return perr(p, "[%s] needs a name: [%s NAME]", inner, inner);
 			if (!sc_name_ok(arg, false) || strlen(arg) >= sizeof(f->name))
 				return perr(p, "bad file name '%s' (use [A-Za-z0-9._-], not starting with '.', at most %zu characters)",
 					    shown(arg, b, sizeof(b)), sizeof(f->name) - 1);
 			for (int j = 0; j < p->sc->nfiles; j++)
-				if (!strcmp(p->sc->files[j].name, arg))
-					return perr(p, "duplicate section [file %s]", arg);
+				if (!strcmp(p->sc->files[j].name, arg) && p->sc->files[j].cgi == (i == SEC_CGI))
+					return perr(p, "duplicate section [%s %s]", inner, arg);
 			if (p->sc->nfiles >= SC_MAX_FILES)
-				return perr(p, "too many [file] sections (at most %d)", SC_MAX_FILES);
+				return perr(p, "too many [file] and [cgi] sections (at most %d)", SC_MAX_FILES);
 			p->file_idx = p->sc->nfiles++;
 			f = &p->sc->files[p->file_idx];
 			strcpy(f->name, arg);
+			f->cgi = i == SEC_CGI;
 			p->file_line[p->file_idx] = p->line;
 		} else {
 			if (*arg)
@@ -471,12 +475,23 @@ static int kv_load(struct parser *p, int i, const char *k, const char *v)
 	}
 }
 
-/* [file NAME]: content or size */
+/* [file NAME]: content or size; [cgi NAME]: content, a script */
 static int kv_file(struct parser *p, const char *k, const char *v)
 {
 	struct sc_file *f = &p->sc->files[p->file_idx];
 	char b[80];
 
+	if (f->cgi) {
+		if (strcmp(k, "content"))
+			return perr(p, "unknown key '%s' in [cgi %s] (expected content)", shown(k, b, sizeof(b)), f->name);
+		if (p->file_has_content[p->file_idx])
+			return perr(p, "duplicate key 'content' in [cgi %s]", f->name);
+		if (strncmp(v, "#!/", 3))
+			return perr(p, "[cgi %s]: content must start with '#!/' and the interpreter's path (a script)",
+				    f->name);
+		p->file_has_content[p->file_idx] = true;
+		return set_content(p, f, v);
+	}
 	if (!strcmp(k, "content")) {
 		if (p->file_has_content[p->file_idx])
 			return perr(p, "duplicate key 'content' in [file %s]", f->name);
@@ -500,6 +515,19 @@ static int kv_file(struct parser *p, const char *k, const char *v)
 		return 0;
 	}
 	return perr(p, "unknown key '%s' in [file %s] (expected content or size)", shown(k, b, sizeof(b)), f->name);
+}
+
+/* [php] and [backend] (scenario/dynamic.c): the key's value, or its error */
+static int kv_dynamic(struct parser *p, int *seen, int i, const char *k, const char *v,
+		      int (*set)(struct scenario *, int, const char *, const char *, struct errbuf *))
+{
+	struct errbuf e2;
+
+	if (check_dup(p, &seen[i], k))
+		return -1;
+	if (set(p->sc, i, k, v, &e2))
+		return perr(p, "%s", e2.msg);
+	return 0;
 }
 
 /* [limits]: ulimit_v or address_space, one of them */
@@ -569,6 +597,7 @@ static int keyvalue(struct parser *p, const char *k, const char *v)
 			return kv_load(p, i, k, v);
 		break;
 	case SEC_FILE:
+	case SEC_CGI:
 		return kv_file(p, k, v);
 	case SEC_SERVER:
 	case SEC_PREFORK:
@@ -578,6 +607,14 @@ static int keyvalue(struct parser *p, const char *k, const char *v)
 	case SEC_LIMITS:
 		if ((i = key_index(keys_limits, k)) >= 0)
 			return kv_limits(p, i, k, v);
+		break;
+	case SEC_PHP:
+		if ((i = key_index(keys_php, k)) >= 0)
+			return kv_dynamic(p, p->seen_php, i, k, v, sc_php_key);
+		break;
+	case SEC_BACKEND:
+		if ((i = key_index(keys_backend, k)) >= 0)
+			return kv_dynamic(p, p->seen_backend, i, k, v, sc_backend_key);
 		break;
 	case SEC_EXPECT:
 		rc = kv_expect(p, k, v);
@@ -674,17 +711,31 @@ int scenario_parse(struct scenario *sc, const char *text, size_t len, const char
 	for (int i = 0; i < sc->nfiles; i++) {
 		if (!p.file_has_content[i] && !p.file_has_size[i]) {
 			p.line = p.file_line[i];
-			perr(&p, "[file %s] needs content or size", sc->files[i].name);
+			if (sc->files[i].cgi)
+				perr(&p, "[cgi %s] needs content", sc->files[i].name);
+			else
+				perr(&p, "[file %s] needs content or size", sc->files[i].name);
 			goto fail;
 		}
 	}
-	if (!sc->nfiles) {
-		static const char def[] = "<html><body><h1>Apache Benchmark Test</h1></body></html>\n";
+	{
+		bool plain = false;
 
-		sc->nfiles = 1;
-		strcpy(sc->files[0].name, "test.html");
-		sc->files[0].content = xstrdup(def);
-		sc->files[0].size = sizeof(def) - 1;
+		for (int i = 0; i < sc->nfiles; i++)
+			plain |= !sc->files[i].cgi;
+		if (!plain && sc->nfiles >= SC_MAX_FILES) {
+			p.line = 0;
+			perr(&p, "too many [cgi] sections (at most %d with the default test.html)", SC_MAX_FILES - 1);
+			goto fail;
+		}
+		if (!plain) {
+			static const char def[] = "<html><body><h1>Apache Benchmark Test</h1></body></html>\n";
+			struct sc_file *f = &sc->files[sc->nfiles++];
+
+			strcpy(f->name, "test.html");
+			f->content = xstrdup(def);
+			f->size = sizeof(def) - 1;
+		}
 	}
 	if (!sc->name[0])
 		origin_basename(p.origin, sc->name, sizeof(sc->name));
@@ -718,6 +769,7 @@ int scenario_parse(struct scenario *sc, const char *text, size_t len, const char
 	}
 	if (!p.seen_load[8])
 		sc->timeout_s = 30;
+	sc_dynamic_defaults(sc, p.sec_line[SEC_PHP], p.sec_line[SEC_BACKEND], p.seen_backend[0]);
 	return 0;
 fail:
 	free(buf);
@@ -734,31 +786,4 @@ void scenario_free(struct scenario *sc)
 		free(sc->files[i].content);
 		sc->files[i].content = NULL;
 	}
-}
-
-
-/* ---- the metrics claims may check ------------------------------------------------ */
-
-#define METRIC_NAME(name, unit) #name,
-static const char *const metric_names[] = { SC_METRICS(METRIC_NAME) };
-#undef METRIC_NAME
-
-bool scenario_metric_known(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(metric_names); i++)
-		if (!strcmp(metric_names[i], name))
-			return true;
-	return false;
-}
-
-const char *scenario_metric_list(void)
-{
-	static char buf[512];
-
-	if (!buf[0])
-		for (size_t i = 0; i < ARRAY_SIZE(metric_names); i++) {
-			strcat(buf, i ? ", " : "");
-			strcat(buf, metric_names[i]);
-		}
-	return buf;
 }

@@ -29,6 +29,7 @@ struct sc_file {
 	char name[64];        /* relative to DocumentRoot, [A-Za-z0-9._-]+ */
 	uint64_t size;        /* bytes, when content is empty */
 	char *content;        /* literal content (NULL: size bytes of filler) */
+	bool cgi;             /* [cgi NAME]: a script in cgi-bin/ (mode 0755), run by mod_cgi / mod_cgid */
 };
 
 #define SC_MAX_CHECKS 4
@@ -51,6 +52,23 @@ struct sc_expect {
 	int nchecks;
 };
 
+/* How PHP runs under one MPM ([php]). */
+enum sc_php_mode { SC_PHP_NONE, SC_PHP_MOD_PHP, SC_PHP_FPM };
+
+struct sc_php {
+	bool on;                       /* a [php] section: *.php files are run by PHP */
+	enum sc_php_mode mode[MPM__MAX]; /* default mod_php under prefork, fpm under worker and event */
+	char pm[16];                   /* php-fpm's pool: static (default), dynamic or ondemand */
+	unsigned max_children;         /* pm.max_children, default 10 */
+};
+
+/* The slow upstream ([backend]): mod_proxy_http to mpmscope's own delay server. */
+struct sc_backend {
+	bool on;
+	double delay_s;                /* before it answers, default 200 ms */
+	char prefix[64];               /* the proxied path prefix, default /backend/ */
+};
+
 struct scenario {
 	char name[64];
 	char description[256];
@@ -65,7 +83,7 @@ struct scenario {
 	unsigned hold, threads;
 	bool tls;             /* https: Apache with mod_ssl and a certificate made for the run */
 	bool tls_resume;      /* the client offers its last TLS session again (default off) */
-	/* [file NAME] */
+	/* [file NAME] and [cgi NAME] (cgi set) */
 	struct sc_file files[SC_MAX_FILES];
 	int nfiles;
 	/* [server] and [prefork]/[worker]/[event] */
@@ -73,6 +91,9 @@ struct scenario {
 	int ncommon;
 	struct sc_directive mpm[MPM__MAX][SC_MAX_DIRECTIVES];
 	int nmpm[MPM__MAX];
+	/* [php], [backend] */
+	struct sc_php php;
+	struct sc_backend backend;
 	/* [limits]: applied to the Apache processes only, never to mpmscope */
 	uint64_t rlimit_as_kb; /* like `ulimit -v`; 0 = unlimited */
 	/* [expect] */
@@ -90,6 +111,12 @@ int scenario_load(struct scenario *sc, const char *name_or_path, struct errbuf *
 /* Parse from a buffer (used by tests and the fuzzer); origin names it in errors. */
 int scenario_parse(struct scenario *sc, const char *text, size_t len, const char *origin, struct errbuf *e);
 void scenario_free(struct scenario *sc);
+/* The run directory's php-fpm socket, relative to it (config and backend agree on it). */
+#define SC_FPM_SOCKET "run/php-fpm.sock"
+/* How PHP runs under m (SC_PHP_NONE without a [php] section). */
+enum sc_php_mode scenario_php_mode(const struct scenario *sc, enum mpm m);
+/* Does the scenario have [cgi] scripts? */
+bool scenario_has_cgi(const struct scenario *sc);
 /* Value of a directive for an MPM (per-MPM section first, then [server]), or NULL. */
 const char *scenario_directive(const struct scenario *sc, enum mpm m, const char *name);
 /* Names of all scenarios in the directory, sorted; returns count, -1 on error. */

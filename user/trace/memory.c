@@ -12,6 +12,8 @@
 
 struct mem_sampler {
 	pid_t pgid;
+	pid_t also[MEM_MAX_GROUPS]; /* more groups: a backend's (php-fpm makes its own session) */
+	int nalso;
 	unsigned interval_ms;
 	pthread_t thread;
 	volatile bool stop;
@@ -75,6 +77,11 @@ static void sample_once(struct mem_sampler *s)
 
 	if (n > MEM_MAX_PROCS)
 		n = MEM_MAX_PROCS;
+	for (int g = 0; g < s->nalso && n < MEM_MAX_PROCS; g++) {
+		int m = procfs_pgid_members(s->also[g], pids + n, MEM_MAX_PROCS - n);
+
+		n += m < MEM_MAX_PROCS - n ? m : MEM_MAX_PROCS - n;
+	}
 	procs = xcalloc((size_t)(n > 0 ? n : 1), sizeof(*procs));
 	sm = vec_push(&s->samples);
 	sm->t_ns = t0;
@@ -114,11 +121,13 @@ static void *sampler_thread(void *arg)
 	return NULL;
 }
 
-struct mem_sampler *mem_sampler_start(pid_t pgid, unsigned interval_ms)
+struct mem_sampler *mem_sampler_start(pid_t pgid, const pid_t *also, int nalso, unsigned interval_ms)
 {
 	struct mem_sampler *s = xcalloc(1, sizeof(*s));
 
 	s->pgid = pgid;
+	for (int i = 0; i < nalso && i < MEM_MAX_GROUPS; i++)
+		s->also[s->nalso++] = also[i];
 	s->interval_ms = interval_ms ? interval_ms : 250;
 	vec_init(&s->samples, sizeof(struct mem_sample));
 	if (pthread_create(&s->thread, NULL, sampler_thread, s)) {

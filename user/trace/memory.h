@@ -14,6 +14,7 @@
 
 
 #define MEM_MAX_PROCS 1024
+#define MEM_MAX_GROUPS 4
 
 struct mem_proc {
 	pid_t pid;
@@ -42,9 +43,10 @@ struct mem_result {
 struct mem_sampler;
 
 /* Sample the processes of group pgid (a server started in its own process
- * group: its parent and every child) every interval_ms until
+ * group: its parent and every child), and of the nalso groups also (its
+ * backends': php-fpm leads a session of its own), every interval_ms until
  * mem_sampler_stop(). */
-struct mem_sampler *mem_sampler_start(pid_t pgid, unsigned interval_ms);
+struct mem_sampler *mem_sampler_start(pid_t pgid, const pid_t *also, int nalso, unsigned interval_ms);
 void mem_sampler_stop(struct mem_sampler *s, struct mem_result *out);
 void mem_result_free(struct mem_result *r);
 

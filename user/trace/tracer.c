@@ -105,7 +105,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (t->on_event)
 		t->on_event(t->on_event_ctx, data);
 	if (!t->discard_events)
-		memcpy(vec_push(&t->events), data, sizeof(struct ms_event));
+		memcpy(vec_push(((const struct ms_event *)data)->flags & MS_EVF_BACKEND ? &t->bevents : &t->events), data,
+		       sizeof(struct ms_event));
 	return 0;
 }
 
@@ -442,6 +443,7 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 
 	t = xcalloc(1, sizeof(*t));
 	vec_init(&t->events, sizeof(struct ms_event));
+	vec_init(&t->bevents, sizeof(struct ms_event));
 	t->raw_tp = o->raw_tp;
 	t->on_event = o->on_event;
 	t->on_event_ctx = o->on_event_ctx;
@@ -527,7 +529,7 @@ static int seed_task(struct tracer *t, pid_t tid, int role, int blocked, bool ke
 	return 0;
 }
 
-int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
+static int track_root(struct tracer *t, pid_t pid, int role, struct errbuf *e)
 {
 	__u32 key = (__u32)pid;
 	struct ms_proc v = { .created_ns = now_ns() };
@@ -536,7 +538,17 @@ int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
 		err_set(e, "cannot track pid %d: %s", (int)pid, strerror(errno));
 		return -1;
 	}
-	return seed_task(t, pid, MS_ROLE_PARENT, -1, false, e);
+	return seed_task(t, pid, role, -1, false, e);
+}
+
+int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e)
+{
+	return track_root(t, pid, MS_ROLE_PARENT, e);
+}
+
+int tracer_track_backend(struct tracer *t, pid_t pid, int role, struct errbuf *e)
+{
+	return track_root(t, pid, role, e);
 }
 
 static int port_map_add(struct bpf_map *map, uint16_t port, const char *what, struct errbuf *e)
@@ -718,6 +730,12 @@ const struct ms_event *tracer_events(struct tracer *t, size_t *n)
 	return t->events.data;
 }
 
+const struct ms_event *tracer_backend_events(struct tracer *t, size_t *n)
+{
+	*n = t->bevents.len;
+	return t->bevents.data;
+}
+
 const char *tracer_attach_mode(struct tracer *t)
 {
 	return t->raw_tp ? "raw_tp" : "tp_btf";
@@ -757,5 +775,6 @@ void tracer_close(struct tracer *t)
 	ring_buffer__free(t->rb);
 	mpmscope_bpf__destroy(t->skel);
 	vec_free(&t->events);
+	vec_free(&t->bevents);
 	free(t);
 }

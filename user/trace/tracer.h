@@ -59,6 +59,10 @@ int tracer_preflight(const struct tracer_opts *o, struct errbuf *e);
 int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf *e);
 /* Follow pid and every task it creates from now on. */
 int tracer_track(struct tracer *t, pid_t pid, struct errbuf *e);
+/* The same for a backend's main process (php-fpm's master, the upstream),
+ * seeded with its role (MS_ROLE_FPM_MASTER, MS_ROLE_BACKEND): the kernel
+ * then gives what it creates the backend's roles, apart from Apache's. */
+int tracer_track_backend(struct tracer *t, pid_t pid, int role, struct errbuf *e);
 /* Attach mode: mark an existing task (thread tid of process tgid) as the
  * server's, with its role (enum ms_role) and, when it is blocked, why
  * (enum ms_offcpu, -1 running or not known): it counts in the gauge of
@@ -100,6 +104,9 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out);
 void tracer_counts_add(struct tracer_counts *out, const struct tracer_counts *a, const struct tracer_counts *b);
 /* Records received so far, in arrival order (valid after tracer_stop). */
 const struct ms_event *tracer_events(struct tracer *t, size_t *n);
+/* The backends' task records (spawn and exit of php-fpm's or the upstream's
+ * tasks), kept apart: tracer_events() has the server's only. */
+const struct ms_event *tracer_backend_events(struct tracer *t, size_t *n);
 const char *tracer_attach_mode(struct tracer *t); /* "tp_btf" or "raw_tp" */
 /* The way in to the syscalls taken: "fexit", "kprobe", "syscall tracepoints"
  * or "sys_enter/sys_exit"; and the cheaper ones refused, with why ("" none). */

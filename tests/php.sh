@@ -1,0 +1,99 @@
+#!/bin/bash
+# PHP, with the real components: mod_php inside prefork's children, php-fpm
+# behind mod_proxy_fcgi under worker and event, each started privately by
+# mpmscope and traced; and mod_php under a threaded MPM, which Apache itself
+# refuses. Checks what the clients got (the page PHP computed), the roles the
+# kernel gave php-fpm's processes against what /proc shows of the private
+# pool, the workers' wait for php-fpm, and that nothing is left behind.
+. "$(dirname "$0")/lib.sh"
+
+check "the PHP packages are in the deps step (Makefile DEB_PKGS)" \
+	grep -qE '^PHP_PKGS := .*libapache2-mod-php8.2.*php8.2-fpm' "$ROOT/Makefile"
+for p in libapache2-mod-php8.2 php8.2-fpm; do
+	check "$p installed" bash -c "dpkg-query -W -f='\${Status}' $p | grep -q 'install ok installed'"
+done
+
+# What PHP prints for the scenario's page, from php-cli (its content, unescaped)
+page=$(sed -n 's/^content *= *\(<?php.*\)$/\1/p' "$ROOT/scenarios/php.scn" | sed 's/\\\\/\\/g')
+printf '%s\n' "$page" >"$TMP/index.php"
+want=$(php -n "$TMP/index.php")
+bytes=$(php -n "$TMP/index.php" | wc -c)
+check "php-cli runs the page ($want)" test -n "$want" -a "$bytes" -gt 10
+
+# The private pool while the comparison runs: its master (the pid file in
+# the run directory, our conf on its command line) and its processes.
+J="$TMP/php.json"
+"$MPMSCOPE" compare -s php --json "$J" >"$TMP/out" 2>&1 &
+pid=$!
+seen_master= seen_pool=0 seen_conf=
+while kill -0 "$pid" 2>/dev/null; do
+	for f in /tmp/mpmscope.??????/run/php-fpm.pid; do
+		[ -s "$f" ] || continue
+		m=$(cat "$f" 2>/dev/null)
+		[ -n "$m" ] || continue
+		seen_master=$m
+		grep -q "$(dirname "$(dirname "$f")")/php-fpm.conf" "/proc/$m/cmdline" 2>/dev/null && seen_conf=yes
+		n=$(pgrep -c -P "$m" 2>/dev/null)
+		[ "${n:-0}" -gt "$seen_pool" ] && seen_pool=$n
+	done
+	sleep 0.2
+done
+reaped "$pid" "compare -s php" 0
+grep -B2 -A4 '^MPM ' "$TMP/out"
+N=$(jqr "$J" '.runs[0].load.requests')
+check "php-fpm's master seen running on our own conf (pid $seen_master)" test "$seen_conf" = yes
+check_eq "its pool: pm static, max_children 20 processes, in /proc" "$seen_pool" 20
+for m in prefork worker event; do
+	R=$(run_of "$m")
+	check_eq "$m: every request 2xx" "$(jqr "$J" "$R | .load.status_2xx")" "$N"
+	check_eq "$m: 0 failed" "$(jqr "$J" "$R | .load.failed")" 0
+	check_eq "$m: each body is PHP's output ($bytes bytes)" "$(jqr "$J" "$R | .load.body_bytes / .load.requests")" "$bytes"
+done
+P=$(run_of prefork)
+check_eq "prefork (mod_php): no php-fpm" "$(jqr "$J" "$P | (.kernel.sched.tasks_by_role.fpm_master // 0) + (.kernel.sched.tasks_by_role.fpm_worker // 0)")" 0
+for m in worker event; do
+	R=$(run_of "$m")
+	check_eq "$m: one fpm_master" "$(jqr "$J" "$R | (.kernel.sched.tasks_by_role.fpm_master // 0)")" 1
+	check_eq "$m: fpm_worker = the pool /proc showed" "$(jqr "$J" "$R | (.kernel.sched.tasks_by_role.fpm_worker // 0)")" "$seen_pool"
+	check_ge "$m: the pool's CPU counted under its role (ms)" \
+		"$(jqr "$J" "$R | (.kernel.sched.cpu_us_by_role.fpm_worker // 0) / 1000 | floor")" 100
+	# (a worker that finds php-fpm's answer already there does not block:
+	# nine requests in ten at least wait for it)
+	check_ge "$m: php-fpm wakes the workers (its answer), for >= 90% of the requests" \
+		"$(jqr "$J" "[$R | .kernel.sched.wakeups_by_pair[] | select(.waker == \"fpm_worker\" and .wakee == \"worker\") | .count] | add // 0")" "$((N * 9 / 10))"
+	check_ge "$m: workers blocked waiting for php-fpm, for >= 90% of the requests" \
+		"$(jqr "$J" "$R | (.kernel.sched.offcpu_us_by_role_reason.worker.backend.count // 0)")" "$((N * 9 / 10))"
+	check_ge "$m: the pool's memory counts with the server (PSS > 10 MB)" "$(jqr "$J" "$R | .memory.pss_kb")" 10000
+	check_eq "$m: php-fpm's accepts are not the server's (accepts = connections)" \
+		"$(jqr "$J" "$R | .kernel.accepts")" "$N"
+done
+check_clean "php"
+check_eq "no php-fpm left" "$(pgrep -c -f 'php-fpm: (master process \(/tmp/mpmscope|pool mpmscope)')" 0
+
+# `server` (no tracer) starts the scenario's php-fpm too, and stops it.
+"$MPMSCOPE" server -m event -s php -d 3 >"$TMP/srv" 2>&1 &
+spid=$!
+for _ in $(seq 100); do [ -s "$TMP/srv" ] && break; sleep 0.1; done
+url=$(awk 'NR == 1 { print $1 }' "$TMP/srv")
+check_eq "server -m event -s php: the page, through php-fpm" "$(curl -s -m 5 "$url")" "$want"
+reaped "$spid" "server -m event -s php" 0
+check_clean "server -s php"
+
+# mod_php under every MPM: Apache refuses the threaded ones, in its words.
+J2="$TMP/threaded.json"
+"$MPMSCOPE" compare -s php-threaded --json "$J2" >"$TMP/out2" 2>&1
+check_eq "compare -s php-threaded exits 1 (servers that could not serve: a result)" "$?" 1
+check_eq "prefork serves mod_php: 0 failed" "$(jqr "$J2" "$(run_of prefork) | .load.failed")" 0
+for m in worker event; do
+	R=$(run_of "$m")
+	check_eq "$m: did not serve" "$(jqr "$J2" "$R | .ran")" false
+	check "$m: Apache's own error: not compiled to be threadsafe" \
+		grep -q "not compiled to be threadsafe" <<<"$(jqr "$J2" "$R | .error")"
+	check "$m: said on stderr too" grep -q "$m: Apache refused to start: .*threadsafe" "$TMP/out2"
+done
+check_eq "the seed's claim (worker cannot run PHP's mod_php) confirmed" \
+	"$(jqr "$J2" '.expectations[0].verdict')" confirmed
+check "its evidence quotes Apache" grep -q "recompile PHP" <<<"$(jqr "$J2" '.expectations[0].evidence')"
+check_eq "every claim of php-threaded confirmed" "$(jqr "$J2" '[.expectations[] | select(.verdict != "confirmed")] | length')" 0
+check_clean "php-threaded"
+finish
