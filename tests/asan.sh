@@ -9,7 +9,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 SAN_PAT='ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)'
 
-if ! make -s -C "$ROOT" asan >"$TMP/build.log" 2>&1; then
+if ! make -s -j"$(nproc)" -C "$ROOT" asan >"$TMP/build.log" 2>&1; then
 	fail "make asan: $(grep -m1 -E 'error|Error' "$TMP/build.log")"
 	finish
 	exit

@@ -82,7 +82,7 @@ check_clean "server -s php"
 # mod_php under every MPM: Apache refuses the threaded ones, in its words.
 J2="$TMP/threaded.json"
 "$MPMSCOPE" compare -s php-threaded --json "$J2" >"$TMP/out2" 2>&1
-check_eq "compare -s php-threaded exits 1 (servers that could not serve: a result)" "$?" 1
+check_eq "compare -s php-threaded exits 0 (the refusals its claims expect are its finding)" "$?" 0
 check_eq "prefork serves mod_php: 0 failed" "$(jqr "$J2" "$(run_of prefork) | .load.failed")" 0
 for m in worker event; do
 	R=$(run_of "$m")
@@ -96,4 +96,10 @@ check_eq "the seed's claim (worker cannot run PHP's mod_php) confirmed" \
 check "its evidence quotes Apache" grep -q "recompile PHP" <<<"$(jqr "$J2" '.expectations[0].evidence')"
 check_eq "every claim of php-threaded confirmed" "$(jqr "$J2" '[.expectations[] | select(.verdict != "confirmed")] | length')" 0
 check_clean "php-threaded"
+# the same refusal that no claim expects is a run that failed: exit 1
+sed '/^\[expect\]/,$d' "$ROOT/scenarios/php-threaded.scn" >"$TMP/unexpected.scn"
+"$MPMSCOPE" run -m worker -s "$TMP/unexpected.scn" >"$TMP/out3" 2>&1
+check_eq "a refusal no claim expects: run exits 1" "$?" 1
+check "... and says why" grep -q "worker: Apache refused to start: .*threadsafe" "$TMP/out3"
+check_clean "php-threaded without its claims"
 finish
