@@ -3,14 +3,12 @@
  * Running the server: the gated fork, the release into exec, the readiness
  * probes, and the stop that leaves nothing behind.
  */
-#include <dirent.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -34,31 +32,6 @@ int apache_list_procs(const struct apache *a, pid_t *pids, int max)
 
 /* ---- spawn, release, wait ------------------------------------------------------------------- */
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-/* Mark every fd >= lowfd close-on-exec (the gate pipes are already). */
-static void cloexec_from(int lowfd)
-{
-	DIR *d;
-	struct dirent *de;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-#endif
-	d = opendir("/proc/self/fd");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-
-		if (fd >= lowfd && fd != dirfd(d))
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	closedir(d);
-}
 
 int apache_spawn(struct apache *a, struct errbuf *e)
 {

@@ -54,7 +54,7 @@ static void child(struct backend *b, int gate, int ex, pid_t parent)
 		if (fd > 2)
 			close(fd);
 	}
-	backend_cloexec_from(3);
+	cloexec_from(3);
 	do
 		r = read(gate, &go, 1);
 	while (r < 0 && errno == EINTR);

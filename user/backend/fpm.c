@@ -5,7 +5,6 @@
  * server's user), run with -n (no php.ini: nothing from /etc/php) and -y
  * that conf.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
@@ -13,37 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "backend/backend.h"
 #include "backend/internal.h"
 #include "base/sbuf.h"
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-void backend_cloexec_from(int lowfd)
-{
-	DIR *d;
-	struct dirent *de;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-#endif
-	d = opendir("/proc/self/fd");
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-
-		if (fd >= lowfd && fd != dirfd(d))
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	closedir(d);
-}
 
 void backend_init(struct backend *b, enum backend_kind kind, const char *rundir)
 {

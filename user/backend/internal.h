@@ -7,8 +7,6 @@
 
 #include "backend/backend.h"
 
-/* Mark every fd >= lowfd close-on-exec. */
-void backend_cloexec_from(int lowfd);
 /* The telling line of the backend's log (its first error), or "". */
 void backend_log_error(const struct backend *b, char *out, size_t n);
 /* Common fields of a prepared backend. */

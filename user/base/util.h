@@ -84,6 +84,8 @@ FILE *stdout_document_stream(struct errbuf *e);
 
 /* All of len bytes to fd (EINTR retried); 0 or -1 with errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* Mark every fd >= lowfd close-on-exec (before an exec that must not inherit them). */
+void cloexec_from(int lowfd);
 /* A whole small file into buf, NUL-terminated (with tail: its last len-1
  * bytes). Returns the bytes read, -1 if it cannot be opened. */
 ssize_t read_small(const char *path, char *buf, size_t len, bool tail);
