@@ -511,6 +511,19 @@ static __always_inline void event_submit(struct ms_event *ev, bool urgent)
 	bpf_ringbuf_submit(ev, flags);
 }
 
+/* The listener of port slot i (listen_sk, found by the iterator) and its
+ * counters in *l: 0 when slot i has none yet. */
+static __always_inline __u64 listener_at(__u32 i, struct ms_listener **l)
+{
+	__u64 *skp;
+
+	if (i >= 4)
+		return 0;
+	*l = bpf_map_lookup_elem(&listeners, &i);
+	skp = bpf_map_lookup_elem(&listen_sk, &i);
+	return *l && skp ? *skp : 0;
+}
+
 /* The accept queue of the listener in port slot i holds queue connections
  * of backlog: at half of it, the SYN watcher is wanted (a ring-buffer record
  * wakes user space at once, so that it is attached before the queue is

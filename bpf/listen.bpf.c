@@ -68,12 +68,12 @@ static __always_inline void syn_dropped(struct ms_listener *l, struct ms_client 
 static __always_inline void on_rx(struct sk_buff *skb)
 {
 	unsigned char *data = skb->data;
-	struct ms_listener *l;
+	struct ms_listener *l = NULL;
 	struct ms_conn_slot *cs;
 	struct ms_client cl = {};
 	struct tcphdr *th;
 	struct sock *lsk;
-	__u64 *skp;
+	__u64 skl;
 	__u32 i, queue, backlog, payload;
 	__u16 proto = __builtin_bswap16(skb->protocol);
 
@@ -102,13 +102,10 @@ static __always_inline void on_rx(struct sk_buff *skb)
 	}
 	cl.lport = __builtin_bswap16(th->dest);
 	i = port_index(cl.lport);
-	if (i >= 4)
+	skl = listener_at(i, &l);
+	if (!skl || !l)
 		return;
-	l = bpf_map_lookup_elem(&listeners, &i);
-	skp = bpf_map_lookup_elem(&listen_sk, &i);
-	if (!l || !skp || !*skp)
-		return;
-	lsk = CAST(*skp, struct sock);
+	lsk = CAST(skl, struct sock);
 	queue = lsk->sk_ack_backlog;
 	backlog = lsk->sk_max_ack_backlog;
 	if (queue < backlog / 4 && (listen_hot & (1u << i)))

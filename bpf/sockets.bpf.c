@@ -158,18 +158,12 @@ static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
  * on every kernel. */
 static __always_inline void queue_grew(__u32 i)
 {
-	struct ms_listener *l;
-	struct sock *lsk;
-	__u64 *skp;
+	struct ms_listener *l = NULL;
+	struct sock *lsk = (struct sock *)listener_at(i, &l);
 	__u32 queue, backlog;
 
-	if (i >= 4)
+	if (!lsk || !l)
 		return;
-	l = bpf_map_lookup_elem(&listeners, &i);
-	skp = bpf_map_lookup_elem(&listen_sk, &i);
-	if (!l || !skp || !*skp)
-		return;
-	lsk = (struct sock *)*skp;
 	queue = BPF_CORE_READ(lsk, sk_ack_backlog);
 	backlog = BPF_CORE_READ(lsk, sk_max_ack_backlog);
 	l->backlog = backlog;
