@@ -124,10 +124,16 @@ for f in seq1 seq1r; do
 	# waited for an idle worker (timing: 1-20% of its wake-ups)
 	check_ge "$f: the listener is woken from outside the server: the client (%)" "$(share external listener)" 67
 done
-# the same server threads, the same requests: CPU per request agrees within 2x
-cr=$(jqr "$TMP/seq1.json" '.runs[0].kernel.sched.cpu_us_per_request | floor')
-ck=$(jqr "$TMP/seq1k.json" '.runs[0].kernel.sched.cpu_us_per_request | floor')
-check_le "CPU per request, run-queue clock vs ktime ($cr vs $ck us): within 2x" "$cr" $((ck * 2))
-check_le "CPU per request, ktime vs run-queue clock ($ck vs $cr us): within 2x" "$ck" $((cr * 2))
+# CPU time comes from se.sum_exec_runtime either way (charged at each
+# switch-out); its oracle is the same counter at exit, per process: the
+# child's lifetime CPU holds the load phase's on-CPU time of its listener
+# and workers, and little else (starting, stopping). Runs differ up to 3x on
+# this machine, so each run is checked against itself, not the other.
+for f in seq1 seq1k; do
+	load_us=$(jqr "$TMP/$f.json" '[.runs[0].kernel.sched.cpu_us_by_role[]] | add | floor')
+	life_us=$(jqr "$TMP/$f.json" '[.runs[0].kernel.procs[] | select(.role == "child") | .cpu_ns] | add / 1000 | floor')
+	check_le "$f: load-phase CPU of the child's threads <= its CPU at exit ($load_us vs $life_us us)" "$load_us" "$life_us"
+	check_ge "$f: ... and most of it (>= 60%)" "$((load_us * 10))" "$((life_us * 6))"
+done
 check_clean "sched"
 finish
