@@ -140,7 +140,7 @@ static int children(struct apache *a, pid_t *out, int max)
 	int n = apache_list_procs(a, all, 256), k = 0;
 
 	for (int i = 0; i < n && i < 256; i++)
-		if (all[i] != a->pid && k < max)
+		if (all[i] != a->proc.pid && k < max)
 			out[k++] = all[i];
 	return k;
 }
@@ -172,11 +172,11 @@ static void test_mpm(enum mpm m, const struct scenario *sc)
 		CHECK(stat(a.rundir, &st) == 0 && (st.st_mode & 0777) == 0755);
 	}
 	CHECK(apache_spawn(&a, &e) == 0);
-	CHECK(a.pid > 0);
+	CHECK(a.proc.pid > 0);
 	msleep(50);
 	/* gated: the child exists, has not exec'd httpd, nothing listens */
 	CHECK(apache_alive(&a));
-	CHECK(getpgid(a.pid) == a.pid);
+	CHECK(getpgid(a.proc.pid) == a.proc.pid);
 	CHECK(procs_mentioning(conf_mention) == 0);
 	CHECK(http_get(a.port, "/", body, sizeof(body)) == -1);
 	CHECK(apache_release(&a, &e) == 0);
@@ -214,11 +214,11 @@ static void test_mpm(enum mpm m, const struct scenario *sc)
 		msleep(50);
 	}
 	CHECK(nk >= want);
-	printf("%s: httpd parent %d (%d threads), %d children:", mpm_name(m), (int)a.pid, count_tasks(a.pid), nk);
+	printf("%s: httpd parent %d (%d threads), %d children:", mpm_name(m), (int)a.proc.pid, count_tasks(a.proc.pid), nk);
 	for (int k = 0; k < nk && k < 64; k++)
 		printf(" %d(%d threads, uid %d)", (int)kids[k], tasks_seen[k], (int)proc_uid(kids[k]));
 	printf("\n");
-	CHECK_EQ_U(count_tasks(a.pid), 1);
+	CHECK_EQ_U(count_tasks(a.proc.pid), 1);
 	for (int k = 0; k < nk && k < 64; k++) {
 		if (m == MPM_PREFORK)
 			CHECK_EQ_U(tasks_seen[k], 1);
@@ -235,7 +235,7 @@ static void test_mpm(enum mpm m, const struct scenario *sc)
 			CHECK(uid != 0); /* www-data */
 		}
 	}
-	CHECK(proc_uid(a.pid) == 0);
+	CHECK(proc_uid(a.proc.pid) == 0);
 
 	/* access log oracle: the probe's port is there */
 	{
@@ -289,7 +289,7 @@ static void test_gate_abort(const struct scenario *sc)
 	snprintf(errlog, sizeof(errlog), "%s", a.errlog);
 	CHECK(apache_spawn(&a, &e) == 0);
 	CHECK(apache_stop(&a, 5) == 0);
-	CHECK(a.reaped && WIFEXITED(a.exit_status) && WEXITSTATUS(a.exit_status) == 0);
+	CHECK(a.proc.reaped && WIFEXITED(a.proc.exit_status) && WEXITSTATUS(a.proc.exit_status) == 0);
 	CHECK(!exists(errlog)); /* httpd never ran */
 	apache_cleanup(&a);
 	CHECK(!exists(rundir));
@@ -462,7 +462,7 @@ static void test_rlimit(void)
 		fprintf(stderr, "memory-limit: %s\n", e.msg);
 		CHECK(!"memory-limit start");
 	} else {
-		pid_t procs[2] = { a.pid, 0 };
+		pid_t procs[2] = { a.proc.pid, 0 };
 
 		CHECK_EQ_U(http_get(a.port, "/test.html", body, sizeof(body)), 200);
 		if (children(&a, kids, 64) > 0)

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "scenario/scenario.h"
+#include "base/child.h"
 #include "base/util.h"
 
 struct apache {
@@ -32,13 +33,8 @@ struct apache {
 	char errlog[300];      /* rundir/logs/error.log */
 	char modules_dir[256];
 	char version[64];      /* "Apache/2.4.71 (Debian)", from `httpd -v` */
-	pid_t pid;             /* the httpd parent (the gated child, then httpd after exec) */
-	int gate_fd;           /* write end of the start gate */
-	bool started, stopped;
-	/* added by the controller (apache_init() sets the fds to -1) */
-	int exec_fd;           /* read end of the CLOEXEC pipe the child reports an exec errno on */
-	bool reaped;           /* the httpd parent has been waited for */
-	int exit_status;       /* its wait status once reaped (-1 unknown) */
+	struct gated_child proc; /* the httpd parent: the gated child, then httpd after exec */
+	bool stopped;
 	char accesslog[300];   /* rundir/logs/access.log: "%a %{remote}p %X %k %>s %B %D \"%r\"" */
 	char stderr_log[300];  /* rundir/logs/stderr.log: httpd's stdout/stderr */
 	/* a->sc->tls: mod_ssl with a key and certificate made for the run

@@ -361,18 +361,16 @@ int apache_prepare(struct apache *a, struct errbuf *e)
 	struct sbuf b = { 0 };
 	int st;
 
-	apache_fix_fds(a);
-	if (a->pid > 0 && !a->stopped) {
+	apache_fix_defaults(a);
+	if (a->proc.pid > 0 && !a->stopped) {
 		err_set(e, "apache_prepare: the previous server is still running");
 		return -1;
 	}
 	if (a->rundir[0])
 		apache_cleanup(a);
 	/* a struct apache may be reused after stop + cleanup */
-	a->pid = 0;
-	a->gate_fd = a->exec_fd = -1;
-	a->started = a->stopped = a->reaped = false;
-	a->exit_status = -1;
+	gated_init(&a->proc);
+	a->stopped = false;
 	a->probe_conns = 0;
 	memset(a->probe_ports, 0, sizeof(a->probe_ports));
 	if (!a->httpd[0] || !a->modules_dir[0]) {

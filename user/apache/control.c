@@ -6,7 +6,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <errno.h>
@@ -22,24 +21,40 @@
 
 #include "apache/apache.h"
 #include "apache/internal.h"
+#include "base/child.h"
 #include "base/procfs.h"
 #include "base/util.h"
 
 int apache_list_procs(const struct apache *a, pid_t *pids, int max)
 {
-	return a->pid > 0 ? procfs_pgid_members(a->pid, pids, max) : 0;
+	return a->proc.pid > 0 ? procfs_pgid_members(a->proc.pid, pids, max) : 0;
 }
 
 /* ---- spawn, release, wait ------------------------------------------------------------------- */
 
 
+/* In the child, before the gate: the scenario's address-space limit
+ * (memory-limit), on httpd alone. */
+static int limit_as(void *ctx)
+{
+	const struct apache *a = ctx;
+	struct rlimit rl;
+
+	if (!a->sc || !a->sc->rlimit_as_kb)
+		return 0;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)a->sc->rlimit_as_kb * 1024;
+	return setrlimit(RLIMIT_AS, &rl) < 0 ? errno : 0;
+}
+
 int apache_spawn(struct apache *a, struct errbuf *e)
 {
-	int gate[2], ex[2];
-	pid_t parent = getpid(), pid;
+	char *argv[] = { a->httpd, "-f", a->conf, "-d", a->rundir, "-DFOREGROUND", NULL };
+	/* stdout/stderr: start-up errors before ErrorLog is open */
+	struct gated_spec s = { .path = a->httpd, .argv = argv, .envp = apache_clean_env, .log = a->stderr_log,
+				.truncate_log = true, .prepare = limit_as, .ctx = a };
 
-	apache_fix_fds(a);
-	if (a->pid > 0) {
+	apache_fix_defaults(a);
+	if (a->proc.pid > 0) {
 		err_set(e, "apache_spawn: already spawned");
 		return -1;
 	}
@@ -47,126 +62,21 @@ int apache_spawn(struct apache *a, struct errbuf *e)
 		err_set(e, "apache_spawn: apache_prepare() first");
 		return -1;
 	}
-	if (pipe2(gate, O_CLOEXEC) < 0) {
-		err_set(e, "pipe: %s", strerror(errno));
+	if (gated_spawn(&a->proc, &s, e))
 		return -1;
-	}
-	if (pipe2(ex, O_CLOEXEC) < 0) {
-		err_set(e, "pipe: %s", strerror(errno));
-		close(gate[0]);
-		close(gate[1]);
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		err_set(e, "fork: %s", strerror(errno));
-		close(gate[0]);
-		close(gate[1]);
-		close(ex[0]);
-		close(ex[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		sigset_t all;
-		char go = 0;
-		ssize_t r;
-		int fd, err;
-		char *argv[] = { a->httpd, "-f", a->conf, "-d", a->rundir, "-DFOREGROUND", NULL };
-
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(0);
-		for (int s = 1; s < NSIG; s++)
-			signal(s, SIG_DFL);
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		close(gate[1]);
-		close(ex[0]);
-		/* stdin from /dev/null; stdout/stderr (start-up errors before
-		 * ErrorLog is open) into logs/stderr.log */
-		fd = open("/dev/null", O_RDONLY);
-		if (fd >= 0 && fd != 0) {
-			dup2(fd, 0);
-			close(fd);
-		}
-		fd = open(a->stderr_log, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC, 0644);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-			if (fd > 2)
-				close(fd);
-		}
-		/* nothing else of mpmscope's (BPF fds, sockets) may leak into httpd */
-		cloexec_from(3);
-		if (a->sc && a->sc->rlimit_as_kb) {
-			struct rlimit rl;
-
-			rl.rlim_cur = rl.rlim_max = (rlim_t)a->sc->rlimit_as_kb * 1024;
-			if (setrlimit(RLIMIT_AS, &rl) < 0) {
-				err = errno;
-				if (write(ex[1], &err, sizeof(err)) < 0) {
-					/* the parent reports a generic failure */
-				}
-				_exit(127);
-			}
-		}
-		do
-			r = read(gate[0], &go, 1);
-		while (r < 0 && errno == EINTR);
-		if (r != 1 || go != 'g')
-			_exit(0); /* aborted: the gate closed without a go */
-		close(gate[0]);
-		execve(a->httpd, argv, apache_clean_env);
-		err = errno;
-		if (write(ex[1], &err, sizeof(err)) < 0) {
-			/* nothing more to do */
-		}
-		_exit(127);
-	}
-	setpgid(pid, pid); /* both sides set it: no race with a kill(-pid) */
-	close(gate[0]);
-	close(ex[1]);
-	a->pid = pid;
-	a->gate_fd = gate[1];
-	a->exec_fd = ex[0];
-	a->started = a->stopped = a->reaped = false;
+	a->stopped = false;
 	a->probe_conns = 0;
 	return 0;
 }
 
 int apache_release(struct apache *a, struct errbuf *e)
 {
-	char go = 'g';
-
-	if (a->pid <= 0 || a->gate_fd < 0 || a->started) {
-		err_set(e, "apache_release: nothing to release");
-		return -1;
-	}
-	if (write_all(a->gate_fd, &go, 1) < 0) {
-		err_set(e, "cannot release the httpd start gate: %s", strerror(errno));
-		return -1;
-	}
-	close(a->gate_fd);
-	a->gate_fd = -1;
-	a->started = true;
-	return 0;
+	return gated_release(&a->proc, "httpd", e);
 }
 
 bool apache_alive(struct apache *a)
 {
-	int st;
-	pid_t r;
-
-	if (a->pid <= 0 || a->reaped)
-		return false;
-	r = waitpid(a->pid, &st, WNOHANG);
-	if (r == a->pid || (r < 0 && errno == ECHILD)) {
-		a->reaped = true;
-		a->exit_status = r == a->pid ? st : -1;
-		return false;
-	}
-	return true;
+	return gated_alive(&a->proc);
 }
 
 void apache_describe_status(int st, char *buf, size_t n)
@@ -183,10 +93,10 @@ void apache_describe_status(int st, char *buf, size_t n)
 
 void apache_describe_exit(const struct apache *a, char *buf, size_t n)
 {
-	if (!a->reaped)
+	if (!a->proc.reaped)
 		snprintf(buf, n, "still running");
 	else
-		apache_describe_status(a->exit_status, buf, n);
+		apache_describe_status(a->proc.exit_status, buf, n);
 }
 
 /* The telling error line from error.log, else from stderr.log. */
@@ -280,34 +190,25 @@ int apache_wait_ready(struct apache *a, double timeout_s, struct errbuf *e)
 {
 	double deadline = now_s() + timeout_s;
 	char why[600], how[64];
+	int err;
 
-	if (a->pid <= 0 || !a->started) {
+	if (a->proc.pid <= 0 || !a->proc.started) {
 		err_set(e, "apache_wait_ready: not started");
 		return -1;
 	}
 	for (;;) {
-		if (a->exec_fd >= 0) {
-			int err;
-			ssize_t r = read(a->exec_fd, &err, sizeof(err));
-
-			if (r == (ssize_t)sizeof(err)) {
-				close(a->exec_fd);
-				a->exec_fd = -1;
-				apache_alive(a); /* reap if already gone */
-				if (a->sc && a->sc->rlimit_as_kb && err != ENOENT && err != EACCES)
-					err_set(e, "cannot start %s (address-space limit %llu KiB): %s", a->httpd,
-						(unsigned long long)a->sc->rlimit_as_kb, strerror(err));
-				else
-					err_set(e, "cannot exec %s: %s", a->httpd, strerror(err));
-				return -1;
-			}
-			if (r == 0) { /* exec happened: the CLOEXEC pipe closed */
-				close(a->exec_fd);
-				a->exec_fd = -1;
-			}
+		err = gated_exec_error(&a->proc);
+		if (err) {
+			apache_alive(a); /* reap if already gone */
+			if (a->sc && a->sc->rlimit_as_kb && err != ENOENT && err != EACCES)
+				err_set(e, "cannot start %s (address-space limit %llu KiB): %s", a->httpd,
+					(unsigned long long)a->sc->rlimit_as_kb, strerror(err));
+			else
+				err_set(e, "cannot exec %s: %s", a->httpd, strerror(err));
+			return -1;
 		}
 		if (!apache_alive(a)) {
-			apache_describe_status(a->exit_status, how, sizeof(how));
+			apache_describe_status(a->proc.exit_status, how, sizeof(how));
 			startup_error(a, why, sizeof(why));
 			if (why[0])
 				err_set(e, "apache exited during start-up: %s", why);
@@ -345,57 +246,27 @@ static bool wait_exit(struct apache *a, double timeout_s)
 	return true;
 }
 
-/* Kill whatever is left in the process group and wait until it is gone. */
-static void kill_group(struct apache *a)
-{
-	pid_t pids[1];
-	double deadline = now_s() + 5;
-
-	if (a->pid <= 0)
-		return;
-	while (apache_list_procs(a, pids, 1) > 0 && now_s() < deadline) {
-		kill(-a->pid, SIGKILL);
-		apache_alive(a);
-		sleep_ms(10);
-	}
-}
-
 int apache_stop(struct apache *a, double timeout_s)
 {
 	int rc = 0;
 
-	if (a->pid <= 0 || a->stopped)
+	if (a->proc.pid <= 0 || a->stopped)
 		return 0;
-	if (!a->started) {
-		/* gate never opened: closing it makes the child _exit(0) */
-		if (a->gate_fd >= 0) {
-			close(a->gate_fd);
-			a->gate_fd = -1;
-		}
+	if (!a->proc.started) {
+		gated_abort(&a->proc); /* the gate never opened: the child _exits */
 		if (!wait_exit(a, timeout_s > 1 ? timeout_s : 1)) {
-			kill(a->pid, SIGKILL);
+			kill(a->proc.pid, SIGKILL);
 			rc = 1;
 		}
 	} else if (apache_alive(a)) {
-		kill(a->pid, SIGTERM); /* httpd's "stop": the parent kills its children and exits */
+		kill(a->proc.pid, SIGTERM); /* httpd's "stop": the parent kills its children and exits */
 		if (!wait_exit(a, timeout_s)) {
-			kill(-a->pid, SIGKILL);
+			kill(-a->proc.pid, SIGKILL);
 			rc = 1;
 		}
 	}
-	kill_group(a);
-	if (!a->reaped) {
-		int st;
-
-		while (waitpid(a->pid, &st, 0) < 0 && errno == EINTR)
-			;
-		a->reaped = true;
-		a->exit_status = st;
-	}
-	if (a->exec_fd >= 0) {
-		close(a->exec_fd);
-		a->exec_fd = -1;
-	}
+	/* whatever is left in the process group */
+	gated_finish(&a->proc, 5);
 	a->stopped = true;
 	return rc;
 }

@@ -25,18 +25,12 @@ char *const apache_clean_env[] = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbi
 void apache_init(struct apache *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->gate_fd = -1;
-	a->exec_fd = -1;
+	gated_init(&a->proc);
 	snprintf(a->addr, sizeof(a->addr), "127.0.0.1");
 }
 
-void apache_fix_fds(struct apache *a)
+void apache_fix_defaults(struct apache *a)
 {
-	/* A zeroed struct apache (no apache_init) has fd 0 in its fd fields. */
-	if (a->pid <= 0) {
-		a->gate_fd = -1;
-		a->exec_fd = -1;
-	}
 	if (!a->addr[0])
 		snprintf(a->addr, sizeof(a->addr), "127.0.0.1");
 }
@@ -156,7 +150,7 @@ int apache_find(struct apache *a, const char *explicit_path, struct errbuf *e)
 					     "/usr/local/apache2/bin/apache2" };
 	char cand[sizeof(a->httpd)];
 
-	apache_fix_fds(a);
+	apache_fix_defaults(a);
 	if ((unsigned)a->mpm >= MPM__MAX) {
 		err_set(e, "bad MPM");
 		return -1;

@@ -14,8 +14,8 @@
  * APACHE_CONFDIR / APACHE_RUN_* variables can never leak in. */
 extern char *const apache_clean_env[];
 
-/* A zeroed struct apache (no apache_init) has fd 0 in its fd fields. */
-void apache_fix_fds(struct apache *a);
+/* A zeroed struct apache (no apache_init): its default address. */
+void apache_fix_defaults(struct apache *a);
 /* Run argv with apache_clean_env, stdout+stderr captured into out. Returns the
  * wait status, or -1 if it could not run. Killed after timeout_s. */
 int apache_run_capture(char *const argv[], char *out, size_t outlen, double timeout_s);

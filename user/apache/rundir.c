@@ -47,7 +47,7 @@ static void rm_rundir(const char *dir)
 
 void apache_cleanup(struct apache *a)
 {
-	if (a->pid > 0 && !a->stopped)
+	if (a->proc.pid > 0 && !a->stopped)
 		apache_stop(a, 5);
 	if (a->rundir[0])
 		rm_rundir(a->rundir);

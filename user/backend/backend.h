@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "base/child.h"
 #include "base/util.h"
 #include "scenario/scenario.h"
 
@@ -38,10 +39,8 @@ struct backend {
 	uint16_t port;          /* the upstream's loopback port */
 	double delay_s;         /* the upstream's delay before it answers */
 	double max_s;           /* the upstream exits after this long, whatever happens */
-	pid_t pid;              /* the gated child, then the backend's main process */
-	int gate_fd, exec_fd;
-	bool started, stopped, reaped;
-	int exit_status;
+	struct gated_child proc; /* the gated child, then the backend's main process */
+	bool stopped;
 };
 
 /* php-fpm's binary (php-fpm8.2, or any /usr/sbin/php-fpm*), or NULL. */

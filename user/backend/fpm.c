@@ -23,8 +23,7 @@ void backend_init(struct backend *b, enum backend_kind kind, const char *rundir)
 {
 	memset(b, 0, sizeof(*b));
 	b->kind = kind;
-	b->gate_fd = b->exec_fd = -1;
-	b->exit_status = -1;
+	gated_init(&b->proc);
 	snprintf(b->rundir, sizeof(b->rundir), "%s", rundir);
 }
 

@@ -213,7 +213,7 @@ static int explain_one(const struct scenario *sc, const struct apache *proto, co
 		size_t nev;
 		const struct ms_event *ev = tracer_events(ss.t, &nev);
 
-		run->srv = (struct story_server){ .mpm = m, .root = ss.a.pid, .version = proto->version,
+		run->srv = (struct story_server){ .mpm = m, .root = ss.a.proc.pid, .version = proto->version,
 						  .addr = proto->addr, .port = ss.a.port, .ka_timeout = kat };
 		if (strstr(tracer_missing_tps(ss.t), "sock_recv_length"))
 			fprintf(stderr, "mpmscope: note: this kernel lacks %s: reads and writes are not shown\n",

@@ -107,7 +107,7 @@ int cmd_server(int argc, char **argv)
 		fprintf(stderr, "mpmscope: server: %s: %s\n", mpm_name(mpm), e.msg);
 		return 2;
 	}
-	printf("%s://%s:%u%s pid %d\n", sc.tls ? "https" : "http", a.addr, a.port, sc.url_path, (int)a.pid);
+	printf("%s://%s:%u%s pid %d\n", sc.tls ? "https" : "http", a.addr, a.port, sc.url_path, (int)a.proc.pid);
 	fflush(stdout);
 	rc = keep_running(&a, o.duration_s);
 	for (int i = 0; i < nbe; i++)

@@ -129,7 +129,7 @@ static void load_config(const struct scenario *sc, const struct measure_opts *o,
 	cfg->tls_resume = sc->tls_resume;
 	if (sc->tls)
 		snprintf(cfg->tls_ca_file, sizeof(cfg->tls_ca_file), "%s", a->tls_cert);
-	cfg->watch_pid = a->pid; /* a server that dies ends the load */
+	cfg->watch_pid = a->proc.pid; /* a server that dies ends the load */
 }
 
 static void never_in(void *ctx, const struct ms_client *cl, const struct ms_syn_wait *w)
@@ -179,7 +179,7 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 	r->mpm = m;
 	progress(o, "%s: %s: starting Apache", sc->name, mpm_name(m));
 	rc = session_start(&ss, proto, sc, m, &o->tracer, e);
-	r->httpd_pid = ss.a.pid;
+	r->httpd_pid = ss.a.proc.pid;
 	r->port = ss.a.port;
 	if (rc) {
 		/* rc 1: the server's own failure (e.g. under a memory limit):
@@ -201,8 +201,8 @@ int measure_run(const struct scenario *sc, const struct measure_opts *o, const s
 		pid_t also[2];
 
 		for (int i = 0; i < ss.nbe; i++)
-			also[i] = ss.be[i].pid;
-		ms = mem_sampler_start(ss.a.pid, also, ss.nbe, 250);
+			also[i] = ss.be[i].proc.pid;
+		ms = mem_sampler_start(ss.a.proc.pid, also, ss.nbe, 250);
 	}
 	live_start(&lv, o, sc->name, mpm_name(m));
 	r->load_cfg.live_completed = &lv.done;

@@ -35,7 +35,7 @@ int session_start_backends(struct backend be[SESSION_MAX_BACKENDS], int *nbe, co
 	for (int i = 0; i < *nbe; i++) {
 		b = &be[i];
 		role = b->kind == BACKEND_FPM ? MS_ROLE_FPM_MASTER : MS_ROLE_BACKEND;
-		if (backend_spawn(b, a->pid, e) || (t && tracer_track_backend(t, b->pid, role, e)) ||
+		if (backend_spawn(b, a->proc.pid, e) || (t && tracer_track_backend(t, b->proc.pid, role, e)) ||
 		    backend_release(b, e) || backend_wait_ready(b, 10.0, e))
 			return -1;
 	}
@@ -77,7 +77,7 @@ int session_start(struct session *s, const struct apache *proto, const struct sc
 		return -1;
 	/* The server is followed from its first instruction: its pid goes in the
 	 * map while it still waits on the gate, before exec. */
-	if (tracer_track(s->t, s->a.pid, e))
+	if (tracer_track(s->t, s->a.proc.pid, e))
 		return -1;
 	if (session_start_backends(s->be, &s->nbe, &s->a, s->t, e) || apache_release(&s->a, e))
 		return -1;
