@@ -86,6 +86,12 @@ static __always_inline void on_accepted(__u64 pid_tgid, __u64 sk)
 	 * the connection over, so it is not "theirs" after accept. */
 	if (t && t->role == MS_ROLE_PREFORK_CHILD)
 		touch_conn(t, sk, rport, c);
+	/* The thread of a threaded child that accepts is its listener. Most
+	 * listeners are told when they first block in accept or epoll_wait
+	 * (role_from_wait); one whose every accept found a connection queued
+	 * (a load already waiting when it started) never blocks there. */
+	if (t && t->role == MS_ROLE_WORKER)
+		t->role = MS_ROLE_LISTENER;
 	if (c->flags & MS_CF_SAMPLED)
 		emit_step_task(MS_STEP_ACCEPT, sk, now - c->established_ns, 0, tid, t ? role_of(t) : MS_ROLE__MAX);
 }
