@@ -157,6 +157,13 @@ static void server_side(struct run_model *r, struct tracer *t, const struct ms_e
 	r->server_side.known = true;
 	r->server_side.failed = outcomes_failed(o);
 	memcpy(r->server_side.by_cause, o->by_cause, sizeof(o->by_cause));
+	for (int i = 0; i < o->ff.nrows; i++) {
+		const struct failure_row *row = &o->ff.rows[i];
+		char *ex = r->server_side.example[row->cause];
+
+		if (row->count && !ex[0])
+			snprintf(ex, sizeof(r->server_side.example[0]), "%s: %s", row->cause_text, row->example);
+	}
 	free(o);
 }
 

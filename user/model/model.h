@@ -194,6 +194,7 @@ struct run_model {
 		bool known;
 		uint64_t failed;
 		uint64_t by_cause[FC__MAX];
+		char example[FC__MAX][640]; /* the first failed connection of each cause */
 	} server_side;
 	struct machine_facts mach;
 	uint64_t t_ready, t_load_start, t_load_end, t_stopped;

@@ -368,6 +368,12 @@ static void json_failures(struct json *j, const struct run_model *r)
 			if (r->server_side.by_cause[c])
 				json_ku64(j, fail_cause_id((enum fail_cause)c), r->server_side.by_cause[c]);
 		json_obj_end(j);
+		json_key(j, "examples");
+		json_obj_begin(j);
+		for (int c = 0; c < FC__MAX; c++)
+			if (r->server_side.by_cause[c] && r->server_side.example[c][0])
+				json_kstr(j, fail_cause_id((enum fail_cause)c), r->server_side.example[c]);
+		json_obj_end(j);
 		json_obj_end(j);
 	}
 	json_key(j, "error_log");
