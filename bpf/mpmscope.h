@@ -177,7 +177,10 @@ struct ms_conn {
 	 * read, when it closed (tcp_sock.bytes_received - rx_bytes; a FIN
 	 * counts one): a request that crossed the server's FIN */
 	__u32 unread;
-	__u32 pad3;
+	/* tcp_sock.write_seq when its handshake completed: at the close,
+	 * write_seq - wseq0 is what the server queued to send (a FIN counts
+	 * one), against tx_bytes, what its sends were seen to return */
+	__u32 wseq0;
 };
 
 /* A slot of the connection table `conn_tab` (see common.bpf.h), read by

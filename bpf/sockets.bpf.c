@@ -152,6 +152,32 @@ static __always_inline void end_idle_gap(struct ms_conn *c, __u64 now)
 	}
 }
 
+static __always_inline __u32 tcp_write_seq(struct sock *sk, bool btf)
+{
+	if (btf && has_rdonly_cast)
+		return CAST(sk, struct tcp_sock)->write_seq;
+	return BPF_CORE_READ((struct tcp_sock *)sk, write_seq);
+}
+
+/* sock_send_length fires when a send returns. On loopback the client may
+ * read the first bytes of a response, reset the connection and have it
+ * closed on the server's side before the server's send returns (a probe
+ * that reads the status line, then closes with the rest unread): the
+ * request would look unanswered. What the kernel queued to send says it
+ * was answered. */
+static __always_inline void response_under_way(struct ms_conn *c, struct sock *sk, bool btf)
+{
+	__u32 queued;
+
+	if (!(c->flags & MS_CF_IN_REQ))
+		return;
+	queued = tcp_write_seq(sk, btf) - c->wseq0 - (c->flags & MS_CF_SERVER_FIN ? 1 : 0);
+	if (queued > c->tx_bytes) {
+		c->flags &= ~MS_CF_IN_REQ;
+		c->flags |= MS_CF_RESP_SENT;
+	}
+}
+
 /* A connection established into the accept queue of the listener on port
  * slot i: the longest queue seen, and the SYN watcher wanted when the queue
  * is half full (listen_hot_set). A read of the listener per new connection,
@@ -238,6 +264,7 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new, boo
 		nc.rport = rport;
 		__builtin_memcpy(nc.raddr, cl.addr, sizeof(nc.raddr));
 		nc.free_at_est = free_tasks(NULL);
+		nc.wseq0 = tcp_write_seq(sk, btf);
 		queue_grew(port_index(lport));
 		got_in_after_drops(&nc, &cl);
 		if (bpf_map_lookup_elem(&sample_ports, &rport))
@@ -278,6 +305,7 @@ static __always_inline void on_sock_state(struct sock *sk, int old, int new, boo
 
 			c->unread = got > c->rx_bytes ? (__u32)(got - c->rx_bytes) : 0;
 		}
+		response_under_way(c, sk, btf);
 		if (!(c->flags & MS_CF_ACCEPTED))
 			count(MS_C_CONN_UNACCEPTED);
 		if ((c->flags & MS_CF_SERVER_FIN) && c->fin_ns)
