@@ -199,11 +199,16 @@ done
 # --- no syscall tracepoint attached on fexit or kprobes: getppid() keeps its cost ---
 . "$ROOT/tests/kernels/slowpath.sh"
 if [ -x "$SCC" ] && command -v bpftool >/dev/null; then
+	# three alternated pairs where the claim is "no cost" (within 10 %);
+	# one where it is a slow path (1.32x measured, best of 300 rounds
+	# each): an attach is ~15 s under TCG
 	for way in $SC_BEST tracepoint; do
-		guard 400 "slow path ($way)" slow_path "$way" 3
+		pairs=3
+		[ "$way" = tracepoint ] && pairs=1
+		guard 400 "slow path ($way)" slow_path "$way" $pairs
 		off=$(median <"$T/sc-$way.off")
 		on=$(median <"$T/sc-$way.on")
-		echo "MSGUEST syscall-cost $way: getppid() ${off} ns without, ${on} ns with mpmscope attached (medians of 3 alternated pairs)"
+		echo "MSGUEST syscall-cost $way: getppid() ${off} ns without, ${on} ns with mpmscope attached (medians of $pairs alternated pairs)"
 		echo "  getppid() $way: $off ns without, $on ns with mpmscope attached"
 		if [ "$way" = tracepoint ]; then
 			check_ge "tracepoint: bpftool lists the syscall tracepoints while attached" "$(cat "$T/perf-$way")" 1
