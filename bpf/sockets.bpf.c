@@ -164,12 +164,13 @@ static __always_inline __u32 tcp_write_seq(struct sock *sk, bool btf)
  * closed on the server's side before the server's send returns (a probe
  * that reads the status line, then closes with the rest unread): the
  * request would look unanswered. What the kernel queued to send says it
- * was answered. */
+ * was answered, unless the client had closed first: then it gave up before
+ * the response, which reached a closed socket (a slow CGI's). */
 static __always_inline void response_under_way(struct ms_conn *c, struct sock *sk, bool btf)
 {
 	__u32 queued;
 
-	if (!(c->flags & MS_CF_IN_REQ))
+	if ((c->flags & (MS_CF_IN_REQ | MS_CF_CLIENT_FIN)) != MS_CF_IN_REQ)
 		return;
 	queued = tcp_write_seq(sk, btf) - c->wseq0 - (c->flags & MS_CF_SERVER_FIN ? 1 : 0);
 	if (queued > c->tx_bytes) {
