@@ -200,7 +200,7 @@ check_clean "SIGINT during TLS load"
 # signal, no backend, Apache, probe or run directory is left (after SIGKILL:
 # the parent-death signals stop them, the next run sweeps the directory).
 backend_fault() {
-	local sig=$1 scn=$2 mpm=$3 pat=$4 up= i d p
+	local sig=$1 scn=$2 mpm=$3 pat=$4 up= i d= p
 	"$M" run -m "$mpm" -s "$scn" -n 100000 -c 10 -t 20 >"$TMP/out" 2>"$TMP/err" &
 	pid=$!
 	for i in $(seq 300); do
