@@ -67,7 +67,8 @@ jq -r '.runs[0].kernel | (.sched.kernel_hist.runq_by_role | to_entries[] | "run-
 check_ge "--hist: histograms printed" "$(wc -l <"$TMP/hist.printed")" 4
 check_ge "--hist: the load's keep-alive idle gaps are there" \
 	"$(awk -F'\t' '$1 == "keep-alive idle time" { print $2 }' "$TMP/hist.printed")" 100
-check "--hist: every histogram's counts add up to the JSON's kernel_hist" diff "$TMP/hist.printed" "$TMP/hist.json.counts"
+check "--hist: every histogram's counts add up to the JSON's kernel_hist$(diff "$TMP/hist.printed" "$TMP/hist.json.counts" | grep '^[<>]' | tr '\t\n' ': ' | sed 's/^./ (printed <, JSON >: &/; s/.$/&)/')" \
+	diff "$TMP/hist.printed" "$TMP/hist.json.counts"
 check_eq "--hist: run-queue counts == the JSON's runq_us_by_role n" \
 	"$(awk -F'\t' '/^run-queue/ { s += $2 } END { print s }' "$TMP/hist.printed")" \
 	"$(jq '[.runs[0].kernel.sched.runq_us_by_role[].n] | add' "$TMP/hist.json")"
