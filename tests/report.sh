@@ -84,6 +84,9 @@ for m in prefork event; do
 	same $m pss_kb .memory.pss_kb
 	same $m uss_kb .memory.uss_kb
 	same $m kb_per_slot .memory.kb_per_slot
+	same $m cpu_us_per_request .kernel.sched.cpu_us_per_request
+	same $m cpu_us_per_connection .kernel.sched.cpu_us_per_connection
+	check_eq "CSV: $m: plain HTTP: empty TLS columns" "$(csv $m tls_handshakes),$(csv $m tls_full)" ","
 done
 same event thread_create_p50_us .kernel.spawn.thread_create_us.p50
 same event thread_first_run_p99_us .kernel.spawn.thread_first_run_us.p99

@@ -29,8 +29,13 @@ M=$MPMSCOPE
 
 # ---- compare -s tls: keep-alive over TLS on the three MPMs --------------------------
 J=$TMP/tls.json
-"$M" compare -s tls --json "$J" >"$TMP/out" 2>&1
+"$M" compare -s tls --json "$J" --csv "$TMP/tls.csv" >"$TMP/out" 2>&1
 check_eq "compare -s tls: exit 0" "$?" 0
+# the CSV's TLS columns, MPM by MPM: handshakes, full, resumed, failed as in the JSON
+check_eq "CSV: the TLS columns are the JSON's" \
+	"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		{ print $c["mpm"], $c["tls_handshakes"], $c["tls_full"], $c["tls_resumed"], $c["tls_failed"] }' "$TMP/tls.csv" | tr '\n' ' ')" \
+	"$(jqr "$J" '[.runs[] | "\(.mpm) \(.load.tls.handshakes) \(.load.tls.full) \(.load.tls.resumed) \(.load.tls.failed)"] | join(" ")') "
 check_eq "compare's table: a tls line per MPM, 50 full handshakes each" \
 	"$(awk '/^tls +protocol/ { t = 1; next } t && /^(prefork|worker|event) / { print $1, $4 } /^\(handshake/ { t = 0 }' "$TMP/out" | tr '\n' ' ')" \
 	"prefork 50 worker 50 event 50 "

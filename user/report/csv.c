@@ -104,7 +104,7 @@ static void csv_columns(struct csv *c, const struct report *rep, const struct ru
 	const struct kernel_facts *k;
 	const struct spawn_facts *s;
 	const struct memory_facts *m;
-	bool ran, lat, mem;
+	bool ran, lat, mem, tls;
 	char name[64];
 
 	if (!r)
@@ -144,6 +144,12 @@ static void csv_columns(struct csv *c, const struct report *rep, const struct ru
 	col_u64(c, "latency_p999_us", lat, pct(l, 99.9));
 	col_u64(c, "latency_max_us", lat, pct(l, 100));
 	col_dbl(c, "latency_mean_us", lat, lat ? hdr_mean(l->latency) : 0);
+	/* TLS: the load generator's handshakes (empty for plain HTTP) */
+	tls = ran && r->load_cfg.tls;
+	col_u64(c, "tls_handshakes", tls, l->tls_handshakes);
+	col_u64(c, "tls_full", tls, l->tls_full);
+	col_u64(c, "tls_resumed", tls, l->tls_resumed);
+	col_u64(c, "tls_failed", tls, l->tls_failed);
 
 	/* kernel side */
 	col_str(c, "attach_mode", ran && k->attach_mode ? k->attach_mode : "");
@@ -157,6 +163,10 @@ static void csv_columns(struct csv *c, const struct report *rep, const struct ru
 	col_u64(c, "create_failed", ran, k->create_failed);
 	col_u64(c, "events_lost", ran, k->events_lost);
 	col_u64(c, "server_procs_max_threads", ran, k->server_procs_max_threads);
+	/* the server's CPU (sum_exec_runtime in sched_switch) per completed
+	 * request and per accepted connection: a TLS handshake's cost */
+	col_dbl(c, "cpu_us_per_request", ran && l->completed, k->sched.cpu_us_per_request);
+	col_dbl(c, "cpu_us_per_connection", ran && k->accepts, k->sched.cpu_us_per_connection);
 	for (int p = 0; p < PHASE__MAX; p++) {
 		snprintf(name, sizeof(name), "processes_%s", phase_name((enum phase)p));
 		col_u64(c, name, ran, k->spawn_by_phase[p][0]);
