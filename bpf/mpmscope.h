@@ -350,7 +350,7 @@ enum ms_event_type {
 };
 
 /* ms_event.flags */
-#define MS_EVF_BACKEND 0x1     /* MS_EV_SPAWN / MS_EV_EXIT of a backend's task, not the server's */
+#define MS_EVF_BACKEND 0x1     /* MS_EV_SPAWN / MS_EV_EXIT / MS_EV_ACCEPT of a backend's task, not the server's */
 
 /* Ring-buffer record: rare events only (one per task created/exited and per
  * connection), never one per scheduler or syscall event. */
@@ -382,6 +382,8 @@ struct ms_event {
 			__u16 lport;       /* local (listening) port, host order */
 			__u16 family;      /* AF_INET, AF_INET6 ... */
 			__u16 type;        /* SOCK_STREAM, SOCK_DGRAM ... */
+			__u64 peer;        /* a backend's accept (MS_EVF_BACKEND) on AF_UNIX: the connecting
+			                    * end's struct sock (unix_sock.peer), the sk of Apache's connect */
 		} conn;                    /* MS_EV_ACCEPT, MS_EV_CONNECT (ports from the task's side), MS_EV_RST_AFTER_CLOSE,
 		                            * MS_EV_LISTEN_HOT (lport only) */
 		struct {

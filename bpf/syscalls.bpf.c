@@ -24,8 +24,8 @@
  * had. The loader loads one set.
  */
 
-/* Returns the struct sock address (0 if unknown). */
-static __always_inline __u64 emit_conn(__u32 type, __u64 pid_tgid, int fd)
+/* Returns the struct sock address (0 if unknown). evflags: MS_EVF_*. */
+static __always_inline __u64 emit_conn(__u32 type, __u64 pid_tgid, int fd, __u32 evflags)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct socket *sock = fd_to_socket(task, fd);
@@ -50,11 +50,15 @@ static __always_inline __u64 emit_conn(__u32 type, __u64 pid_tgid, int fd)
 	ev->conn.lport = 0;
 	ev->conn.type = stype;
 	ev->conn.family = 0;
+	ev->conn.peer = 0;
+	ev->flags = evflags;
 	if (sk) {
 		ev->conn.family = BPF_CORE_READ(sk, __sk_common.skc_family);
 		ev->conn.raddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
 		ev->conn.rport = __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		ev->conn.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		if ((evflags & MS_EVF_BACKEND) && ev->conn.family == 1 /* AF_UNIX */)
+			ev->conn.peer = (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
 	}
 	event_submit(ev, false);
 	return (__u64)sk;
@@ -116,13 +120,25 @@ static __always_inline bool current_server(__u64 *pid_tgid)
 
 static __always_inline void on_accept_ret(long ret)
 {
-	__u64 pid_tgid;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ms_task *t = task_of((__u32)pid_tgid);
 
-	if (!current_server(&pid_tgid))
+	if (!t)
+		return;
+	/* a backend's task (a php-fpm pool process, the upstream) took one of
+	 * Apache's connections from its queue: when, to be paired with
+	 * Apache's connect (user space), is how long Apache waited for a free
+	 * backend worker */
+	if (t->role >= MS_ROLE_FPM_MASTER) {
+		if (ret >= 0)
+			emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret, MS_EVF_BACKEND);
+		return;
+	}
+	if (t->role >= MS_ROLE_CGI)
 		return;
 	if (ret >= 0) {
 		count(MS_C_ACCEPT_OK);
-		on_accepted(pid_tgid, emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret));
+		on_accepted(pid_tgid, emit_conn(MS_EV_ACCEPT, pid_tgid, (int)ret, 0));
 	} else {
 		count(MS_C_ACCEPT_ERR);
 		count_errno(&accept_errno, ret);
@@ -137,7 +153,7 @@ static __always_inline void on_connect_ret(long ret, int fd)
 	__u64 pid_tgid;
 
 	if ((ret == 0 || ret == -115) && current_server(&pid_tgid))
-		emit_conn(MS_EV_CONNECT, pid_tgid, fd);
+		emit_conn(MS_EV_CONNECT, pid_tgid, fd, 0);
 }
 
 static __always_inline void on_spawn_enter(void)

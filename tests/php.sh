@@ -66,8 +66,40 @@ for m in worker event; do
 	check_ge "$m: the pool's memory counts with the server (PSS > 10 MB)" "$(jqr "$J" "$R | .memory.pss_kb")" 10000
 	check_eq "$m: php-fpm's accepts are not the server's (accepts = connections)" \
 		"$(jqr "$J" "$R | .kernel.accepts")" "$N"
+	# Apache's connects to php-fpm's socket, paired with the pool's accepts
+	# of them (the accepted end's unix peer): one per request
+	check_eq "$m: the pool accepted a connection per request, each paired with Apache's connect" \
+		"$(jqr "$J" "$R | .kernel.backend | \"\(.accepts) \(.connects_paired) \(.queue_us.n)\"")" "$N $N $N"
+	check_eq "$m: time in php-fpm per connection >= its CPU per connection" \
+		"$(jqr "$J" "$R | (.kernel.backend.busy_us_per_connection >= (.kernel.sched.cpu_us_by_role.fpm_worker / .kernel.backend.accepts))")" true
 done
 check_clean "php"
+
+# Four connections on a pool of one, then of four: on one, Apache's
+# connections wait in php-fpm's queue for the free worker, ~3x (1.5x at least) a
+# request's time in PHP, and the workers stay blocked on php-fpm for at
+# least that wait (the scheduler's view against the connect/accept pairs');
+# on four, hardly at all (measured: 866 against 60 us)
+for pool in 1 4; do
+	sed -e "s/^max_children = 20/max_children = $pool/" -e 's/^concurrency = 20/concurrency = 4/' \
+		-e 's/^requests    = 2000/requests    = 400/' -e '/^\[expect\]/,$d' "$ROOT/scenarios/php.scn" >"$TMP/pool$pool.scn"
+	"$MPMSCOPE" run -m event -s "$TMP/pool$pool.scn" --json "$TMP/pool$pool.json" >"$TMP/pool$pool.out" 2>&1
+	check_eq "run -m event, a pool of $pool for 4 connections: exit 0" "$?" 0
+	check_eq "pool of $pool: $pool fpm_worker task(s)" "$(jqr "$TMP/pool$pool.json" '.runs[0].kernel.sched.tasks_by_role.fpm_worker')" "$pool"
+	check_eq "pool of $pool: 400 connections accepted by the pool, each paired" \
+		"$(jqr "$TMP/pool$pool.json" '.runs[0].kernel.backend | "\(.accepts) \(.connects_paired)"')" "400 400"
+done
+B='.runs[0].kernel.backend'
+q1=$(jqr "$TMP/pool1.json" "$B.queue_us.p50 | floor")
+q4=$(jqr "$TMP/pool4.json" "$B.queue_us.p50 | floor")
+check_ge "pool of 1: waited for the free fpm worker >= 1.5x a request's time in PHP (p50 $q1 us, PHP $(jqr "$TMP/pool1.json" "$B.busy_us_per_connection | floor") us)" \
+	"$q1" "$(jqr "$TMP/pool1.json" "$B.busy_us_per_connection * 1.5 | floor")"
+check_ge "pool of 4: waited a quarter of that at most (p50 $q4 us)" "$((q1 / 4))" "$q4"
+check_ge "pool of 1: the workers blocked on php-fpm per request >= the queue wait (mean, us)" \
+	"$(jqr "$TMP/pool1.json" '.runs[0].kernel.sched.offcpu_us_by_role_reason.worker.backend | .us / .count | floor')" \
+	"$(jqr "$TMP/pool1.json" "$B.queue_us.mean | floor")"
+check "pool of 1: the table says it" grep -qE "waited [0-9]+ us \(p50\) / [0-9]+ us \(p99\) for a free worker" "$TMP/pool1.out"
+check_clean "php, pools of 1 and 4"
 check_eq "no php-fpm left" "$(pgrep -c -f 'php-fpm: (master process \(/tmp/mpmscope|pool mpmscope)')" 0
 
 # `server` (no tracer) starts the scenario's php-fpm too, and stops it.

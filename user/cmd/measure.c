@@ -256,8 +256,12 @@ out:
 		model_probe_paths(&r->k, ss.t);
 		model_build_kernel(r, &counts, ev, nev, ss.a.probe_ports,
 				   ss.a.probe_conns < APACHE_MAX_PROBES ? ss.a.probe_conns : APACHE_MAX_PROBES);
-		ev = tracer_backend_events(ss.t, &nev);
-		model_build_backend(r, &counts, ev, nev);
+		{
+			size_t nbev;
+			const struct ms_event *bev = tracer_backend_events(ss.t, &nbev);
+
+			model_build_backend(r, &counts, ev, nev, bev, nbev);
+		}
 		ev = tracer_events(ss.t, &nev);
 		model_build_memory(r, &mr, sc);
 		failures_build(r, sc, ev, nev, &netd, ss.a.errlog, ss.a.stderr_log);

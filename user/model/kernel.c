@@ -283,23 +283,3 @@ void model_free(struct run_model *r)
 	free(r->mem.kernel_procs_max);
 	r->mem.kernel_procs_min = r->mem.kernel_procs_max = NULL;
 }
-
-void model_build_backend(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev, size_t nev)
-{
-	struct backend_facts *b = &r->k.backend;
-
-	b->processes_created = c->c[MS_C_BACKEND_PROC_CREATED];
-	b->threads_created = c->c[MS_C_BACKEND_THREAD_CREATED];
-	b->exits = c->c[MS_C_BACKEND_EXITED];
-	b->present = nev > 0 || b->processes_created || b->threads_created;
-	for (size_t k = 0; k < nev; k++) {
-		const struct ms_event *e = &ev[k];
-
-		if (e->type != MS_EV_EXIT)
-			continue;
-		b->cpu_ns += e->exit.runtime_ns;
-		b->processes += e->exit.group_dead;
-		if (e->exit.life.role < MS_ROLE__MAX)
-			r->k.sched.tasks_by_role[e->exit.life.role]++;
-	}
-}

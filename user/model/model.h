@@ -153,6 +153,14 @@ struct kernel_facts {
 		uint64_t processes_created, threads_created, exits;
 		uint64_t cpu_ns;           /* sum_exec_runtime of its tasks at their exit */
 		uint32_t processes;        /* its processes seen exit (the seeded main one included) */
+		/* Apache's connections to it in the load phase (model/backend.c):
+		 * accepted by its tasks, paired with Apache's connect, and how long
+		 * each waited in its queue for a free backend worker */
+		uint64_t accepts, paired;
+		struct dist queue_us;
+		/* its tasks' time per accepted connection: on CPU, or blocked
+		 * other than waiting for the next one (NAN: none accepted) */
+		double busy_us_per_connection;
 	} backend;
 	struct spawn_facts spawn;
 	struct sched_facts sched;
@@ -210,9 +218,11 @@ void model_probe_paths(struct kernel_facts *k, struct tracer *t);
  * generator's connections and the controller's probe ports. */
 void model_build_kernel(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev,
 			size_t nev, const uint16_t *probe_ports, size_t nprobe);
-/* The backends' facts, from the counters and their own records (after
- * model_build_kernel: their roles join sched.tasks_by_role). */
-void model_build_backend(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev, size_t nev);
+/* The backends' facts, from the counters, the server's records (sev: its
+ * connects) and their own (after model_build_kernel: their roles join
+ * sched.tasks_by_role). */
+void model_build_backend(struct run_model *r, const struct tracer_counts *c, const struct ms_event *sev, size_t nsev,
+			 const struct ms_event *ev, size_t nev);
 /* Memory facts from the sampler's result (taken over by the model). */
 void model_build_memory(struct run_model *r, struct mem_result *m, const struct scenario *sc);
 void model_free(struct run_model *r);

@@ -415,6 +415,10 @@ static void json_kernel(struct json *j, const struct run_model *r)
 		json_ku64(j, "exits", k->backend.exits);
 		json_ku64(j, "processes", k->backend.processes);
 		json_kdouble(j, "cpu_us", (double)k->backend.cpu_ns / 1e3);
+		json_ku64(j, "accepts", k->backend.accepts);
+		json_ku64(j, "connects_paired", k->backend.paired);
+		json_dist(j, "queue_us", &k->backend.queue_us);
+		json_kdouble(j, "busy_us_per_connection", k->backend.busy_us_per_connection);
 		json_obj_end(j);
 	}
 	json_ku64(j, "accepts", k->accepts);

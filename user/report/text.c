@@ -269,6 +269,10 @@ void report_run_notes(const struct run_model *r, struct run_notes *n)
 		used += (size_t)snprintf(s + used, max - used, "; backend apart: %u processes, %llu threads created, %.2f s CPU",
 					 k->backend.processes, (unsigned long long)k->backend.threads_created,
 					 (double)k->backend.cpu_ns / 1e9);
+	if (k->backend.queue_us.n && used < max)
+		used += (size_t)snprintf(s + used, max - used,
+					 ", Apache's connections to it waited %.0f us (p50) / %.0f us (p99) for a free worker",
+					 k->backend.queue_us.p50, k->backend.queue_us.p99);
 	if (k->track_full && used < max)
 		snprintf(s + used, max - used, "; %llu new processes or threads NOT followed (a BPF table was full)",
 			 (unsigned long long)k->track_full);

@@ -29,7 +29,7 @@ struct tracer {
 	bool stopped;
 	bool raw_tp;
 	struct vec events; /* struct ms_event */
-	struct vec bevents; /* the backends' MS_EV_SPAWN / MS_EV_EXIT (MS_EVF_BACKEND), apart */
+	struct vec bevents; /* the backends' MS_EV_SPAWN / MS_EV_EXIT / MS_EV_ACCEPT (MS_EVF_BACKEND), apart */
 	int ncpus;
 	int nprogs;
 	char missing[128]; /* optional tracepoints this kernel lacks */
