@@ -23,7 +23,7 @@ check "php-cli runs the page ($want)" test -n "$want" -a "$bytes" -gt 10
 # The private pool while the comparison runs: its master (the pid file in
 # the run directory, our conf on its command line) and its processes.
 J="$TMP/php.json"
-"$MPMSCOPE" compare -s php --json "$J" >"$TMP/out" 2>&1 &
+"$MPMSCOPE" compare -s php --json "$J" --html "$TMP/php.html" >"$TMP/out" 2>&1 &
 pid=$!
 seen_master= seen_pool=0 seen_conf=
 while kill -0 "$pid" 2>/dev/null; do
@@ -73,6 +73,10 @@ for m in worker event; do
 	check_eq "$m: time in php-fpm per connection >= its CPU per connection" \
 		"$(jqr "$J" "$R | (.kernel.backend.busy_us_per_connection >= (.kernel.sched.cpu_us_by_role.fpm_worker / .kernel.backend.accepts))")" true
 done
+# the HTML report's backend table: php-fpm's connections per MPM, none on prefork
+check_eq "HTML: the backend table, worker and event paired $N of $N, prefork none" \
+	"$(sed -n '/<table id="[a-z0-9-]*backend">/,/<\/table>/p' "$TMP/php.html" | grep -oE '>[0-9]+ \([0-9]+\)<|no backend in this run' | tr '\n' ' ')" \
+	"no backend in this run >$N ($N)< >$N ($N)< "
 check_clean "php"
 
 # Four connections on a pool of one, then of four: on one, Apache's

@@ -233,6 +233,44 @@ static void sched_table(struct page *p)
 		   "for connections, the pipe of death, the parent's maintenance).</p>\n");
 }
 
+/* A scenario's backend (php-fpm, the upstream), when a run has one: its
+ * tasks, its CPU, and Apache's connections to it (model/backend.c). */
+static void backend_table(struct page *p)
+{
+	const struct ran *ran = &p->ran;
+	struct sbuf *b = p->b;
+	bool any = false;
+	char t[32];
+
+	for (int i = 0; i < ran->n; i++)
+		any |= ran->r[i]->k.backend.present;
+	if (!any)
+		return;
+	sb_printf(b, "<div class=\"tw\"><table id=\"%s\">\n<tr><th>MPM</th><th>backend processes / threads</th>"
+		     "<th>backend CPU</th><th>Apache's connections accepted (paired)</th>"
+		     "<th>waited for a free backend worker p50 / p99</th><th>in the backend / connection</th></tr>\n",
+		  html_eid(p, "backend"));
+	for (int i = 0; i < ran->n; i++) {
+		const struct backend_facts *k = &ran->r[i]->k.backend;
+
+		sb_puts(b, "<tr>");
+		html_mpm_cell(b, ran->r[i]->mpm);
+		if (!k->present) {
+			sb_puts(b, "<td class=\"txt\" colspan=\"5\">no backend in this run</td></tr>\n");
+			continue;
+		}
+		sb_printf(b, "<td>%u / %llu</td><td>%s</td><td>%llu (%llu)</td>", k->processes,
+			  (unsigned long long)k->threads_created, fmt_duration_us(t, sizeof(t), (double)k->cpu_ns / 1e3),
+			  (unsigned long long)k->accepts, (unsigned long long)k->paired);
+		html_td_dist(b, &k->queue_us);
+		sb_printf(b, "<td>%s</td></tr>\n",
+			  isfinite(k->busy_us_per_connection) ? fmt_duration_us(t, sizeof(t), k->busy_us_per_connection) : "-");
+	}
+	sb_puts(b, "</table></div>\n<p class=\"cap\">Load phase. Waited: from Apache's connect to the backend task's "
+		   "accept, in its queue for a free worker, then for a CPU to run it. In the backend: its tasks on CPU, or "
+		   "blocked other than waiting for the next connection (PHP's own time, the upstream's delay).</p>\n");
+}
+
 static void plot_offcpu(struct page *p)
 {
 	const struct ran *ran = &p->ran;
@@ -387,6 +425,7 @@ void html_sched_section(struct page *p)
 					     "they waited in the run queue once runnable, who woke whom, why they "
 					     "blocked, and what a request cost in CPU time and context switches.");
 	sched_table(p);
+	backend_table(p);
 	plot_runq(p);
 	html_grid(p, true);
 	plot_wakeups(p);
