@@ -142,6 +142,25 @@ check_eq "knee: p99's knee as defined (per connection, 2x the lowest before)" "$
 check "knee: the HTML rings the failure knee" grep -qE 'class="mark"[^>]* data-mark="fail"' "$TMP/knee.html"
 check "knee: the HTML's knee table" grep -q 'data-fail-at="40"' "$TMP/knee.html"
 
+# --- the open loop: a sweep over the rate -------------------------------------------------------
+# 300 requests at 150 and at 600 per second: each point's generator kept
+# its rate (req/s within 15 % of it, the duration its requests / rate)
+"$MPMSCOPE" compare -m event -s baseline --sweep rate=150,600 -n 300 --json "$TMP/rate.json" --csv "$TMP/rate.csv" \
+	>"$TMP/rout" 2>&1
+check_eq "compare --sweep rate=150,600 exits 0" "$?" 0 || tail -3 "$TMP/rout"
+check_clean "rate sweep"
+check_eq "rate: the sweep's parameter and values" "$(jqr "$TMP/rate.json" '"\(.sweep.param) \(.sweep.values | map(tostring) | join(","))"')" "rate 150,600"
+k=0
+for v in 150 600; do
+	R=".sweep.points[$k].runs[0]"
+	check_eq "rate=$v: every request served, none failed" "$(jqr "$TMP/rate.json" "$R | \"\(.completed) \(.failed)\"")" "300 0"
+	check "rate=$v: req/s within 15 % of the rate ($(jqr "$TMP/rate.json" "$R.rps | floor"))" \
+		jqe "$R | .rps > $v * 0.85 and .rps < $v * 1.15" "$TMP/rate.json"
+	k=$((k + 1))
+done
+check "rate: the table's blocks are by rate" grep -qE '^=== point 2/2: rate=600$' "$TMP/rout"
+check_eq "rate: the CSV's rows, by rate" "$(awk -F, 'NR > 1 { print $3 }' "$TMP/rate.csv" | tr '\n' ' ')" "150 600 "
+
 # --- Ctrl-C in the middle of a sweep: the points so far, a valid JSON, nothing left ----------
 "$MPMSCOPE" compare -m event --sweep concurrency=5,10,20 -n 100000 --json "$TMP/int.json" >"$TMP/iout" 2>&1 &
 pid=$!
