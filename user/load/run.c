@@ -44,6 +44,15 @@ static void thread_cpu(struct lg_result *r)
 	r->cpu_sys_ns = (uint64_t)ru.ru_stime.tv_sec * NSEC_PER_SEC + (uint64_t)ru.ru_stime.tv_usec * 1000;
 }
 
+/* The held connections' one request each: answered or failed. */
+static bool holds_settled(const struct lg_thread *t)
+{
+	for (unsigned i = t->nc; i < t->nc + t->nhold; i++)
+		if (t->c[i].has_req)
+			return false;
+	return true;
+}
+
 static void *thread_main(void *arg)
 {
 	struct lg_thread *t = arg;
@@ -98,7 +107,11 @@ static void *thread_main(void *arg)
 			main_done = true;
 			atomic_fetch_sub(&sh->busy, 1);
 		}
-		if (main_done && (!t->nhold || !atomic_load(&sh->busy)))
+		/* held connections stay open until every thread's main work is
+		 * done, and their one request is part of the run: answered, or
+		 * failed (its timeout), not abandoned because the main load was
+		 * quicker than its response (100 requests on loopback can be) */
+		if (main_done && (!t->nhold || (!atomic_load(&sh->busy) && holds_settled(t))))
 			break;
 
 		deadline = next_sweep;
