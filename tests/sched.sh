@@ -118,7 +118,9 @@ for f in seq1 seq1r; do
 		jqr "$TMP/$f.json" "[.runs[0].kernel.sched.wakeups_by_pair[] | select(.wakee == \"$2\")] |
 			((map(select(.waker == \"$1\") | .count) | add // 0) * 100 / ((map(.count) | add // 0) + 0.001) | floor)"
 	}
-	check_ge "$f: workers are woken by the listener (% of their wake-ups)" "$(share listener worker)" 90
+	# (97-98 % as a rule; 89 % once in CI, on a run the VM's neighbours
+	# disturbed: the main waker by far either way)
+	check_ge "$f: workers are woken by the listener (% of their wake-ups)" "$(share listener worker)" 80
 	# the client's SYN and FIN wake it; a worker wakes it when the FIN came
 	# before the worker parked the connection in epoll, or when the listener
 	# waited for an idle worker (timing: 1-20% of its wake-ups)

