@@ -12,22 +12,8 @@
 #include "base/util.h"
 #include "trace/internal.h"
 
-static void sum_percpu(struct tracer *t, struct bpf_map *map, __u32 n, uint64_t *out)
-{
-	__u64 *vals = xcalloc((size_t)t->ncpus, sizeof(__u64));
-
-	for (__u32 k = 0; k < n; k++) {
-		out[k] = 0;
-		if (bpf_map__lookup_elem(map, &k, sizeof(k), vals, sizeof(__u64) * (size_t)t->ncpus, 0))
-			continue;
-		for (int c = 0; c < t->ncpus; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-}
-
 /* A per-CPU struct of counters at key: the CPUs' copies summed, field by
- * field (the scheduler's aggregates, a log2 histogram). */
+ * field (the scheduler's aggregates, a log2 histogram, one counter). */
 static void sum_percpu_struct(struct tracer *t, struct bpf_map *map, __u32 key, void *out, size_t size)
 {
 	size_t nv = size / sizeof(__u64);
@@ -39,6 +25,13 @@ static void sum_percpu_struct(struct tracer *t, struct bpf_map *map, __u32 key, 
 			for (size_t i = 0; i < nv; i++)
 				sum[i] += vals[(size_t)c * nv + i];
 	free(vals);
+}
+
+/* n per-CPU counters, keys 0 to n-1, into out (zeroed by the caller) */
+static void sum_percpu(struct tracer *t, struct bpf_map *map, __u32 n, uint64_t *out)
+{
+	for (__u32 k = 0; k < n; k++)
+		sum_percpu_struct(t, map, k, &out[k], sizeof(out[k]));
 }
 
 void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
