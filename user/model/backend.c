@@ -11,6 +11,7 @@
 
 #include "base/util.h"
 #include "model/model.h"
+#include "model/names.h"
 
 struct connect_ref {
 	uint64_t key; /* the connecting sk (AF_UNIX), else its local port */
@@ -93,8 +94,9 @@ static void backend_queue(struct backend_facts *b, const struct run_model *r, co
 }
 
 /* Time in the backend per connection: its pool's tasks on CPU, or blocked
- * other than waiting for the next connection (PHP's own time, the
- * upstream's delay), over the connections they accepted. */
+ * other than idle by design (for a backend's task: waiting for the next
+ * connection), PHP's own time, the upstream's delay, over the connections
+ * they accepted. */
 static void backend_busy(struct backend_facts *b, const struct sched_facts *s)
 {
 	static const int roles[] = { MS_ROLE_FPM_WORKER, MS_ROLE_BACKEND };
@@ -103,7 +105,7 @@ static void backend_busy(struct backend_facts *b, const struct sched_facts *s)
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++) {
 		ns += s->raw.oncpu_ns[roles[i]];
 		for (int why = 0; why < MS_OFF__MAX; why++)
-			if (why != MS_OFF_WAIT_CONN)
+			if (!offcpu_idle_by_design(why))
 				ns += s->raw.off_ns[roles[i]][why];
 	}
 	b->busy_us_per_connection = b->accepts ? (double)ns / 1e3 / (double)b->accepts : NAN;
