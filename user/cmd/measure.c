@@ -262,7 +262,6 @@ out:
 
 			model_build_backend(r, &counts, ev, nev, bev, nbev);
 		}
-		ev = tracer_events(ss.t, &nev);
 		model_build_memory(r, &mr, sc);
 		failures_build(r, sc, ev, nev, &netd, ss.a.errlog, ss.a.stderr_log);
 		server_side(r, ss.t, ev, nev);

@@ -613,8 +613,9 @@ const char *tracer_missing_tps(struct tracer *t)
  * Detaching a tracepoint's program waits for an RCU grace period before
  * close() returns (72-88 ms each here, measured with strace -T): one link
  * at a time, the 14 of a run made a second of every run's stop, and of
- * every exit of trace and serve. Detached from a thread each, they wait
- * for the same grace periods.
+ * every exit of trace and serve. Detached from a thread each they overlap
+ * in part (the kernel still serializes some of the work): a 10-request run
+ * takes 1.10 s instead of 1.34 s.
  */
 #define MAX_LINKS 64
 
