@@ -385,7 +385,18 @@ int cmd_trace(int argc, char **argv)
 		livelog_describe(st.logs, logs, sizeof(logs));
 		printf("logs: %s\nlisten queue drops per client: %s\n", logs, tracer_syn_watch(t));
 	}
+	/* The tracer's counters began at zero when it attached, and the
+	 * connection records are kept from then: so is the trace's whole, and
+	 * the first line counts from there too (the lines add up to the
+	 * report). Only the listeners' counters are the kernel's own, read now. */
 	tracer_read_counts(t, &c0);
+	{
+		struct ms_listener listen[4];
+
+		memcpy(listen, c0.listen, sizeof(listen));
+		memset(&c0, 0, sizeof(c0));
+		memcpy(c0.listen, listen, sizeof(listen));
+	}
 	netstat_read(&n0);
 	gone = trace_loop(t, &st, &at, &o, &c0, &fin);
 	tracer_stop(t);
