@@ -346,33 +346,33 @@ int cmd_trace(int argc, char **argv)
 	o.tracer.on_event = on_record;
 	o.tracer.on_event_ctx = &st;
 	o.tracer.discard_events = true;
+	/* what the draining thread folds records into is ready before it runs */
+	if (st.conn_log_path && !strcmp(st.conn_log_path, "-"))
+		st.conn_log = stdout_document_stream(&e);
+	else if (st.conn_log_path && !(st.conn_log = fopen(st.conn_log_path, "w")))
+		err_set(&e, "--conn-log %s: %s", st.conn_log_path, strerror(errno));
+	if (st.conn_log_path && !st.conn_log)
+		goto usage_err;
 	vec_init(&st.tasks, sizeof(struct ms_event));
 	conn_agg_init(&st.conns);
-	if (attach_open(&at, &o.tracer, &t, &e)) {
-		conn_agg_free(&st.conns);
-		vec_free(&st.tasks);
-		goto usage_err;
-	}
-	if (privs_after_attach(NULL, true, &e)) {
+	outcomes_init(&st.out, at.mpm, now_ns());
+	if (attach_open(&at, &o.tracer, &t, &e) || privs_after_attach(NULL, true, &e)) {
 		tracer_close(t);
+		if (st.conn_log && st.conn_log_path && strcmp(st.conn_log_path, "-")) {
+			fclose(st.conn_log); /* nothing written: no file left */
+			unlink(st.conn_log_path);
+		} else if (st.conn_log) {
+			fclose(st.conn_log);
+		}
 		conn_agg_free(&st.conns);
 		vec_free(&st.tasks);
 		goto usage_err;
 	}
 	t_start = now_ns();
-	outcomes_init(&st.out, at.mpm, t_start);
+	pthread_mutex_lock(&st.lock);
+	st.out.t0 = t_start; /* the conn log's times count from here, as the report's */
+	pthread_mutex_unlock(&st.lock);
 	st.logs = livelog_open(at.root);
-	if (st.conn_log_path && !strcmp(st.conn_log_path, "-"))
-		st.conn_log = stdout_document_stream(&e);
-	else if (st.conn_log_path && !(st.conn_log = fopen(st.conn_log_path, "w")))
-		err_set(&e, "--conn-log %s: %s", st.conn_log_path, strerror(errno));
-	if (st.conn_log_path && !st.conn_log) {
-		tracer_close(t);
-		livelog_close(st.logs);
-		conn_agg_free(&st.conns);
-		vec_free(&st.tasks);
-		goto usage_err;
-	}
 	tracer_scan_listeners(t);
 	printf("tracing %s %d (%s MPM: %s), %d processes, %d threads, port%s", at.comm, (int)at.root,
 	       mpm_name(at.mpm), at.mpm_how, at.procs, at.threads, at.nports == 1 ? "" : "s");

@@ -25,7 +25,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	pthread_t thread;
 	bool thread_running;
-	volatile bool stop;
+	bool stop;             /* the draining thread ends (set and read atomically) */
 	bool stopped;
 	bool raw_tp;
 	struct vec events; /* struct ms_event */
@@ -46,6 +46,9 @@ struct tracer {
 	bool listen_iter;      /* the iter/tcp program that finds the listeners is loaded */
 	int nports;            /* server ports known at load time */
 	uint64_t last_scan;    /* of the listeners, by the draining thread */
+	/* a scan of the listeners, and listen_sk0/drops0, the draining thread's
+	 * and a caller's (tracer_scan_listeners, tracer_read_counts) apart */
+	pthread_mutex_t listen_lock;
 	const __u32 *listen_hot; /* the BPF side's listen_hot (its .bss, mapped) */
 	struct bpf_link *syn_link; /* the SYN watcher, while attached */
 	uint64_t syn_hot_ns;   /* when a listener's queue was last seen half full (listen_hot) */

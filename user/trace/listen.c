@@ -25,12 +25,15 @@ void listen_scan(struct tracer *t)
 	char buf[64];
 	int fd;
 
-	t->last_scan = now_ns();
+	pthread_mutex_lock(&t->listen_lock);
+	__atomic_store_n(&t->last_scan, now_ns(), __ATOMIC_RELAXED); /* the draining thread reads it unlocked */
 	for (__u32 i = 4; i < 8; i++)
 		bpf_map__update_elem(listen_sk, &i, sizeof(i), &none, sizeof(none), BPF_ANY);
 	link = bpf_program__attach_iter(tracer_prog(t, "ms_listeners"), NULL);
-	if (!link)
+	if (!link) {
+		pthread_mutex_unlock(&t->listen_lock);
 		return;
+	}
 	fd = bpf_iter_create(bpf_link__fd(link));
 	if (fd >= 0) {
 		while (read(fd, buf, sizeof(buf)) > 0)
@@ -55,13 +58,14 @@ void listen_scan(struct tracer *t)
 			}
 		}
 	}
+	pthread_mutex_unlock(&t->listen_lock);
 }
 
 void syn_watch_follow(struct tracer *t)
 {
 	uint64_t now;
 
-	if (!t->syn_watch || !t->listen_hot || t->stop)
+	if (!t->syn_watch || !t->listen_hot || __atomic_load_n(&t->stop, __ATOMIC_ACQUIRE))
 		return;
 	now = now_ns();
 	if (__atomic_load_n(t->listen_hot, __ATOMIC_RELAXED)) {

@@ -16,7 +16,7 @@ struct mem_sampler {
 	int nalso;
 	unsigned interval_ms;
 	pthread_t thread;
-	volatile bool stop;
+	bool stop;                 /* set and read atomically */
 	struct vec samples;     /* struct mem_sample */
 	struct mem_proc *peak_procs;
 	size_t npeak;
@@ -113,9 +113,9 @@ static void *sampler_thread(void *arg)
 {
 	struct mem_sampler *s = arg;
 
-	while (!s->stop) {
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		sample_once(s);
-		for (unsigned slept = 0; slept < s->interval_ms && !s->stop; slept += 10)
+		for (unsigned slept = 0; slept < s->interval_ms && !__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE); slept += 10)
 			usleep(10 * 1000);
 	}
 	return NULL;
@@ -143,7 +143,7 @@ void mem_sampler_stop(struct mem_sampler *s, struct mem_result *out)
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return;
-	s->stop = true;
+	__atomic_store_n(&s->stop, true, __ATOMIC_RELEASE);
 	pthread_join(s->thread, NULL);
 	out->samples = s->samples.data;
 	out->nsamples = s->samples.len;

@@ -114,12 +114,12 @@ static void *drain_thread(void *arg)
 {
 	struct tracer *t = arg;
 
-	while (!t->stop) {
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
 		int r = ring_buffer__poll(t->rb, 100);
 
 		/* the listeners are looked for again: a server restarted in
 		 * full has new sockets (a graceful restart keeps its own) */
-		if (t->listen_iter && now_ns() - t->last_scan >= LISTEN_SCAN_NS)
+		if (t->listen_iter && now_ns() - __atomic_load_n(&t->last_scan, __ATOMIC_RELAXED) >= LISTEN_SCAN_NS)
 			listen_scan(t);
 		syn_watch_follow(t);
 
@@ -442,6 +442,7 @@ int tracer_open(struct tracer **out, const struct tracer_opts *o, struct errbuf 
 		return -1;
 
 	t = xcalloc(1, sizeof(*t));
+	pthread_mutex_init(&t->listen_lock, NULL);
 	vec_init(&t->events, sizeof(struct ms_event));
 	vec_init(&t->bevents, sizeof(struct ms_event));
 	t->raw_tp = o->raw_tp;
@@ -647,7 +648,7 @@ void tracer_stop(struct tracer *t)
 	if (!t || t->stopped)
 		return;
 	t->stopped = true;
-	t->stop = true;
+	__atomic_store_n(&t->stop, true, __ATOMIC_RELEASE);
 	if (t->thread_running) {
 		pthread_join(t->thread, NULL);
 		t->thread_running = false;
@@ -725,5 +726,6 @@ void tracer_close(struct tracer *t)
 	mpmscope_bpf__destroy(t->skel);
 	vec_free(&t->events);
 	vec_free(&t->bevents);
+	pthread_mutex_destroy(&t->listen_lock);
 	free(t);
 }
