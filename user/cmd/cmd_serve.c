@@ -13,9 +13,13 @@
  * changes. After the first attach it drops root for an unprivileged user
  * with the four capabilities that following a server still needs.
  *
- * The tracer's draining thread folds the connection records (and their
- * causes) under a mutex; everything else runs on the HTTP loop's thread, so
- * memory stays flat however long it runs.
+ * Three threads. The tracer's draining thread folds the connection
+ * records (and their causes) under the mutex, so memory stays flat however
+ * long it runs. The follower thread watches the server, detaches from one
+ * that is gone and attaches to the next (a BPF load or detach takes about
+ * a second), building each tracer apart and publishing it under the mutex.
+ * The HTTP loop's thread only answers, reading what is published: a scrape
+ * never waits for an attach.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -46,14 +50,23 @@ struct exporter {
 	pthread_mutex_t lock;
 	struct conn_agg conns;        /* under lock: the draining thread adds */
 	struct outcome_agg out;       /* under lock too */
+	/* written by the follower under lock, read by the HTTP side under it */
 	struct tracer *t;             /* NULL while no server is followed */
 	struct attach_target at;      /* the server followed, or the last one */
-	struct tracer_opts topts;     /* the probe options, for each attach */
 	struct tracer_counts base;    /* the current tracer's, right after seeding */
 	struct tracer_counts acc;     /* what the tracers before it counted, in all */
 	struct livelog *logs;
-	bool conns_available, up, exit_with_server;
-	uint64_t attaches, scrapes, next_look, next_collect;
+	bool conns_available, up;
+	uint64_t attaches, scrapes;
+	/* the follower's own */
+	struct tracer_opts topts;     /* the probe options, for each attach */
+	uint64_t next_look, next_collect;
+	bool exit_with_server;
+	pthread_t follower;
+	int stop;                     /* the HTTP side asks the follower to end */
+	int ended;                    /* the follower stopped serving (rc, err set before) */
+	int follower_rc;
+	struct errbuf follower_err;
 	/* how the server was named */
 	pid_t pid;
 	const char *comm, *pidfile, *user;
@@ -92,10 +105,10 @@ static void on_log_line(void *ctx, enum livelog_kind kind, const char *line)
 }
 
 /* The listen queue's clients that gave up, and the access log's errors. */
-static void collect(struct exporter *x, bool all)
+static void collect(struct exporter *x, struct tracer *t, bool all)
 {
 	pthread_mutex_lock(&x->lock);
-	tracer_reap_syn_waits(x->t, 3 * NSEC_PER_SEC, all, on_never_in, x);
+	tracer_reap_syn_waits(t, 3 * NSEC_PER_SEC, all, on_never_in, x);
 	if (x->logs)
 		livelog_poll(x->logs, on_log_line, x);
 	pthread_mutex_unlock(&x->lock);
@@ -110,17 +123,17 @@ static void metrics(struct exporter *x, struct sbuf *body)
 	uint64_t failures[FC__MAX];
 
 	/* totals: the servers before, plus this one; the gauges of tasks alive
-	 * come from this one's seeding on */
+	 * come from this one's seeding on. Under the lock: the follower swaps
+	 * the tracer (and adds what it counted to acc) under it. */
+	pthread_mutex_lock(&x->lock);
 	if (x->t)
 		tracer_read_counts(x->t, &now);
 	else
 		memset(&now, 0, sizeof(now));
 	tracer_counts_add(&tot, &x->acc, &now);
 	tracer_counts_add(&gbase, &x->acc, x->t ? &x->base : &now);
-	pthread_mutex_lock(&x->lock);
 	s.conns = x->conns.n;
 	memcpy(failures, x->out.by_cause, sizeof(failures));
-	pthread_mutex_unlock(&x->lock);
 	s.mpm = mpm_name(x->at.mpm);
 	s.comm = x->at.comm;
 	s.attach_mode = x->t ? tracer_attach_mode(x->t) : "none";
@@ -158,7 +171,8 @@ static void metrics(struct exporter *x, struct sbuf *body)
 	s.self.http_evicted = x->http.evicted;
 	s.self.http_timed_out = x->http.timed_out;
 	s.self.http_open = x->http.open;
-	prom_render(body, &s);
+	prom_render(body, &s); /* s points into x->at */
+	pthread_mutex_unlock(&x->lock);
 }
 
 static void handler(void *ctx, const char *path, struct http_response *r)
@@ -170,59 +184,75 @@ static void handler(void *ctx, const char *path, struct http_response *r)
 		metrics(x, &r->body);
 	} else if (!strcmp(path, "/")) {
 		r->ctype = "text/html; charset=utf-8";
+		pthread_mutex_lock(&x->lock);
 		sb_puts(&r->body, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mpmscope exporter</title>"
 				  "</head>\n<body><h1>mpmscope exporter</h1>\n<p>Apache ");
 		sb_esc(&r->body, x->at.comm); /* the process's own name */
 		sb_printf(&r->body, " pid %d, %s MPM, %s.</p>\n<p><a href=\"/metrics\">Metrics</a></p>\n</body></html>\n",
 			  (int)x->at.root, mpm_name(x->at.mpm), x->up ? "followed" : "gone: waiting for it to start again");
+		pthread_mutex_unlock(&x->lock);
 	} else {
 		r->status = 404;
 	}
 }
 
 /* Follow the server at (found): open the tracer, seed it, find its
- * listeners and its logs. */
+ * listeners and its logs, all apart; then publish them at once. */
 static int follow(struct exporter *x, struct attach_target *at, struct errbuf *e)
 {
 	struct tracer_opts to = x->topts;
+	struct tracer_counts base;
+	struct livelog *logs, *old;
+	struct tracer *t;
+	bool conns;
 
 	if (attach_detect_mpm(at, e))
 		return -1;
 	to.on_event = on_record;
 	to.on_event_ctx = x;
 	to.discard_events = true;
-	if (attach_open(at, &to, &x->t, e))
+	if (attach_open(at, &to, &t, e))
 		return -1;
 	/* the kernel does not change: for the next servers, the ways it
-	 * refused this time are not asked again (scrapes wait meanwhile) */
-	x->topts.syscall_from = tracer_syscall_probes(x->t);
-	x->at = *at;
-	tracer_scan_listeners(x->t);
-	tracer_read_counts(x->t, &x->base);
-	x->conns_available = at->nports > 0 && !strstr(tracer_missing_tps(x->t), "sock_recv_length");
-	livelog_close(x->logs);
-	x->logs = livelog_open(at->root);
+	 * refused this time are not asked again */
+	x->topts.syscall_from = tracer_syscall_probes(t);
+	tracer_scan_listeners(t);
+	tracer_read_counts(t, &base);
+	conns = at->nports > 0 && !strstr(tracer_missing_tps(t), "sock_recv_length");
+	logs = livelog_open(at->root);
 	pthread_mutex_lock(&x->lock);
+	x->t = t;
+	x->at = *at;
+	x->base = base;
+	x->conns_available = conns;
+	old = x->logs;
+	x->logs = logs;
 	x->out.mpm = at->mpm;
-	pthread_mutex_unlock(&x->lock);
 	x->up = true;
 	x->attaches++;
+	pthread_mutex_unlock(&x->lock);
+	livelog_close(old);
 	x->next_collect = now_ns() + SERVE_COLLECT_NS;
 	return 0;
 }
 
-/* The server is gone: what its tracer counted joins the totals. */
+/* The server is gone: what its tracer counted joins the totals, in the
+ * same step as the tracer leaves (no scrape sees the counters go back);
+ * then the detach, which takes its time, with nothing held. */
 static void unfollow(struct exporter *x)
 {
 	struct tracer_counts fin;
+	struct tracer *t = x->t;
 
-	tracer_read_counts(x->t, &fin);
-	tracer_stop(x->t);
-	collect(x, true);
+	pthread_mutex_lock(&x->lock);
+	tracer_read_counts(t, &fin);
 	tracer_counts_add(&x->acc, &x->acc, &fin);
-	tracer_close(x->t);
 	x->t = NULL;
 	x->up = false;
+	pthread_mutex_unlock(&x->lock);
+	tracer_stop(t);
+	collect(x, t, true);
+	tracer_close(t);
 }
 
 /* The server again, named as at the start (-p: a server with the same
@@ -249,11 +279,10 @@ static int find_server(struct exporter *x, struct attach_target *at, bool again,
 	return attach_find(at, 0, x->at.comm, e);
 }
 
-/* Every ~250 ms from the HTTP loop: is the server still there; if not, is
+/* Every ~250 ms on the follower: is the server still there; if not, is
  * there a new one; the listen queue and the logs every second. */
-static int tick(void *ctx, struct errbuf *e)
+static int watch(struct exporter *x, struct errbuf *e)
 {
-	struct exporter *x = ctx;
 	uint64_t now = now_ns();
 
 	if (x->t && kill(x->at.root, 0) < 0 && errno == ESRCH) {
@@ -276,10 +305,55 @@ static int tick(void *ctx, struct errbuf *e)
 				mpm_name(at.mpm));
 	}
 	if (x->t && now >= x->next_collect) {
-		collect(x, false);
+		collect(x, x->t, false);
 		x->next_collect = now + SERVE_COLLECT_NS;
 	}
 	return 0;
+}
+
+static void *follower_main(void *arg)
+{
+	struct exporter *x = arg;
+
+	while (!__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE)) {
+		int rc = watch(x, &x->follower_err);
+
+		if (rc) {
+			x->follower_rc = rc;
+			__atomic_store_n(&x->ended, 1, __ATOMIC_RELEASE);
+			break;
+		}
+		for (int i = 0; i < 5 && !__atomic_load_n(&x->stop, __ATOMIC_ACQUIRE); i++)
+			usleep(50 * 1000);
+	}
+	return NULL;
+}
+
+/* The follower, started once privileges are dropped (a thread takes its
+ * creator's credentials), with the signals left to the HTTP loop's thread. */
+static int follower_start(struct exporter *x, struct errbuf *e)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&x->follower, NULL, follower_main, x);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		err_set(e, "serve: cannot start the follower thread: %s", strerror(rc));
+	return rc ? -1 : 0;
+}
+
+/* Every ~250 ms from the HTTP loop: whether the follower has ended it. */
+static int tick(void *ctx, struct errbuf *e)
+{
+	struct exporter *x = ctx;
+
+	if (!__atomic_load_n(&x->ended, __ATOMIC_ACQUIRE))
+		return 0;
+	*e = x->follower_err;
+	return x->follower_rc;
 }
 
 enum { OPT_PIDFILE = OPT_OWN, OPT_EXIT_WITH_SERVER, OPT_USER };
@@ -388,7 +462,13 @@ int cmd_serve(int argc, char **argv)
 	       at.comm, (int)at.root, mpm_name(at.mpm), at.mpm_how, at.procs, at.threads, shown);
 	fflush(stdout);
 
-	rc = http_serve(lfd, handler, tick, &x, &x.http, &e);
+	if (follower_start(&x, &e)) {
+		rc = 2;
+	} else {
+		rc = http_serve(lfd, handler, tick, &x, &x.http, &e);
+		__atomic_store_n(&x.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(x.follower, NULL);
+	}
 	close(lfd);
 	if (x.t)
 		unfollow(&x);
