@@ -168,7 +168,7 @@ DEB := $(BUILD)/mpmscope_$(VERSION)_$(DEB_ARCH).deb
 .PHONY: deb
 deb: deps
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/mpmscope-$(VERSION)
-	tar --exclude=./build --exclude=./build-asan --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/mpmscope-$(VERSION)
+	tar --exclude=./build --exclude=./build-asan --exclude=./build-tsan --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/mpmscope-$(VERSION)
 	cd $(DEB_DIR)/mpmscope-$(VERSION) && DEB_BUILD_OPTIONS="parallel=$$(nproc) $${DEB_BUILD_OPTIONS:-}" \
 		dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
 	cp $(DEB_DIR)/mpmscope_$(VERSION)_$(DEB_ARCH).deb $(DEB)
@@ -220,6 +220,8 @@ test-kernels: all $(CORE_CHECK) $(TEST_TOOLS)
 #   to build/fuzz/corpus_NAME/, crashes to build/fuzz/crash-*). Fails on a crash.
 # make asan: build-asan/mpmscope and the unit tests with ASan+UBSan
 #   (tests/asan.sh runs them, and one compare, under the sanitizers).
+# make tsan: build-tsan/mpmscope with ThreadSanitizer (bench/tsan runs serve
+#   and trace under it: their threads).
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := build/fuzz
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -228,7 +230,7 @@ FUZZ_TARGETS := $(FUZZ_DIR)/fuzz_http $(FUZZ_DIR)/fuzz_scenario $(FUZZ_DIR)/fuzz
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 TEST_PKGS += valgrind
 
-.PHONY: fuzz fuzz-build asan
+.PHONY: fuzz fuzz-build asan tsan
 
 $(FUZZ_DIR):
 	@mkdir -p $@
@@ -266,4 +268,8 @@ asan:
 		CFLAGS='-O1 -g $(ASAN_FLAGS)' LDFLAGS='$(ASAN_FLAGS)' \
 		build-asan/mpmscope $(patsubst tests/unit/%.c,build-asan/tests/%,$(UNIT_SRCS)) \
 		$(patsubst tests/tools/%.c,build-asan/tests/%,$(TEST_TOOLS_SRCS))
+
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build-tsan CC=$(CC) \
+		CFLAGS='-O1 -g -fsanitize=thread' LDFLAGS='-fsanitize=thread' build-tsan/mpmscope
 # ==== end of hardening ============================================================
