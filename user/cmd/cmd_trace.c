@@ -244,12 +244,9 @@ static bool trace_loop(struct tracer *t, struct trace_state *st, const struct at
 			if (o->count && ++lines >= o->count) {
 				/* the figures of the lines printed; the listeners'
 				 * own counters as they end */
-				struct tracer_counts last;
-
 				*fin = now;
 				tracer_scan_listeners(t);
-				tracer_read_counts(t, &last);
-				memcpy(fin->listen, last.listen, sizeof(fin->listen));
+				tracer_read_listeners(t, fin->listen);
 				return false;
 			}
 		}
@@ -358,11 +355,10 @@ int cmd_trace(int argc, char **argv)
 	outcomes_init(&st.out, at.mpm, now_ns());
 	if (attach_open(&at, &o.tracer, &t, &e) || privs_after_attach(NULL, true, &e)) {
 		tracer_close(t);
-		if (st.conn_log && st.conn_log_path && strcmp(st.conn_log_path, "-")) {
-			fclose(st.conn_log); /* nothing written: no file left */
-			unlink(st.conn_log_path);
-		} else if (st.conn_log) {
+		if (st.conn_log) {
 			fclose(st.conn_log);
+			if (strcmp(st.conn_log_path, "-"))
+				unlink(st.conn_log_path); /* nothing written: no file left */
 		}
 		conn_agg_free(&st.conns);
 		vec_free(&st.tasks);
@@ -389,14 +385,8 @@ int cmd_trace(int argc, char **argv)
 	 * connection records are kept from then: so is the trace's whole, and
 	 * the first line counts from there too (the lines add up to the
 	 * report). Only the listeners' counters are the kernel's own, read now. */
-	tracer_read_counts(t, &c0);
-	{
-		struct ms_listener listen[4];
-
-		memcpy(listen, c0.listen, sizeof(listen));
-		memset(&c0, 0, sizeof(c0));
-		memcpy(c0.listen, listen, sizeof(listen));
-	}
+	memset(&c0, 0, sizeof(c0));
+	tracer_read_listeners(t, c0.listen);
 	netstat_read(&n0);
 	gone = trace_loop(t, &st, &at, &o, &c0, &fin);
 	tracer_stop(t);

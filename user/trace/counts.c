@@ -34,6 +34,20 @@ static void sum_percpu(struct tracer *t, struct bpf_map *map, __u32 n, uint64_t 
 		sum_percpu_struct(t, map, k, &out[k], sizeof(out[k]));
 }
 
+void tracer_read_listeners(struct tracer *t, struct ms_listener out[4])
+{
+	pthread_mutex_lock(&t->listen_lock); /* drops0 and the listener it belongs to */
+	for (__u32 k = 0; k < 4; k++) {
+		struct ms_listener *l = &out[k];
+
+		memset(l, 0, sizeof(*l));
+		bpf_map__lookup_elem(tracer_map(t, "listeners"), &k, sizeof(k), l, sizeof(*l), 0);
+		/* the listener's own count is since it was found (it had one before) */
+		l->kernel_drops = l->kernel_drops >= t->drops0[k] ? l->kernel_drops - t->drops0[k] : 0;
+	}
+	pthread_mutex_unlock(&t->listen_lock);
+}
+
 void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
 {
 	struct bpf_map *hists = tracer_map(t, "hists");
@@ -42,15 +56,7 @@ void tracer_read_counts(struct tracer *t, struct tracer_counts *out)
 	sum_percpu(t, tracer_map(t, "counters"), MS_C__MAX, out->c);
 	sum_percpu(t, tracer_map(t, "accept_errno"), MS_ERRNO_SLOTS, out->accept_errno);
 	sum_percpu(t, tracer_map(t, "create_errno"), MS_ERRNO_SLOTS, out->create_errno);
-	pthread_mutex_lock(&t->listen_lock); /* drops0 and the listener it belongs to */
-	for (__u32 k = 0; k < 4; k++) {
-		struct ms_listener *l = &out->listen[k];
-
-		bpf_map__lookup_elem(tracer_map(t, "listeners"), &k, sizeof(k), l, sizeof(*l), 0);
-		/* the listener's own count is since it was found (it had one before) */
-		l->kernel_drops = l->kernel_drops >= t->drops0[k] ? l->kernel_drops - t->drops0[k] : 0;
-	}
-	pthread_mutex_unlock(&t->listen_lock);
+	tracer_read_listeners(t, out->listen);
 	sum_percpu_struct(t, tracer_map(t, "sched"), 0, &out->sched, sizeof(out->sched));
 	for (__u32 k = 0; k < MS_H__MAX; k++)
 		sum_percpu_struct(t, hists, k, &out->hists[k], sizeof(out->hists[k]));

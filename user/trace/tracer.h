@@ -99,6 +99,8 @@ const char *tracer_missing_tps(struct tracer *t);
 /* Stop draining (final drain included) and detach the probes. Idempotent. */
 void tracer_stop(struct tracer *t);
 void tracer_read_counts(struct tracer *t, struct tracer_counts *out);
+/* The listeners' part of it alone (out: tracer_counts.listen). */
+void tracer_read_listeners(struct tracer *t, struct ms_listener out[4]);
 /* out = a + b, counter by counter (a server followed after another: the
  * totals go on); the listeners' backlog is b's, their peak the larger. */
 void tracer_counts_add(struct tracer_counts *out, const struct tracer_counts *a, const struct tracer_counts *b);
