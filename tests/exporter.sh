@@ -27,17 +27,6 @@ cleanup() {
 trap cleanup EXIT
 metric() { awk -v s="$2" '$1 == s { print $2; exit }' "$1"; }
 scrape() { curl -sf -m 2 -o "$1" "$METRICS"; }
-# start_again: apache2 -k start with the same config (a new parent, same port)
-start_again() {
-	local i
-	"$HTTPD" -f "$SRV/httpd.conf" -k start >"$TMP/start.out" 2>&1
-	for i in $(seq 50); do
-		HPID=$(cat "$SRV/logs/httpd.pid" 2>/dev/null)
-		[ -n "$HPID" ] && kill -0 "$HPID" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # wait_up V: until /metrics says mpmscope_up V (10 s)
 wait_up() {
 	local i
@@ -112,7 +101,7 @@ for _ in $(seq 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
 check "apache2 -k stop: the server is gone" bash -c "! kill -0 $old 2>/dev/null"
 check "serve says so: mpmscope_up 0" wait_up 0
 sleep 1
-check "apache2 -k start again" start_again
+check "apache2 -k start again" plain_start_again
 check "serve follows the new parent by itself: mpmscope_up 1" wait_up 1
 check "the new parent is the one named" grep -q "httpd_pid=\"$HPID\"" "$TMP/up.txt"
 # the follower thread attached this one: no thread of serve (the HTTP loop,
@@ -142,7 +131,7 @@ kill -9 "$HPID"
 check "kill -9 of the parent: mpmscope_up 0" wait_up 0
 for p in $(orphans); do kill -9 "$p" 2>/dev/null; done # its children, orphaned, hold the port
 sleep 0.5
-check "start again after the kill" start_again
+check "start again after the kill" plain_start_again
 check "followed again: mpmscope_up 1" wait_up 1
 check_eq "three servers followed" "$(metric "$TMP/up.txt" mpmscope_attaches_total)" 3
 stop_pid "$POLL_PID"

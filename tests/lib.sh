@@ -150,6 +150,19 @@ CONF
 	HPID=$(cat "$SRV/logs/httpd.pid" 2>/dev/null)
 	[ -n "$HPID" ]
 }
+# plain_start_again: the plain Apache started again with the same config
+# after it stopped or was killed (a new parent, the same port); HPID is it
+plain_start_again() {
+	local i
+	"$HTTPD" -f "$SRV/httpd.conf" -k start >"$TMP/start.out" 2>&1
+	for i in $(seq 50); do
+		HPID=$(cat "$SRV/logs/httpd.pid" 2>/dev/null)
+		[ -n "$HPID" ] && kill -0 "$HPID" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 plain_stop() {
 	local i
 	[ -n "${HPID:-}" ] && [ -n "${SRV:-}" ] || return 0

@@ -161,7 +161,7 @@ check_eq "raw_tp: threads per child == 27" "${per_child:-}" 27
 # run: accepts, creation times, accept errors by errno, the parent's internal
 # connects against the accepts of them, reaping
 path_checks() {
-	local way=$1 j=$2 n=$3 m R mpms sc done_ accepts conns errs ic
+	local way=$1 j=$2 n=$3 m mpms sc done_ accepts conns errs ic
 	mpms=
 	runs_tsv "$j" '.kernel.syscall_mode, "\(.load.completed) \(.load.failed)", .kernel.accepts,
 		.load.connections, (.kernel | .accept_errors == ([.accept_errors_by_errno[]?] | add // 0)),
