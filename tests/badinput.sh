@@ -201,7 +201,7 @@ expect_error "trace -C of no such command" "^mpmscope: " "$M" trace -C no-such-c
 check_clean "not Apache"
 
 # --- a port already taken ------------------------------------------------------------
-"$ROOT/build/tests/badserver" --port 0 --mode ok --max-seconds 30 >"$TMP/bs.port" 2>/dev/null &
+"$ROOT/build/tests/badserver" --port 0 --mode ok --max-seconds 30 >"$TMP/bs.port" 2>"$TMP/bs.err" &
 bs=$!
 for _ in $(seq 50); do [ -s "$TMP/bs.port" ] && break; sleep 0.1; done
 port=$(grep -oE '[0-9]+' "$TMP/bs.port" | head -1)
@@ -210,7 +210,7 @@ if [ -n "$port" ]; then
 	expect_error "compare: --port in use" "already in use" "$M" compare --port "$port"
 	expect_error "server: --port in use" "already in use" "$M" server -m event --port "$port"
 else
-	fail "badserver did not start"
+	fail "badserver did not start (in 5 s: $(kill -0 "$bs" 2>/dev/null && echo running || echo exited); stderr: $(head -c 300 "$TMP/bs.err"))"
 fi
 kill "$bs" 2>/dev/null
 wait "$bs" 2>/dev/null
