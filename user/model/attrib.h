@@ -7,7 +7,8 @@
  *
  * Four ways of measuring the gap, each with its own disjoint costs:
  *  - machine time per request (rps, CPU claims): the CPU-us per request the
- *    run had (CPUs x load time, less what other processes took, / requests),
+ *    run had (CPUs x load time, less what other processes took and the
+ *    hypervisor stole, / requests),
  *    taken by the server's roles, creating and reaping tasks, the load
  *    generator and mpmscope itself; the CPUs left idle are not explained;
  *  - latency per request (the client's mean): the listen queue, the server's
@@ -50,7 +51,7 @@ struct attribution {
 	struct attr_cause causes[ATTR_MAX_CAUSES]; /* by gap, largest first */
 	int ncauses;
 	char unexplained_text[200];    /* what the unexplained part is made of, when known */
-	char note[300];                /* the machine's own part (the load generator's CPU share) */
+	char note[400];                /* the machine's own part (the load generator's CPU share) */
 };
 
 /* Every account of every pair of runs that ran (a pair, four bases);
