@@ -1,6 +1,8 @@
 #!/bin/bash
 # Runs every test: the unit binaries, then each tests/*.sh integration file
 # (real Apache, real BPF), and prints the total as "N passed, N failed".
+# TEST_LOGS=DIR keeps each file's whole output there (DIR/NAME.log): the
+# figures every passing check printed, to see how near its bound it ran.
 set -u
 cd "$(dirname "$0")/.."
 total_pass=0
@@ -37,7 +39,11 @@ run_one() { # name cmd...
 	fi
 	echo "    ($(($(date +%s) - start)) s)"
 	tally "$name" "$log"
-	rm -f "$log"
+	if [ -n "${TEST_LOGS:-}" ]; then
+		mkdir -p "$TEST_LOGS" && mv "$log" "$TEST_LOGS/$name.log"
+	else
+		rm -f "$log"
+	fi
 }
 
 only=${1:-}
