@@ -251,7 +251,7 @@ enum ms_counter {
 	MS_C_ACCEPT_OK,        /* accept/accept4 returned a connection */
 	MS_C_ACCEPT_ERR,       /* accept/accept4 returned an error (by errno in accept_errno) */
 	MS_C_CREATE_FAILED,    /* fork/clone/clone3 returned an error (by errno in create_errno) */
-	MS_C_CONNECT,          /* a tracked task connected a socket (prefork's dummy connections) */
+	MS_C_CONNECT,          /* a tracked task connected a stream socket (anywhere: a backend too) */
 	MS_C_RB_DROPS,         /* ring-buffer reservations that failed: records lost */
 	MS_C_TRACK_FULL,       /* a new process or thread could not be followed: `tracked` or `task_tab` full */
 	MS_C_SYNACK_RETRANS,   /* SYN-ACKs retransmitted on the server's port: the client's ACK was lost or dropped */
@@ -263,6 +263,8 @@ enum ms_counter {
 	MS_C_BACKEND_PROC_CREATED,
 	MS_C_BACKEND_THREAD_CREATED,
 	MS_C_BACKEND_EXITED,   /* any of its threads exited */
+	MS_C_CONNECT_SELF,     /* of MS_C_CONNECT, to one of the server's own listening ports over TCP:
+	                        * prefork's dummy connections, the accepts that are no client's */
 	MS_C__MAX
 };
 

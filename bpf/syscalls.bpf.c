@@ -36,9 +36,16 @@ static __always_inline __u64 emit_conn(__u32 type, __u64 pid_tgid, int fd, __u32
 	/* Only TCP matters for connections: getaddrinfo() and friends connect
 	 * UDP and netlink sockets whose port numbers mean nothing here. */
 	if (type == MS_EV_CONNECT) {
+		__u16 family = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
+		__u16 rport = sk ? __builtin_bswap16(BPF_CORE_READ(sk, __sk_common.skc_dport)) : 0;
+
 		if (stype != 1 /* SOCK_STREAM */)
 			return 0;
 		count(MS_C_CONNECT);
+		/* the server's own port (a php-fpm pool's unix socket, an
+		 * upstream's port are not): its accept is no client's */
+		if ((family == 2 /* AF_INET */ || family == 10 /* AF_INET6 */) && bpf_map_lookup_elem(&listen_ports, &rport))
+			count(MS_C_CONNECT_SELF);
 	}
 	ev = event_reserve(type, pid_tgid);
 	if (!ev)

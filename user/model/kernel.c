@@ -112,8 +112,11 @@ static void copy_counters(struct kernel_facts *k, const struct tracer_counts *c,
 	k->synack_retrans = c->c[MS_C_SYNACK_RETRANS];
 	if (attached) {
 		/* no load to join to: the clients' accepts are all but the
-		 * server's own connects (prefork's dummy connections) */
-		k->accepts_internal = k->internal_connects < k->accepts_total ? k->internal_connects : k->accepts_total;
+		 * server's connects to its own port (prefork's dummy
+		 * connections; not its connects to a backend) */
+		uint64_t self = c->c[MS_C_CONNECT_SELF];
+
+		k->accepts_internal = self < k->accepts_total ? self : k->accepts_total;
 		k->accepts = k->accepts_total - k->accepts_internal;
 	}
 	memcpy(k->accept_errno, c->accept_errno, sizeof(k->accept_errno));

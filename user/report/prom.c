@@ -195,7 +195,7 @@ static void render_accepts(struct sbuf *b, struct sbuf *lb, const struct prom_so
 		     "accept/accept4 calls of the server that failed, by errno (EAGAIN: another task won the connection).",
 		     c->accept_errno);
 	family(b, "mpmscope_internal_connects_total", "counter",
-	       "connect() calls by server tasks (prefork's dummy connections that wake idle children).");
+	       "connect() calls by server tasks on stream sockets: prefork's dummy connections that wake idle children, and connections to backends (php-fpm, an upstream).");
 	sample_u64(b, "mpmscope_internal_connects_total", "", c->c[MS_C_CONNECT]);
 
 }
