@@ -99,12 +99,46 @@ q4=$(jqr "$TMP/pool4.json" "$B.queue_us.p50 | floor")
 check_ge "pool of 1: waited for the free fpm worker >= 1.5x a request's time in PHP (p50 $q1 us, PHP $(jqr "$TMP/pool1.json" "$B.busy_us_per_connection | floor") us)" \
 	"$q1" "$(jqr "$TMP/pool1.json" "$B.busy_us_per_connection * 1.5 | floor")"
 check_ge "pool of 4: waited a quarter of that at most (p50 $q4 us)" "$((q1 / 4))" "$q4"
+# (per request: a request's wait may be two blocked spells, so not per spell)
 check_ge "pool of 1: the workers blocked on php-fpm per request >= the queue wait (mean, us)" \
-	"$(jqr "$TMP/pool1.json" '.runs[0].kernel.sched.offcpu_us_by_role_reason.worker.backend | .us / .count | floor')" \
+	"$(jqr "$TMP/pool1.json" '.runs[0].kernel.sched.offcpu_us_by_role_reason.worker.backend.us / 400 | floor')" \
 	"$(jqr "$TMP/pool1.json" "$B.queue_us.mean | floor")"
 check "pool of 1: the table says it" grep -qE "waited [0-9]+ us \(p50\) / [0-9]+ us \(p99\) for a free worker" "$TMP/pool1.out"
 check_clean "php, pools of 1 and 4"
 check_eq "no php-fpm left" "$(pgrep -c -f 'php-fpm: (master process \(/tmp/mpmscope|pool mpmscope)')" 0
+
+# trace, attached to an Apache it did not start, follows the host's php-fpm
+# too: `server` (no tracer of its own) runs the pool of 1, trace attaches,
+# then 4 connections load it. Every connection from Apache is paired with the
+# pool's accept as the records stream, and waits behind the one worker, as
+# compare saw it above.
+"$MPMSCOPE" server -m event -s "$TMP/pool1.scn" -d 60 >"$TMP/tsrv" 2>"$TMP/tsrv.err" &
+spid=$!
+for _ in $(seq 100); do [ -s "$TMP/tsrv" ] && break; sleep 0.1; done
+read -r url _ hp <"$TMP/tsrv"
+master=$(pgrep -f 'php-fpm: master process \(/tmp/mpmscope' | head -1)
+"$MPMSCOPE" trace -p "$hp" -i 0 --json "$TMP/tfpm.json" >"$TMP/tfpm.out" 2>&1 &
+tp=$!
+for _ in $(seq 100); do grep -q '^tracing ' "$TMP/tfpm.out" && break; sleep 0.1; done
+"$MPMSCOPE" load -q -n 400 -c 4 "$url" >/dev/null 2>&1
+check_eq "trace + php-fpm: the load exits 0" "$?" 0
+kill -INT "$tp"
+reaped "$tp" "trace + php-fpm: trace exits 0" 0
+kill -TERM "$spid"
+reaped "$spid" "trace + php-fpm: server exits 0" 0
+check "trace names the php-fpm master it follows ($master) and its pool of 1" \
+	grep -qE "^backends: php-fpm master $master, 1 pool process, followed" "$TMP/tfpm.out"
+B='.runs[0].kernel.backend'
+check_eq "trace: the pool accepted the 400 connections, each paired with Apache's connect" \
+	"$(jqr "$TMP/tfpm.json" "$B | \"\(.accepts) \(.connects_paired) \(.queue_us.n)\"")" "400 400 400"
+tq=$(jqr "$TMP/tfpm.json" "$B.queue_us.p50 | floor")
+check_ge "trace: waited for the one fpm worker >= 1.5x a request's time in PHP (p50 $tq us, PHP $(jqr "$TMP/tfpm.json" "$B.busy_us_per_connection | floor") us)" \
+	"$tq" "$(jqr "$TMP/tfpm.json" "$B.busy_us_per_connection * 1.5 | floor")"
+check_ge "trace: the pool's CPU under its role (us)" "$(jqr "$TMP/tfpm.json" '.runs[0].kernel.sched.cpu_us_by_role.fpm_worker | floor')" 1000
+check "trace: the summary says the wait" \
+	grep -qE "^php-fpm: 400 connections from Apache accepted by its pools, 400 paired .*waited [0-9]+ us \(p50\)" "$TMP/tfpm.out"
+check_eq "trace: Apache's accepts are the load's 400 connections (its connects to php-fpm are not its own dummy ones)" "$(jqr "$TMP/tfpm.json" '.runs[0].kernel | "\(.accepts) \(.accepts_internal)"')" "400 0"
+check_clean "trace + php-fpm"
 
 # `server` (no tracer) starts the scenario's php-fpm too, and stops it.
 "$MPMSCOPE" server -m event -s php -d 3 >"$TMP/srv" 2>&1 &

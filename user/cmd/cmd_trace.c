@@ -6,6 +6,7 @@
  * as they arrive, so memory stays flat however long it runs.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ struct trace_state {
 	struct livelog *logs;
 	FILE *conn_log;       /* --conn-log */
 	const char *conn_log_path;
+	bool no_backends;     /* --no-backends */
+	struct vec btasks;    /* the backends' MS_EV_SPAWN and MS_EV_EXIT records */
+	struct backend_stream *bs; /* Apache's connects to them, paired with their accepts */
 };
 
 static void on_record(void *ctx, const struct ms_event *ev)
@@ -50,7 +54,9 @@ static void on_record(void *ctx, const struct ms_event *ev)
 
 	pthread_mutex_lock(&st->lock);
 	if (ev->type == MS_EV_SPAWN || ev->type == MS_EV_EXIT) {
-		memcpy(vec_push(&st->tasks), ev, sizeof(*ev));
+		memcpy(vec_push(ev->flags & MS_EVF_BACKEND ? &st->btasks : &st->tasks), ev, sizeof(*ev));
+	} else if (ev->type == MS_EV_ACCEPT && (ev->flags & MS_EVF_BACKEND)) {
+		backend_stream_accept(st->bs, ev);
 	} else if (ev->type == MS_EV_CONN_END) {
 		int cause = outcomes_conn(&st->out, ev);
 
@@ -59,6 +65,7 @@ static void on_record(void *ctx, const struct ms_event *ev)
 			connlog_conn(st->conn_log, st->out.t0, ev, cause);
 	} else if (ev->type == MS_EV_CONNECT) {
 		outcomes_connect(&st->out, ev);
+		backend_stream_connect(st->bs, ev);
 	} else if (ev->type == MS_EV_RST_AFTER_CLOSE) {
 		int cause = outcomes_rst_after_close(&st->out, ev);
 
@@ -114,12 +121,16 @@ static void collect(struct tracer *t, struct trace_state *st, bool all)
 	pthread_mutex_unlock(&st->lock);
 }
 
-enum { OPT_CONN_LOG = OPT_OWN };
+enum { OPT_CONN_LOG = OPT_OWN, OPT_NO_BACKENDS };
 
 static int trace_own(void *ctx, int id, const char *arg, struct errbuf *e)
 {
 	struct trace_state *st = ctx;
 
+	if (id == OPT_NO_BACKENDS) {
+		st->no_backends = true;
+		return 0;
+	}
 	if (check_writable(arg, e))
 		return -1;
 	st->conn_log_path = arg;
@@ -129,7 +140,7 @@ static int trace_own(void *ctx, int id, const char *arg, struct errbuf *e)
 static const struct cmd_spec trace_spec = {
 	.name = "trace",
 	.usage = "(-p PID | -C COMM) [-d SECONDS] [-T] [--hist] [--json FILE] [--html FILE] [--conn-log FILE]\n"
-		 "       [interval [count]]",
+		 "       [--no-backends] [interval [count]]",
 	.about = "Follow a running Apache (started by anyone: apachectl, systemd...) in the kernel, without\n"
 		 "generating load: its processes and threads, accepts, wake-ups, run queue, off-CPU time and\n"
 		 "connections. A line every interval seconds (default 1), count times (default: until -d,\n"
@@ -145,6 +156,9 @@ static const struct cmd_spec trace_spec = {
 		     { OPT_CONN_LOG, "conn-log", 0, "FILE",
 		       "one JSON line per connection as it closes, with its cause (and each client that never\n"
 		       "got in): the server's story of every client (-: stdout)" },
+		     { OPT_NO_BACKENDS, "no-backends", 0, NULL,
+		       "do not follow the host's php-fpm masters and pools (Apache's PHP backends: their\n"
+		       "roles, and how long Apache's connections waited for a free worker)" },
 		     OPTS_PROBES),
 	.max_args = 2,
 	.own = trace_own,
@@ -256,6 +270,21 @@ static bool trace_loop(struct tracer *t, struct trace_state *st, const struct at
 	return gone;
 }
 
+/* php-fpm, as the trace saw it: its pool's time, and Apache's wait for it. */
+static void trace_backend_line(const struct kernel_facts *k)
+{
+	const struct backend_facts *b = &k->backend;
+	const struct dist *q = &b->queue_us;
+
+	printf("php-fpm: %llu connections from Apache accepted by its pools, %llu paired with Apache's connect",
+	       (unsigned long long)b->accepts, (unsigned long long)b->paired);
+	if (q->n)
+		printf(": they waited %.0f us (p50) / %.0f us (p99) for a free worker", q->p50, q->p99);
+	if (b->accepts && isfinite(b->busy_us_per_connection))
+		printf("; %.0f us in php-fpm per connection", b->busy_us_per_connection);
+	printf("\n");
+}
+
 /* The figures of the whole trace, through the same model as compare. */
 static int trace_report(struct tracer *t, struct trace_state *st, const struct attach_target *at,
 			const struct tracer_counts *c0, const struct tracer_counts *fin, const struct netstat *net,
@@ -288,6 +317,7 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 	model_probe_paths(&r.k, t);
 	pthread_mutex_lock(&st->lock);
 	model_build_kernel(&r, fin, st->tasks.data, st->tasks.len, NULL, 0);
+	model_build_backend_stream(&r, fin, st->btasks.data, st->btasks.len, st->bs);
 	conn_facts_from(&r.k.conn, &st->conns, fin, r.k.missing_tps);
 	outcomes_listen(&st->out, at->ports, at->nports, fin->listen, c0->listen, tracer_syn_watch(t));
 	r.fail = st->out.ff;
@@ -304,6 +334,8 @@ static int trace_report(struct tracer *t, struct trace_state *st, const struct a
 	printf("\n%s\n", sc.description);
 	if (server_gone)
 		printf("the server exited during the trace\n");
+	if (at->nbackends)
+		trace_backend_line(&r.k);
 	report_kernel_tables(&rep, stdout);
 	report_failures(&rep, stdout);
 	if ((o->json && report_json(&rep, o->json, &e)) || (o->html && report_html(&rep, o->html, &e))) {
@@ -340,6 +372,8 @@ int cmd_trace(int argc, char **argv)
 	    tracer_preflight(&o.tracer, &e) ||
 	    attach_find(&at, o.pid, o.comm, &e) || attach_detect_mpm(&at, &e))
 		goto usage_err;
+	if (!st.no_backends)
+		attach_find_backends(&at);
 	o.tracer.on_event = on_record;
 	o.tracer.on_event_ctx = &st;
 	o.tracer.discard_events = true;
@@ -351,6 +385,8 @@ int cmd_trace(int argc, char **argv)
 	if (st.conn_log_path && !st.conn_log)
 		goto usage_err;
 	vec_init(&st.tasks, sizeof(struct ms_event));
+	vec_init(&st.btasks, sizeof(struct ms_event));
+	st.bs = backend_stream_new();
 	conn_agg_init(&st.conns);
 	outcomes_init(&st.out, at.mpm, now_ns());
 	if (attach_open(&at, &o.tracer, &t, &e) || privs_after_attach(NULL, true, &e)) {
@@ -362,6 +398,8 @@ int cmd_trace(int argc, char **argv)
 		}
 		conn_agg_free(&st.conns);
 		vec_free(&st.tasks);
+		vec_free(&st.btasks);
+		backend_stream_free(st.bs);
 		goto usage_err;
 	}
 	t_start = now_ns();
@@ -375,6 +413,13 @@ int cmd_trace(int argc, char **argv)
 	for (int i = 0; i < at.nports; i++)
 		printf(" %u", at.ports[i]);
 	printf("%s; Ctrl-C to stop\n", at.nports ? "" : " (none found: no connection facts)");
+	if (at.nbackends) {
+		printf("backends: php-fpm master%s", at.nbackends == 1 ? "" : "s");
+		for (int i = 0; i < at.nbackends; i++)
+			printf("%s %d", i ? "," : "", (int)at.backends[i]);
+		printf(", %d pool process%s, followed as fpm_master and fpm_worker (--no-backends: not)\n",
+		       at.backend_procs, at.backend_procs == 1 ? "" : "es");
+	}
 	{
 		char logs[600];
 
@@ -402,6 +447,8 @@ int cmd_trace(int argc, char **argv)
 	}
 	conn_agg_free(&st.conns);
 	vec_free(&st.tasks);
+	vec_free(&st.btasks);
+	backend_stream_free(st.bs);
 	return rc;
 
 usage_err:

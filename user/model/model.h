@@ -223,6 +223,17 @@ void model_build_kernel(struct run_model *r, const struct tracer_counts *c, cons
  * sched.tasks_by_role). */
 void model_build_backend(struct run_model *r, const struct tracer_counts *c, const struct ms_event *sev, size_t nsev,
 			 const struct ms_event *ev, size_t nev);
+/* The same pairing of Apache's connects (MS_EV_CONNECT) with the backends'
+ * accepts (MS_EV_ACCEPT, MS_EVF_BACKEND) as their records arrive, in fixed
+ * memory (trace, which keeps no connection records); then the backends'
+ * facts from it, the counters and the backends' task records. */
+struct backend_stream *backend_stream_new(void);
+void backend_stream_connect(struct backend_stream *s, const struct ms_event *ev);
+void backend_stream_accept(struct backend_stream *s, const struct ms_event *ev);
+void backend_stream_finish(struct backend_stream *s); /* the accepts still in their slack */
+void backend_stream_free(struct backend_stream *s);
+void model_build_backend_stream(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev,
+				size_t nev, struct backend_stream *s);
 /* Memory facts from the sampler's result (taken over by the model). */
 void model_build_memory(struct run_model *r, struct mem_result *m, const struct scenario *sc);
 void model_free(struct run_model *r);

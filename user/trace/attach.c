@@ -335,6 +335,47 @@ static int blocked_reason(pid_t pid, pid_t tid, int role)
 	return -1;
 }
 
+static bool is_fpm(pid_t pid)
+{
+	char comm[32];
+
+	return procfs_comm(pid, comm, sizeof(comm)) == 0 && !strncmp(comm, "php-fpm", 7);
+}
+
+static void fpm_master(pid_t pid, void *ctx)
+{
+	struct attach_target *a = ctx;
+
+	if (a->nbackends < ATTACH_MAX_BACKENDS && is_fpm(pid) && !is_fpm(procfs_ppid(pid)))
+		a->backends[a->nbackends++] = pid;
+}
+
+void attach_find_backends(struct attach_target *a)
+{
+	a->nbackends = 0;
+	procfs_each_pid(fpm_master, a);
+}
+
+/* A php-fpm master and its pool, with their threads. */
+static int seed_backend(struct attach_target *a, struct tracer *t, pid_t master, struct errbuf *e)
+{
+	pid_t kids[4096], tids[64];
+	int nk;
+
+	if (tracer_track_backend(t, master, MS_ROLE_FPM_MASTER, e))
+		return -1;
+	nk = children_of(master, kids, (int)ARRAY_SIZE(kids));
+	for (int k = 0; k < nk; k++) {
+		int nt = threads_of(kids[k], tids, (int)ARRAY_SIZE(tids));
+
+		for (int i = 0; i < nt; i++)
+			if (tracer_set_task(t, tids[i], kids[k], master, MS_ROLE_FPM_WORKER, -1, e))
+				return -1;
+		a->backend_procs++;
+	}
+	return 0;
+}
+
 int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e)
 {
 	pid_t kids[4096], tids[1024];
@@ -368,6 +409,10 @@ int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e)
 	}
 	for (int i = 0; i < a->nports; i++)
 		if (tracer_listen_port(t, a->ports[i], e))
+			return -1;
+	a->backend_procs = 0;
+	for (int i = 0; i < a->nbackends; i++)
+		if (seed_backend(a, t, a->backends[i], e))
 			return -1;
 	return 0;
 }

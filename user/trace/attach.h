@@ -16,6 +16,7 @@
 #include "base/util.h"
 
 #define ATTACH_MAX_PORTS 16
+#define ATTACH_MAX_BACKENDS 8
 
 struct attach_target {
 	pid_t root;            /* the httpd parent */
@@ -26,6 +27,10 @@ struct attach_target {
 	uint16_t ports[ATTACH_MAX_PORTS];
 	int nports;
 	int procs, threads;    /* seeded */
+	/* php-fpm masters found on the host (attach_find_backends), seeded as
+	 * backends: their pools' processes too (backend_procs) */
+	pid_t backends[ATTACH_MAX_BACKENDS];
+	int nbackends, backend_procs;
 };
 
 /* Find the server: by pid (a child's pid leads to its parent) or by command
@@ -38,7 +43,13 @@ int attach_find_port(struct attach_target *a, uint16_t port, struct errbuf *e);
 int attach_find_pidfile(struct attach_target *a, const char *path, struct errbuf *e);
 /* Tell the MPM (before the tracer is opened: roles depend on it). */
 int attach_detect_mpm(struct attach_target *a, struct errbuf *e);
-/* Seed the tracer: the parent, every descendant and its threads, the ports. */
+/* The php-fpm masters of the host (a process named php-fpm* whose parent is
+ * not one): Apache's PHP backends, as a rule; attach_seed then follows them
+ * and their pools with the backend roles (fpm_master, fpm_worker), so that
+ * Apache's connections to them are paired with their accepts. */
+void attach_find_backends(struct attach_target *a);
+/* Seed the tracer: the parent, every descendant and its threads, the ports,
+ * and the backends found. */
 int attach_seed(struct attach_target *a, struct tracer *t, struct errbuf *e);
 /* Open the tracer for the target (its MPM, its ports as a kernel-side
  * filter) and seed it; on failure nothing is left open. */
