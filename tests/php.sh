@@ -119,11 +119,27 @@ read -r url _ hp <"$TMP/tsrv"
 master=$(pgrep -f 'php-fpm: master process \(/tmp/mpmscope' | head -1)
 "$MPMSCOPE" trace -p "$hp" -i 0 --json "$TMP/tfpm.json" >"$TMP/tfpm.out" 2>&1 &
 tp=$!
-for _ in $(seq 100); do grep -q '^tracing ' "$TMP/tfpm.out" && break; sleep 0.1; done
+"$MPMSCOPE" serve -p "$hp" --listen 127.0.0.1:0 >"$TMP/sfpm.out" 2>"$TMP/sfpm.err" &
+sp=$!
+for _ in $(seq 100); do grep -q '^tracing ' "$TMP/tfpm.out" && grep -q '^serving ' "$TMP/sfpm.out" && break; sleep 0.1; done
 "$MPMSCOPE" load -q -n 400 -c 4 "$url" >/dev/null 2>&1
 check_eq "trace + php-fpm: the load exits 0" "$?" 0
 kill -INT "$tp"
 reaped "$tp" "trace + php-fpm: trace exits 0" 0
+# serve, beside it: the same pairs as counters and a histogram
+murl=$(grep -oE 'http://127\.0\.0\.1:[0-9]+/metrics' "$TMP/sfpm.out")
+curl -s -m 5 "$murl" >"$TMP/sfpm.prom"
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$TMP/sfpm.prom"; }
+check_eq "serve + php-fpm: one master followed, and said" \
+	"$(metric mpmscope_backend_masters) $(grep -c '^backends: 1 php-fpm master, 1 pool process' "$TMP/sfpm.out")" "1 1"
+check_eq "serve: the pool's 400 connections, each paired, each in the wait histogram" \
+	"$(metric mpmscope_backend_connections_total) $(metric mpmscope_backend_connections_paired_total) $(metric mpmscope_backend_queue_wait_seconds_count)" \
+	"400 400 400"
+check "serve: the mean wait is trace's, within 20 % ($(metric mpmscope_backend_queue_wait_seconds_sum) s in all)" \
+	awk -v s="$(metric mpmscope_backend_queue_wait_seconds_sum)" -v t="$(jqr "$TMP/tfpm.json" '.runs[0].kernel.backend.queue_us.mean')" \
+	'BEGIN { m = s * 1e6 / 400; exit !(t > 0 && m > 0.8 * t && m < 1.2 * t) }'
+kill -TERM "$sp"
+reaped "$sp" "serve + php-fpm: serve exits 0" 0
 kill -TERM "$spid"
 reaped "$spid" "trace + php-fpm: server exits 0" 0
 check "trace names the php-fpm master it follows ($master) and its pool of 1" \

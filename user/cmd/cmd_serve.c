@@ -37,6 +37,7 @@
 #include "cmd/privs.h"
 #include "cmd/serve_http.h"
 #include "model/conns.h"
+#include "model/model.h"
 #include "model/outcomes.h"
 #include "report/prom.h"
 #include "trace/attach.h"
@@ -50,6 +51,7 @@ struct exporter {
 	pthread_mutex_t lock;
 	struct conn_agg conns;        /* under lock: the draining thread adds */
 	struct outcome_agg out;       /* under lock too */
+	struct backend_stream *bs;    /* under lock too: Apache's connects to php-fpm, paired */
 	/* written by the follower under lock, read by the HTTP side under it */
 	struct tracer *t;             /* NULL while no server is followed */
 	struct attach_target at;      /* the server followed, or the last one */
@@ -61,7 +63,7 @@ struct exporter {
 	/* the follower's own */
 	struct tracer_opts topts;     /* the probe options, for each attach */
 	uint64_t next_look, next_collect;
-	bool exit_with_server;
+	bool exit_with_server, no_backends;
 	pthread_t follower;
 	int stop;                     /* the HTTP side asks the follower to end */
 	int ended;                    /* the follower stopped serving (rc, err set before) */
@@ -85,6 +87,9 @@ static void on_record(void *ctx, const struct ms_event *ev)
 		outcomes_conn(&x->out, ev);
 	} else if (ev->type == MS_EV_CONNECT) {
 		outcomes_connect(&x->out, ev);
+		backend_stream_connect(x->bs, ev);
+	} else if (ev->type == MS_EV_ACCEPT && (ev->flags & MS_EVF_BACKEND)) {
+		backend_stream_accept(x->bs, ev);
 	} else if (ev->type == MS_EV_RST_AFTER_CLOSE) {
 		outcomes_rst_after_close(&x->out, ev);
 	}
@@ -121,6 +126,7 @@ static void metrics(struct exporter *x, struct sbuf *body)
 	struct procfs_self self;
 	int32_t blocked[MS_OFF__MAX];
 	uint64_t failures[FC__MAX];
+	struct ms_hist bwait;
 
 	/* totals: the servers before, plus this one; the gauges of tasks alive
 	 * come from this one's seeding on. Under the lock: the follower swaps
@@ -153,6 +159,9 @@ static void metrics(struct exporter *x, struct sbuf *body)
 	s.ports = x->at.ports;
 	s.nports = x->at.nports;
 	s.syn_watch = x->t && tracer_syn_watching(x->t);
+	s.backends = x->t ? x->at.nbackends : 0;
+	backend_stream_counts(x->bs, &s.backend_accepts, &s.backend_paired, &bwait);
+	s.backend_wait = &bwait;
 	if (x->t) {
 		tracer_read_gauge(x->t, blocked);
 		s.blocked = blocked;
@@ -208,6 +217,8 @@ static int follow(struct exporter *x, struct attach_target *at, struct errbuf *e
 
 	if (attach_detect_mpm(at, e))
 		return -1;
+	if (!x->no_backends)
+		attach_find_backends(at);
 	to.on_event = on_record;
 	to.on_event_ctx = x;
 	to.discard_events = true;
@@ -356,7 +367,7 @@ static int tick(void *ctx, struct errbuf *e)
 	return x->follower_rc;
 }
 
-enum { OPT_PIDFILE = OPT_OWN, OPT_EXIT_WITH_SERVER, OPT_USER };
+enum { OPT_PIDFILE = OPT_OWN, OPT_EXIT_WITH_SERVER, OPT_USER, OPT_NO_BACKENDS };
 
 static int serve_own(void *ctx, int id, const char *arg, struct errbuf *e)
 {
@@ -366,6 +377,8 @@ static int serve_own(void *ctx, int id, const char *arg, struct errbuf *e)
 		x->pidfile = arg;
 	else if (id == OPT_EXIT_WITH_SERVER)
 		x->exit_with_server = true;
+	else if (id == OPT_NO_BACKENDS)
+		x->no_backends = true;
 	else
 		x->user = arg;
 	return 0;
@@ -390,6 +403,8 @@ static const struct cmd_spec serve_spec = {
 		     { OPT_PORT, .help = "the server listening on port N" },
 		     { OPT_EXIT_WITH_SERVER, "exit-with-server", 0, NULL,
 		       "exit (status 1) when the server exits, instead of waiting for the next one" },
+		     { OPT_NO_BACKENDS, "no-backends", 0, NULL,
+		       "do not follow the host's php-fpm masters and pools (the mpmscope_backend_* metrics)" },
 		     { OPT_USER, "user", 0, "NAME",
 		       "once attached, run as this user with only the capabilities it needs (default nobody;\n"
 		       "root: stay root)" },
@@ -447,12 +462,14 @@ int cmd_serve(int argc, char **argv)
 	x.topts = o.tracer;
 	conn_agg_init(&x.conns);
 	outcomes_init(&x.out, at.mpm, now_ns());
+	x.bs = backend_stream_new();
 	if (follow(&x, &at, &e) || privs_after_attach(x.user, false, &e)) {
 		close(lfd);
 		if (x.t)
 			unfollow(&x);
 		livelog_close(x.logs);
 		conn_agg_free(&x.conns);
+		backend_stream_free(x.bs);
 		goto usage_err;
 	}
 	if (!loopback)
@@ -460,6 +477,9 @@ int cmd_serve(int argc, char **argv)
 				"the metrics\n", shown);
 	printf("serving %s %d (%s MPM: %s), %d processes, %d threads, on http://%s/metrics; Ctrl-C to stop\n",
 	       at.comm, (int)at.root, mpm_name(at.mpm), at.mpm_how, at.procs, at.threads, shown);
+	if (at.nbackends)
+		printf("backends: %d php-fpm master%s, %d pool process%s, followed (--no-backends: not)\n", at.nbackends,
+		       at.nbackends == 1 ? "" : "s", at.backend_procs, at.backend_procs == 1 ? "" : "es");
 	fflush(stdout);
 
 	if (follower_start(&x, &e)) {
@@ -474,6 +494,7 @@ int cmd_serve(int argc, char **argv)
 		unfollow(&x);
 	livelog_close(x.logs);
 	conn_agg_free(&x.conns);
+	backend_stream_free(x.bs);
 	if (rc)
 		fprintf(stderr, "mpmscope: %s\n", e.msg);
 	return rc;

@@ -194,7 +194,8 @@ struct backend_stream {
 	struct bs_ref early[BS_EARLY]; /* in the order they came */
 	size_t nearly;
 	uint64_t accepts, paired;
-	struct hdr *wait; /* us */
+	struct hdr *wait;      /* us */
+	struct ms_hist wait_h; /* ns, log2 slots as the kernel's (serve's histogram) */
 };
 
 struct backend_stream *backend_stream_new(void)
@@ -238,8 +239,21 @@ static void bs_pair(struct backend_stream *s, uint64_t connect_ts, uint64_t acce
 {
 	uint64_t us = accept_ts > connect_ts ? (accept_ts - connect_ts) / 1000 : 0;
 
+	uint64_t ns = accept_ts > connect_ts ? accept_ts - connect_ts : 0;
+	int slot = ns ? 63 - __builtin_clzll(ns) : 0;
+
 	s->paired++;
 	hdr_record(s->wait, us ? us : 1); /* below the histogram's 1 us: counted as 1 */
+	s->wait_h.slots[slot < MS_HIST_SLOTS ? slot : MS_HIST_SLOTS - 1]++;
+	s->wait_h.count++;
+	s->wait_h.sum_ns += ns;
+}
+
+void backend_stream_counts(const struct backend_stream *s, uint64_t *accepts, uint64_t *paired, struct ms_hist *wait)
+{
+	*accepts = s->accepts;
+	*paired = s->paired;
+	*wait = s->wait_h;
 }
 
 /* The accepts whose connect did not come in their slack stay unpaired. */

@@ -231,6 +231,8 @@ struct backend_stream *backend_stream_new(void);
 void backend_stream_connect(struct backend_stream *s, const struct ms_event *ev);
 void backend_stream_accept(struct backend_stream *s, const struct ms_event *ev);
 void backend_stream_finish(struct backend_stream *s); /* the accepts still in their slack */
+/* What it paired so far, the waits in the kernel's log2 slots (serve). */
+void backend_stream_counts(const struct backend_stream *s, uint64_t *accepts, uint64_t *paired, struct ms_hist *wait);
 void backend_stream_free(struct backend_stream *s);
 void model_build_backend_stream(struct run_model *r, const struct tracer_counts *c, const struct ms_event *ev,
 				size_t nev, struct backend_stream *s);

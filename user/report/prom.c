@@ -197,6 +197,19 @@ static void render_accepts(struct sbuf *b, struct sbuf *lb, const struct prom_so
 	family(b, "mpmscope_internal_connects_total", "counter",
 	       "connect() calls by server tasks on stream sockets: prefork's dummy connections that wake idle children, and connections to backends (php-fpm, an upstream).");
 	sample_u64(b, "mpmscope_internal_connects_total", "", c->c[MS_C_CONNECT]);
+	family(b, "mpmscope_backend_masters", "gauge", "php-fpm masters followed with their pools (serve --no-backends: none).");
+	sample_u64(b, "mpmscope_backend_masters", "", (uint64_t)s->backends);
+	family(b, "mpmscope_backend_connections_total", "counter",
+	       "The server's connections accepted by a followed backend's pool (php-fpm).");
+	sample_u64(b, "mpmscope_backend_connections_total", "", s->backend_accepts);
+	family(b, "mpmscope_backend_connections_paired_total", "counter",
+	       "Of them, those paired with the server's connect: the ones the queue wait is measured on.");
+	sample_u64(b, "mpmscope_backend_connections_paired_total", "", s->backend_paired);
+	if (s->backend_wait) {
+		family(b, "mpmscope_backend_queue_wait_seconds", "histogram",
+		       "The server's connect to a backend until the backend's accept: the wait for a free worker.");
+		prom_hist(b, "mpmscope_backend_queue_wait_seconds", "", s->backend_wait);
+	}
 
 }
 

@@ -52,6 +52,11 @@ struct prom_source {
 	const uint16_t *ports;      /* the server's listening ports (the listener metrics), nports of them */
 	int nports;
 	bool syn_watch;             /* the SYN watcher runs: per-packet drops are known */
+	/* the host's php-fpm pools (attach_find_backends): Apache's connections
+	 * to them, paired with their accepts as the records came */
+	int backends;               /* php-fpm masters followed now */
+	uint64_t backend_accepts, backend_paired;
+	const struct ms_hist *backend_wait; /* connect to accept, ns */
 	const int32_t *blocked;     /* server tasks blocked now, by reason (MS_OFF__MAX); NULL when down */
 	int free_tasks;             /* of them, those free to take a connection */
 	struct prom_self {          /* the exporter's own process (process_* metrics) */
