@@ -143,7 +143,8 @@ done <"$T/k.tsv"
 
 # --- the raw_tp twins, forced ---
 RJ="$T/raw.json"
-guard 180 "run --no-btf-tracepoints" "$M" run -m worker -s baseline --no-btf-tracepoints --json "$RJ" >/dev/null 2>"$T/raw.err"
+guard 180 "run --no-btf-tracepoints" "$M" run -m worker -s baseline -n 300 -c 30 --no-btf-tracepoints --json "$RJ" \
+	>/dev/null 2>"$T/raw.err"
 rc=$?
 sed "s/^/  raw| /" "$T/raw.err"
 check_eq "raw_tp: run exits 0" "$rc" 0
@@ -152,7 +153,7 @@ runs_tsv "$RJ" '.kernel.attach_mode, .load.completed, .kernel.accepts, .load.con
 	([.kernel.procs[] | select(.role == "child") | .threads_created] | unique | join(","))' >"$T/raw.tsv"
 IFS='|' read -r _ attach completed accepts conns per_child <"$T/raw.tsv"
 check_eq "raw_tp: attach mode" "${attach:-}" raw_tp
-check_eq "raw_tp: completed == 1000" "${completed:-}" 1000
+check_eq "raw_tp: completed == 300" "${completed:-}" 300
 check_eq "raw_tp: accepts == connections" "${accepts:-}" "${conns:-}"
 check_eq "raw_tp: threads per child == 27" "${per_child:-}" 27
 

@@ -20,9 +20,10 @@ slow_path() {
 	: >"$T/sc-$way.on"
 	for i in $(seq "$pairs"); do
 		"$SCC" 5000 300 >>"$T/sc-$way.off"
-		"$M" trace -p "$hpid" -d 60 --syscall-probes "$way" >"$T/tr.out" 2>&1 &
+		# -i 0: no lines; its first line is printed once the probes are attached
+		"$M" trace -p "$hpid" -d 60 -i 0 --syscall-probes "$way" >"$T/tr.out" 2>&1 &
 		tr=$!
-		for _ in $(seq 600); do grep -q '^ *procs' "$T/tr.out" && break; sleep 0.1; done
+		for _ in $(seq 600); do grep -q '^tracing ' "$T/tr.out" && break; sleep 0.1; done
 		[ "$i" = 1 ] && bpftool perf show 2>/dev/null | grep -c 'tracepoint  *sys_' >"$T/perf-$way"
 		"$SCC" 5000 300 >>"$T/sc-$way.on"
 		kill -INT "$tr"
