@@ -80,6 +80,7 @@ causes() { jqr "$TMP/$1.json" "[.runs[0].failures[] | select(.cause == \"$2\") |
 
 trap cleanup EXIT
 
+declare -A qfail
 for m in prefork worker event; do
 	# 1. The listen queue: one child with two slots, both held by idle
 	#    keep-alive clients, ListenBacklog 1, then ten clients at once that
@@ -118,10 +119,16 @@ CONF
 	trace_stop
 	J="$TMP/q$m.json"
 	nfail=$(failed_by_clients "$TMP/q$m.hold" "$TMP/q$m.burst")
+	qfail[$m]=$nfail
 	check_eq "$m queue: the trace counts the failures the clients saw" "$(jqr "$J" '.runs[0].failure_evidence.analysed')" "$nfail"
 	check_join "q$m" <(cat "$TMP/q$m.hold" "$TMP/q$m.burst")
 	if [ $m = event ]; then
-		check_eq "event queue: no client failed (idle connections do not hold a worker)" "$nfail" 0
+		# (0 as a rule; 2 once, on a host so busy that both workers stayed
+		# busy: event then stops accepting at ThreadsPerChild +
+		# AsyncRequestWorkerFactor x idle workers connections, and a SYN
+		# dropped on the backlog of 1 comes back after 1 s and 3 s)
+		check "event queue: far fewer clients failed than under prefork and worker, whose slots idle connections hold ($nfail against ${qfail[prefork]} and ${qfail[worker]})" \
+			test "$((nfail * 4))" -le "${qfail[prefork]}" -a "$((nfail * 4))" -le "${qfail[worker]}"
 	else
 		check_ge "$m queue: clients never got in (SYNs dropped, accept queue full)" "$(causes q$m listen_overflow)" 1
 		check_ge "$m queue: clients gave up in the listen queue" "$(causes q$m never_accepted)" 1
