@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "trace/khist.h"
 #include "unit.h"
 
 #define NCONN 6000
@@ -166,6 +167,17 @@ static void one_way(bool tcp, bool drop)
 		CHECK(fabs(qs->p50 - qb->p50) <= 1 + p50 / 1000);
 	}
 	CHECK(fabs(qs->max - 3000000) <= 3000);
+	{ /* serve's histogram: the same pairs in the kernel's log2 slots */
+		uint64_t acc, paired, long_waits = 0;
+		struct ms_hist w;
+
+		for (size_t i = 0; i < g.ntruth; i++)
+			long_waits += g.truth[i] >= (double)(1ULL << 31) / 1000;
+		backend_stream_counts(s, &acc, &paired, &w);
+		CHECK_EQ_U(w.count, NCONN - dropped);
+		CHECK_EQ_U(w.slots[31], long_waits); /* the 3 s waits: [2^31, 2^32) ns */
+		CHECK(long_waits > 0);
+	}
 	if (unit_fail)
 		fprintf(stderr, "%s%s: truth p50 %.0f p99 %.0f, batch %.0f %.0f (%llu paired), stream %.0f %.0f (%llu)\n",
 			tcp ? "tcp" : "unix", drop ? " (records lost)" : "", p50, p99, qb->p50, qb->p99, (unsigned long long)batch.k.backend.paired,
@@ -176,8 +188,26 @@ static void one_way(bool tcp, bool drop)
 	free(g.truth);
 }
 
+/* A value lands in its [2^i, 2^(i+1)) ns slot, as the kernel's hist_add(). */
+static void log2_slots(void)
+{
+	struct ms_hist h = { 0 };
+
+	khist_record(&h, 0);
+	khist_record(&h, 1);
+	khist_record(&h, 1023);
+	khist_record(&h, 1024);
+	khist_record(&h, UINT64_MAX);
+	CHECK_EQ_U(h.slots[0], 2);
+	CHECK_EQ_U(h.slots[9], 1);
+	CHECK_EQ_U(h.slots[10], 1);
+	CHECK_EQ_U(h.slots[MS_HIST_SLOTS - 1], 1);
+	CHECK_EQ_U(h.count, 5);
+}
+
 int main(void)
 {
+	log2_slots();
 	for (int drop = 0; drop < 2; drop++) {
 		one_way(false, drop);
 		one_way(true, drop);

@@ -14,6 +14,7 @@
 #include "base/util.h"
 #include "model/model.h"
 #include "model/names.h"
+#include "trace/khist.h"
 
 struct connect_ref {
 	uint64_t key; /* the connecting sk (AF_UNIX), else its local port */
@@ -237,16 +238,11 @@ static struct bs_ref *bs_find(struct backend_stream *s, uint64_t key)
 
 static void bs_pair(struct backend_stream *s, uint64_t connect_ts, uint64_t accept_ts)
 {
-	uint64_t us = accept_ts > connect_ts ? (accept_ts - connect_ts) / 1000 : 0;
-
 	uint64_t ns = accept_ts > connect_ts ? accept_ts - connect_ts : 0;
-	int slot = ns ? 63 - __builtin_clzll(ns) : 0;
 
 	s->paired++;
-	hdr_record(s->wait, us ? us : 1); /* below the histogram's 1 us: counted as 1 */
-	s->wait_h.slots[slot < MS_HIST_SLOTS ? slot : MS_HIST_SLOTS - 1]++;
-	s->wait_h.count++;
-	s->wait_h.sum_ns += ns;
+	hdr_record(s->wait, ns >= 1000 ? ns / 1000 : 1); /* below the histogram's 1 us: counted as 1 */
+	khist_record(&s->wait_h, ns);
 }
 
 void backend_stream_counts(const struct backend_stream *s, uint64_t *accepts, uint64_t *paired, struct ms_hist *wait)

@@ -17,6 +17,15 @@ void khist_add(struct ms_hist *out, const struct ms_hist *h)
 	out->sum_ns += h->sum_ns;
 }
 
+void khist_record(struct ms_hist *h, uint64_t ns)
+{
+	int slot = ns ? 63 - __builtin_clzll(ns) : 0; /* log2, as log2_u64() */
+
+	h->slots[slot < MS_HIST_SLOTS ? slot : MS_HIST_SLOTS - 1]++;
+	h->count++;
+	h->sum_ns += ns;
+}
+
 /* Value at rank q (0..1), interpolated inside its bucket. */
 static double rank_us(const struct ms_hist *h, uint64_t total, double q)
 {
